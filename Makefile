@@ -1,0 +1,58 @@
+# Daiban: every target makes its own virtualenv, so a fresh clone needs only Python and make.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB_URL ?= sqlite:///$(CURDIR)/instance/daiban.sqlite3
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+SEED ?= 7
+DEMO_DATE ?= $(shell $(PY) -c "import datetime,zoneinfo;print(datetime.datetime.now(zoneinfo.ZoneInfo('Asia/Shanghai')).date())")
+
+.PHONY: install run test test-sqlite test-postgres lint demo bench clean browser-deps
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the browser tests"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+	  { echo "could not install chromium (needs root and Debian's packages)"; exit 1; }; }
+
+run: install
+	mkdir -p instance
+	DATABASE_URL=$(DB_URL) $(BIN)/daiban demo-setup --seed $(SEED) --date $(DEMO_DATE)
+	DATABASE_URL=$(DB_URL) $(BIN)/daiban serve --host 127.0.0.1 --port 5000
+
+test: install browser-deps test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/pytest -q -p no:cacheprovider --db sqlite tests
+
+test-postgres: install
+	$(BIN)/pytest -q -p no:cacheprovider --db postgres --pg-url $(PG_TEST_URL) -m "not browser" tests/dispatch tests/notifications
+
+lint: install
+	$(BIN)/ruff check dispatch routing notifications tests benchmarks
+	$(BIN)/ruff format --check dispatch routing notifications tests benchmarks
+	$(BIN)/mypy
+
+demo: install
+	rm -rf instance/demo && mkdir -p instance/demo
+	DATABASE_URL=sqlite:///$(CURDIR)/instance/demo/daiban.sqlite3 $(BIN)/daiban demo --seed $(SEED) --date $(DEMO_DATE) --report instance/demo/report.html
+
+bench: install
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/python benchmarks/routing_quality.py
+	$(BIN)/python benchmarks/township_days.py
+	$(BIN)/python benchmarks/planning.py
+
+clean:
+	rm -rf $(VENV) instance *.egg-info

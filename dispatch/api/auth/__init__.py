@@ -1,0 +1,3 @@
+from dispatch.api.auth.resources import blp
+
+__all__ = ["blp"]

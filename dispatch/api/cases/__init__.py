@@ -1,0 +1,3 @@
+from dispatch.api.cases.resources import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,110 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from dispatch.api.common import Lat, Lon, StrictSchema, check_point
+from dispatch.models.cases import Channel, HolderKind, Status
+
+STATUSES = [s.value for s in Status]
+
+
+class StatusChangeSchema(ma.Schema):
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String()
+    at = ma.fields.AwareDateTime()
+    note = ma.fields.String()
+
+
+class CustodyEventSchema(ma.Schema):
+    id = ma.fields.Integer()
+    seq = ma.fields.Integer()
+    receipt_no = ma.fields.String()
+    from_kind = ma.fields.String()
+    from_id = ma.fields.Integer()
+    to_kind = ma.fields.String()
+    to_id = ma.fields.Integer()
+    centre_id = ma.fields.Integer(allow_none=True)
+    lon = ma.fields.Float(allow_none=True)
+    lat = ma.fields.Float(allow_none=True)
+    at = ma.fields.AwareDateTime()
+    items = ma.fields.List(ma.fields.String())
+    has_signature = ma.fields.Function(lambda e: bool(e.signature_png))
+    note = ma.fields.String()
+
+
+class CaseSchema(ma.Schema):
+    id = ma.fields.Integer()
+    reference = ma.fields.String()
+    applicant_id = ma.fields.Integer()
+    applicant_name = ma.fields.Function(lambda c: c.applicant.name)
+    item_code = ma.fields.Function(lambda c: c.item.code)
+    item_name = ma.fields.Function(lambda c: c.item.name)
+    decided_at_level = ma.fields.Function(lambda c: c.item.level)
+    in_person = ma.fields.Function(lambda c: c.item.in_person)
+    village_code = ma.fields.Function(lambda c: c.village.code)
+    channel = ma.fields.String()
+    status = ma.fields.String()
+    registered_at = ma.fields.AwareDateTime()
+    due_date = ma.fields.Date()
+    predicted_date = ma.fields.Date(allow_none=True)
+    urgent = ma.fields.Boolean()
+    missing_notice = ma.fields.String()
+    note = ma.fields.String()
+    holder_kind = ma.fields.String()
+    holder_id = ma.fields.Integer()
+    version = ma.fields.Integer()
+
+
+class CaseDetailSchema(CaseSchema):
+    history = ma.fields.List(ma.fields.Nested(StatusChangeSchema))
+    custody = ma.fields.List(ma.fields.Nested(CustodyEventSchema))
+    materials = ma.fields.Function(lambda c: c.item.materials)
+
+
+class CaseCreateSchema(StrictSchema):
+    applicant_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    item_code = ma.fields.String(required=True, validate=validate.Length(1, 40))
+    channel = ma.fields.String(required=True, validate=validate.OneOf([c.value for c in Channel]))
+    note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    urgent = ma.fields.Boolean(load_default=False)
+
+
+class CaseQueryArgsSchema(StrictSchema):
+    status = ma.fields.String(validate=validate.OneOf(STATUSES))
+    village = ma.fields.String(validate=validate.Regexp(r"^\d{6,12}$"))
+    item = ma.fields.String(validate=validate.Length(1, 40))
+    open_only = ma.fields.Boolean()
+    overdue_before = ma.fields.Date()
+
+
+class TransitionSchema(StrictSchema):
+    to = ma.fields.String(required=True, validate=validate.OneOf(STATUSES))
+    note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    missing = ma.fields.List(ma.fields.String(validate=validate.Length(1, 120)),
+                             validate=validate.Length(max=30))
+
+
+class HandOverSchema(StrictSchema):
+    to_kind = ma.fields.String(required=True,
+                               validate=validate.OneOf([k.value for k in HolderKind]))
+    to_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    at = ma.fields.AwareDateTime()
+    centre_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    lon = Lon
+    lat = Lat
+    items = ma.fields.List(ma.fields.String(validate=validate.Length(1, 120)),
+                           validate=validate.Length(max=50))
+    signature_png = ma.fields.String(validate=validate.Length(max=400_000))
+    photo_jpeg = ma.fields.String(validate=validate.Length(max=700_000))
+    note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    idempotency_key = ma.fields.String(validate=validate.Length(8, 64))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lon"].required = False
+        self.fields["lat"].required = False
+
+    @ma.validates_schema
+    def _point(self, data, **kwargs):
+        if ("lon" in data) != ("lat" in data):
+            raise ma.ValidationError("give both lon and lat, or neither", "lon")
+        check_point(data)

@@ -1,0 +1,69 @@
+"""Schema pieces shared by several resources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import validate
+
+from dispatch.privacy import id_number_for, phone_for
+from dispatch.security import current_scope
+from dispatch.services.validation import id_number_problem, mobile_problem, point_problem
+
+Lon = ma.fields.Float(required=True, validate=validate.Range(-180, 180))
+Lat = ma.fields.Float(required=True, validate=validate.Range(-90, 90))
+
+
+class StrictSchema(ma.Schema):
+    """Unknown fields are an error that names them, not silently dropped."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+def validate_mobile(value: str) -> None:
+    problem = mobile_problem(value)
+    if problem:
+        raise ma.ValidationError(problem)
+
+
+def validate_id_number(value: str) -> None:
+    problem = id_number_problem(value)
+    if problem:
+        raise ma.ValidationError(problem)
+
+
+def check_point(data: dict[str, Any], lon_key: str = "lon", lat_key: str = "lat") -> None:
+    if lon_key in data and lat_key in data:
+        problem = point_problem(data[lon_key], data[lat_key])
+        if problem:
+            raise ma.ValidationError(problem, lon_key)
+
+
+class MaskedPhone(ma.fields.Field):
+    """A phone number, masked unless the caller's role needs it whole."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else phone_for(current_scope().role, value)
+
+
+class MaskedIdNumber(ma.fields.Field):
+    """A resident ID number, masked unless the caller's role needs it whole."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else id_number_for(current_scope().role, value)
+
+
+class HoursField(ma.fields.Dict):
+    """Weekly hours: {"1": [["08:30","12:00"],["14:30","17:30"]], ...} with isoweekday keys."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        from dispatch.services.hours import parse_weekly_hours
+
+        value = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            parse_weekly_hours(value)
+        except ValueError as exc:
+            raise ma.ValidationError(str(exc)) from exc
+        return value

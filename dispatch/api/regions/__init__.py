@@ -1,0 +1,3 @@
+from dispatch.api.regions.resources import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,150 @@
+"""The ``daiban`` command: a Flask CLI group bound to the app."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app() -> Flask:
+    from dispatch import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def cli() -> None:
+    """Daiban (代办) dispatch service."""
+
+
+def _session():  # type: ignore[no-untyped-def]
+    from dispatch.extensions import db
+
+    return db.session
+
+
+@click.command("import-divisions")
+@click.option("--path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="divisions.csv; defaults to ../shared/data/jieyang/divisions.csv")
+@with_appcontext
+def import_divisions_cmd(path: Path | None) -> None:
+    """Load Jieyang's divisions and place villages that have no point."""
+    from dispatch.services.divisions import import_divisions
+
+    path = path or Path(current_app.config["DIVISIONS_DIR"]) / "divisions.csv"
+    with click.progressbar(length=1765, label="导入区划 / importing divisions") as bar:
+        last = [0]
+
+        def progress(i: int) -> None:
+            bar.update(i - last[0])
+            last[0] = i
+
+        report = import_divisions(_session(), path, on_progress=progress)
+        bar.update(bar.length - last[0])
+    click.echo(
+        f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"synthetic points {report.synthetic}"
+    )
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "supervisor", "dispatcher", "agent", "village_staff"]))
+@click.option("--region", "region_code", default=None, help="12-digit region code")
+@click.option("--agent-id", type=int, default=None, help="the agent this login belongs to")
+@with_appcontext
+def create_user_cmd(username: str, password: str, role: str, region_code: str | None,
+                    agent_id: int | None) -> None:
+    """Create a user from the shell."""
+    from dispatch.errors import DomainError
+    from dispatch.services.auth import create_user
+
+    try:
+        user = create_user(_session(), username, password, role, region_code, agent_id)
+    except DomainError as err:
+        raise click.ClickException(f"{err.message} {err.errors or ''}".strip()) from None
+    click.echo(f"created user {user.username} ({user.role}) id={user.id}")
+
+
+@click.command("seed-demo")
+@click.option("--seed", type=int, default=7, show_default=True)
+@with_appcontext
+def seed_demo_cmd(seed: int) -> None:
+    """Seed the demo catalogue, population, cases and logins (deterministic per seed)."""
+    from dispatch.services.demo import seed_demo
+
+    with click.progressbar(length=108, label="生成示例数据 / seeding townships") as bar:
+        summary = seed_demo(_session(), seed=seed, on_township=lambda: bar.update(1))
+    for key, value in summary.items():
+        click.echo(f"  {key}: {value}")
+
+
+@click.command("demo-setup")
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@with_appcontext
+def demo_setup_cmd(seed: int, day) -> None:  # type: ignore[no-untyped-def]
+    """Migrate, import and seed if the database is empty, then plan the demo day."""
+    from flask_migrate import upgrade
+
+    from dispatch.services.demo import demo_is_seeded
+
+    upgrade()
+    ctx = click.get_current_context()
+    if not demo_is_seeded(_session()):
+        ctx.invoke(import_divisions_cmd, path=None)
+        ctx.invoke(seed_demo_cmd, seed=seed)
+    else:
+        click.echo("demo data already present; keeping it")
+    plan_day = day.date() if day else None
+    _plan_all(plan_day)
+
+
+def _plan_all(day: date | None) -> None:
+    try:
+        from dispatch.planning.runner import plan_city
+    except ImportError:
+        click.echo("planning is not available in this build")
+        return
+    from dispatch.services.workdays import CST
+
+    if day is None:
+        from datetime import datetime
+
+        day = datetime.now(CST).date()
+    with click.progressbar(length=108, label=f"规划 {day} / planning {day}") as bar:
+        summary = plan_city(_session(), day, on_progress=lambda n: bar.update(n))
+    click.echo(summary.text())
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@with_appcontext
+def serve_cmd(host: str, port: int) -> None:
+    """Serve the app and print where to find it and how to log in."""
+    from dispatch.services.demo import DEMO_LOGINS
+
+    base = f"http://{host}:{port}"
+    click.echo(f"\nDaiban 代办调度 on {base}")
+    click.echo(f"  API docs:        {base}/api/docs")
+    click.echo(f"  OpenAPI:         {base}/api/openapi.json")
+    click.echo(f"  Console:         {base}/console")
+    click.echo(f"  Agent app:       {base}/app")
+    click.echo(f"  Booking page:    {base}/book")
+    click.echo("  Demo logins (username / password / role / region):")
+    for login in DEMO_LOGINS:
+        click.echo(f"    {login.username} / {login.password} / {login.role} / {login.region}")
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def init_app(app: Flask) -> None:
+    for command in (import_divisions_cmd, create_user_cmd, seed_demo_cmd, demo_setup_cmd,
+                    serve_cmd):
+        app.cli.add_command(command)

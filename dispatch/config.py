@@ -1,0 +1,68 @@
+"""Configuration read from the environment, with defaults that run on a laptop."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("DAIBAN_SHARED_DATA", ROOT.parent / "shared" / "data" / "jieyang"))
+
+
+def _default_db() -> str:
+    instance = ROOT / "instance"
+    instance.mkdir(exist_ok=True)
+    return f"sqlite:///{instance / 'daiban.sqlite3'}"
+
+
+class Config:
+    """Settings; every one can be overridden with an environment variable of the same name."""
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-change-me-this-is-not-a-secret-0123456789")
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or _default_db()
+        self.JWT_SECRET_KEY = env.get("JWT_SECRET_KEY", self.SECRET_KEY)
+        self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(
+            minutes=int(env.get("JWT_ACCESS_MINUTES", "720"))
+        )
+        self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+        self.CELERY_BROKER_URL = env.get("CELERY_BROKER_URL", "")
+        self.CELERY_RESULT_BACKEND = env.get("CELERY_RESULT_BACKEND", self.CELERY_BROKER_URL)
+        self.DIVISIONS_DIR = env.get("DAIBAN_DIVISIONS_DIR", str(SHARED_DATA))
+        self.TIMEZONE = "Asia/Shanghai"
+        # Notifications: "log" is the dev default; "fcm" needs a service-account file.
+        self.PUSH_CHANNEL = env.get("DAIBAN_PUSH_CHANNEL", "log")
+        self.SMS_CHANNEL = env.get("DAIBAN_SMS_CHANNEL", "log")
+        self.FCM_CREDENTIALS = env.get("DAIBAN_FCM_CREDENTIALS", "")
+        self.FCM_URL = env.get("DAIBAN_FCM_URL", "")
+        self.SMS_ENDPOINT = env.get("DAIBAN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+        self.SMS_ACCESS_KEY_ID = env.get("DAIBAN_SMS_ACCESS_KEY_ID", "")
+        self.SMS_ACCESS_KEY_SECRET = env.get("DAIBAN_SMS_ACCESS_KEY_SECRET", "")
+        self.SMS_SIGN_NAME = env.get("DAIBAN_SMS_SIGN_NAME", "揭阳代办")
+        self.PUSH_ACK_TIMEOUT_S = int(env.get("DAIBAN_PUSH_ACK_TIMEOUT_S", "900"))
+        self.PLAN_TIME_LIMIT_S = float(env.get("DAIBAN_PLAN_TIME_LIMIT_S", "2"))
+        # Map tiles: empty means the offline outline map.
+        self.MAP_TILE_URL = env.get("DAIBAN_MAP_TILE_URL", "")
+        self.MAP_TILE_DATUM = env.get("DAIBAN_MAP_TILE_DATUM", "WGS-84")
+        self.API_TITLE = "Daiban 代办调度"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.OPENAPI_SWAGGER_UI_PATH = "/docs"
+        self.OPENAPI_SWAGGER_UI_URL = "/static/swagger-ui/"
+        self.API_SPEC_OPTIONS = {
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                }
+            },
+            "security": [{"bearerAuth": []}],
+            "info": {
+                "description": "Dispatch for village agency services in Jieyang. "
+                "Log in at POST /api/auth/login and send the token as a Bearer header."
+            },
+        }
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -1,0 +1,85 @@
+"""Domain exceptions raised by services, and the one handler that turns them into HTTP answers.
+
+Every error body has the flask-smorest shape ``{code, status, message, errors}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, jsonify
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, message: str, errors: dict[str, Any] | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+        self.extra = extra
+
+
+class Invalid(DomainError):
+    status = 422
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class Unauthorized(DomainError):
+    status = 401
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+def error_body(status: int, message: str, errors: Any = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "code": status,
+        "status": HTTPStatus(status).phrase,
+        "message": message,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    return body
+
+
+def init_app(app: Flask) -> None:
+    """Map domain errors, integrity errors and stray exceptions to JSON answers."""
+    from dispatch.extensions import db
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        return jsonify(error_body(err.status, err.message, err.errors, **err.extra)), err.status
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(err: IntegrityError):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        log.info("integrity error: %s", err.orig)
+        msg = "冲突：记录已存在或引用无效 / Conflict: a duplicate or a dangling reference"
+        return jsonify(error_body(409, msg)), 409
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):  # type: ignore[no-untyped-def]
+        if isinstance(err, HTTPException):
+            code = err.code or 500
+            return jsonify(error_body(code, err.description or HTTPStatus(code).phrase)), code
+        db.session.rollback()
+        log.exception("unhandled error")
+        msg = "服务器内部错误 / Internal error; it has been logged"
+        return jsonify(error_body(500, msg)), 500

@@ -1,0 +1,46 @@
+"""Unbound extensions, bound to the app in :func:`init_app`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+from flask_jwt_extended import JWTManager
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from dispatch.models.base import Base
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(directory=MIGRATIONS_DIR)
+api = Api()
+jwt = JWTManager()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):  # type: ignore[no-untyped-def]
+    """SQLite needs foreign keys switched on, and WAL so readers don't block the writer."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+
+def init_app(app: Flask) -> None:
+    """Bind the extensions and serve the vendored Swagger UI from the app itself."""
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    api.init_app(app)
+    jwt.init_app(app)
+    swagger_dir = swagger_ui_bundle.swagger_ui_path
+
+    @app.route("/static/swagger-ui/<path:filename>")
+    def swagger_static(filename: str):  # type: ignore[no-untyped-def]
+        return send_from_directory(swagger_dir, filename)

@@ -1,0 +1,37 @@
+"""The domain model, one module per aggregate; importing this registers every table."""
+
+from dispatch.models.agents import Agent, Appointment, Vehicle
+from dispatch.models.applicants import Applicant
+from dispatch.models.base import Base
+from dispatch.models.cases import Case, CustodyEvent, StatusChange
+from dispatch.models.catalog import ServiceItem
+from dispatch.models.outbox import Device, OutboxAttempt, OutboxMessage
+from dispatch.models.plans import Job, Override, Plan, PlanRoute, PlanStop
+from dispatch.models.centres import ClosedDay, ServiceCentre
+from dispatch.models.regions import Region
+from dispatch.models.users import RevokedToken, User
+
+__all__ = [
+    "Agent",
+    "Applicant",
+    "Appointment",
+    "Base",
+    "Case",
+    "ClosedDay",
+    "CustodyEvent",
+    "Device",
+    "Job",
+    "OutboxAttempt",
+    "OutboxMessage",
+    "Override",
+    "Plan",
+    "PlanRoute",
+    "PlanStop",
+    "Region",
+    "RevokedToken",
+    "ServiceCentre",
+    "ServiceItem",
+    "StatusChange",
+    "User",
+    "Vehicle",
+]

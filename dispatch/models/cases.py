@@ -1,0 +1,117 @@
+"""Cases (代办件), their status history and the custody chain of their documents."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dispatch.models.applicants import Applicant
+from dispatch.models.base import Base, utcnow
+from dispatch.models.catalog import ServiceItem
+from dispatch.models.regions import Region
+
+
+class Channel(enum.StrEnum):
+    ON_SITE = "on_site"
+    AGENT = "agent"
+    ONLINE_ASSISTED = "online_assisted"
+
+
+class Status(enum.StrEnum):
+    REGISTERED = "registered"
+    MATERIALS_CHECKED = "materials_checked"
+    RETURNED = "returned"
+    WITH_AGENT = "with_agent"
+    AT_TOWNSHIP = "at_township"
+    AT_COUNTY = "at_county"
+    DECIDED = "decided"
+    RETURNING = "returning"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class HolderKind(enum.StrEnum):
+    APPLICANT = "applicant"
+    AGENT = "agent"
+    CENTRE = "centre"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"), index=True)
+    # The village the case belongs to; scoping and routing both hang off it.
+    village_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(String(20))
+    status: Mapped[Status] = mapped_column(String(20), index=True, default=Status.REGISTERED)
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_date: Mapped[date]
+    predicted_date: Mapped[date | None]
+    urgent: Mapped[bool] = mapped_column(default=False)
+    missing_notice: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    holder_kind: Mapped[HolderKind] = mapped_column(String(10), default=HolderKind.APPLICANT)
+    holder_id: Mapped[int]
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    applicant: Mapped[Applicant] = relationship()
+    item: Mapped[ServiceItem] = relationship()
+    village: Mapped[Region] = relationship()
+    history: Mapped[list[StatusChange]] = relationship(
+        back_populates="case", order_by="StatusChange.id", cascade="all, delete-orphan"
+    )
+    custody: Mapped[list[CustodyEvent]] = relationship(
+        back_populates="case", order_by="CustodyEvent.seq", cascade="all, delete-orphan"
+    )
+
+
+class StatusChange(Base):
+    __tablename__ = "case_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship(back_populates="history")
+
+
+class CustodyEvent(Base):
+    """One hand-over of a case's documents, with its receipt (交接单)."""
+
+    __tablename__ = "custody_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int]
+    receipt_no: Mapped[str] = mapped_column(String(32), unique=True)
+    from_kind: Mapped[HolderKind] = mapped_column(String(10))
+    from_id: Mapped[int]
+    to_kind: Mapped[HolderKind] = mapped_column(String(10))
+    to_id: Mapped[int]
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("service_centres.id"))
+    lon: Mapped[float | None]
+    lat: Mapped[float | None]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    items: Mapped[list[Any]] = mapped_column(default=list)
+    signature_png: Mapped[str | None] = mapped_column(Text)
+    photo_jpeg: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # Set by offline clients so a retried sync never records a hand-over twice.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    case: Mapped[Case] = relationship(back_populates="custody")

@@ -1,0 +1,144 @@
+"""Daily plans: versioned routes per agent, their stops, and dispatcher overrides."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dispatch.models.base import Base, utcnow
+from dispatch.models.regions import Region
+
+
+class PlanStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+
+class StopStatus(enum.StrEnum):
+    PLANNED = "planned"
+    ARRIVED = "arrived"
+    DONE = "done"
+    FAILED = "failed"
+
+
+stop_cases = Table(
+    "plan_stop_cases",
+    Base.metadata,
+    Column("stop_id", ForeignKey("plan_stops.id", ondelete="CASCADE"), primary_key=True),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+    __table_args__ = (UniqueConstraint("township_id", "day", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    day: Mapped[date]
+    version: Mapped[int]
+    status: Mapped[PlanStatus] = mapped_column(String(12), default=PlanStatus.DRAFT)
+    objective: Mapped[str] = mapped_column(String(12), default="distance")
+    problem: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    solution: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[datetime | None]
+
+    township: Mapped[Region] = relationship()
+    routes: Mapped[list[PlanRoute]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanRoute.id"
+    )
+
+
+class PlanRoute(Base):
+    __tablename__ = "plan_routes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id"))
+    start_at: Mapped[datetime | None]
+    end_at: Mapped[datetime | None]
+    distance_m: Mapped[int] = mapped_column(default=0)
+    travel_s: Mapped[int] = mapped_column(default=0)
+    locked: Mapped[bool] = mapped_column(default=False)
+
+    plan: Mapped[Plan] = relationship(back_populates="routes")
+    stops: Mapped[list[PlanStop]] = relationship(
+        back_populates="route", cascade="all, delete-orphan", order_by="PlanStop.seq"
+    )
+
+
+class PlanStop(Base):
+    __tablename__ = "plan_stops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("plan_routes.id", ondelete="CASCADE"),
+                                          index=True)
+    seq: Mapped[int]
+    # start / end / break / visit / pickup / delivery
+    kind: Mapped[str] = mapped_column(String(12))
+    # Stable key of the routing task, e.g. "visit:12", "collect:village:445202001001".
+    task_key: Mapped[str] = mapped_column(String(60), default="")
+    label: Mapped[str] = mapped_column(String(200), default="")
+    lon: Mapped[float]
+    lat: Mapped[float]
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("service_centres.id"))
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("applicants.id"))
+    arrival: Mapped[datetime]
+    departure: Mapped[datetime]
+    window_start: Mapped[datetime | None]
+    window_end: Mapped[datetime | None]
+    action: Mapped[str] = mapped_column(String(12), default="")  # collect / hand_over / visit
+    status: Mapped[StopStatus] = mapped_column(String(10), default=StopStatus.PLANNED)
+    status_at: Mapped[datetime | None]
+    fail_reason: Mapped[str] = mapped_column(Text, default="")
+
+    route: Mapped[PlanRoute] = relationship(back_populates="stops")
+    cases: Mapped[list[Any]] = relationship("Case", secondary=stop_cases, order_by="Case.id")
+
+
+class Override(Base):
+    """A dispatcher's manual decision that the planner keeps (pin, forbid, lock)."""
+
+    __tablename__ = "plan_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    day: Mapped[date]
+    kind: Mapped[str] = mapped_column(String(10))  # pin / forbid / lock / order
+    task_key: Mapped[str] = mapped_column(String(60), default="")
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    forced: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Job(Base):
+    """A long-running job (planning) with progress, in-process or on Celery."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=1)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    region_prefix: Mapped[str] = mapped_column(String(12), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,47 @@
+"""The four administrative levels: city, county, township, village."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dispatch.models.base import Base
+
+
+class Level(enum.StrEnum):
+    CITY = "city"
+    COUNTY = "county"
+    TOWNSHIP = "township"
+    VILLAGE = "village"
+
+
+SHORT_LEN = {Level.CITY: 4, Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
+
+
+class CoordSource(enum.StrEnum):
+    OFFICIAL = "official"
+    SYNTHETIC = "synthetic"
+    SURVEYED = "surveyed"
+
+
+class Region(Base):
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    level: Mapped[Level] = mapped_column(String(10), index=True)
+    subtype: Mapped[str] = mapped_column(String(20), default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    lon: Mapped[float | None]
+    lat: Mapped[float | None]
+    coord_source: Mapped[str | None] = mapped_column(String(10))
+
+    parent: Mapped[Region | None] = relationship(remote_side=[id])
+
+    @property
+    def short_code(self) -> str:
+        """The code at its natural length: a prefix of every code below it."""
+        return self.code[: SHORT_LEN[Level(self.level)]]

@@ -1,0 +1,298 @@
+"""Cases: registration, status moves and the custody chain of their documents."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
+from dispatch.models.agents import Agent
+from dispatch.models.applicants import Applicant
+from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
+from dispatch.models.catalog import ServiceItem
+from dispatch.models.centres import ServiceCentre
+from dispatch.models.regions import Region
+from dispatch.models.users import Role
+from dispatch.security import Scope
+from dispatch.services.case_flow import OPEN, allowed_next
+from dispatch.services.workdays import add_working_days, cst_date
+
+WRITERS = {Role.ADMIN, Role.DISPATCHER, Role.VILLAGE_STAFF, Role.AGENT}
+
+
+def scoped_cases(scope: Scope) -> Select[Any]:
+    """Cases the caller may see: their region's, or for an agent the ones they hold."""
+    stmt = select(Case).join(Case.village)
+    if scope.role == Role.AGENT:
+        from dispatch.services.assignments import agent_case_ids
+
+        return stmt.where(
+            or_(
+                (Case.holder_kind == HolderKind.AGENT) & (Case.holder_id == scope.agent_id),
+                Case.id.in_(agent_case_ids(scope.agent_id)),
+            )
+        )
+    return stmt.where(Region.code.like(f"{scope.prefix}%"))
+
+
+def list_cases(
+    scope: Scope,
+    status: str | None = None,
+    village: str | None = None,
+    item: str | None = None,
+    open_only: bool = False,
+    overdue_before: date | None = None,
+) -> Select[Any]:
+    stmt = scoped_cases(scope)
+    if status:
+        stmt = stmt.where(Case.status == status)
+    if village:
+        stmt = stmt.where(Region.code.like(f"{village.rstrip('0') or village}%"))
+    if item:
+        stmt = stmt.where(Case.item.has(ServiceItem.code == item))
+    if open_only:
+        stmt = stmt.where(Case.status.in_([s.value for s in OPEN]))
+    if overdue_before:
+        stmt = stmt.where(Case.due_date <= overdue_before)
+    return stmt.order_by(Case.id)
+
+
+def get_case(session: Session, scope: Scope, case_id: int) -> Case:
+    case = session.scalar(scoped_cases(scope).where(Case.id == case_id))
+    if case is None:
+        raise NotFound(f"没有代办件 {case_id}，或不在您的辖区 / No case {case_id} in your scope")
+    return case
+
+
+def get_by_reference(session: Session, reference: str, phone: str) -> Case:
+    """Public look-up: the reference and the applicant's phone must both match."""
+    case = session.scalar(
+        select(Case).join(Case.applicant).where(
+            Case.reference == reference, Applicant.phone == phone
+        )
+    )
+    if case is None:
+        raise NotFound("查无此件，请核对受理编号和手机号 / No case with that reference and phone")
+    return case
+
+
+def _writable(scope: Scope) -> None:
+    if scope.role not in WRITERS:
+        raise Forbidden("只读角色 / Your role can read but not change cases")
+
+
+def register_case(
+    session: Session,
+    scope: Scope,
+    applicant_id: int,
+    item_code: str,
+    channel: str,
+    note: str = "",
+    urgent: bool = False,
+    now: datetime | None = None,
+) -> Case:
+    """Register a case; its due date is the item's promise in working days from today (CST)."""
+    _writable(scope)
+    applicant = session.get(Applicant, applicant_id)
+    if applicant is None or not scope.covers(applicant.village.code) and scope.role != Role.AGENT:
+        raise Invalid("申请人不存在或不在辖区 / Unknown applicant",
+                      {"applicant_id": [f"no applicant {applicant_id} in your region"]})
+    item = session.scalar(select(ServiceItem).where(ServiceItem.code == item_code))
+    if item is None or not item.active:
+        raise Invalid("未知事项 / Unknown service item", {"item_code": [f"no item {item_code}"]})
+    now = now or datetime.now(UTC)
+    case = Case(
+        reference="pending",
+        applicant=applicant,
+        item=item,
+        village_id=applicant.village_id,
+        channel=channel,
+        status=Status.REGISTERED,
+        registered_at=now,
+        due_date=add_working_days(cst_date(now), item.promised_days),
+        urgent=urgent,
+        note=note,
+        holder_kind=HolderKind.APPLICANT,
+        holder_id=applicant.id,
+    )
+    session.add(case)
+    session.flush()
+    case.reference = f"DB{cst_date(now):%y%m%d}{case.id:06d}"
+    case.history.append(StatusChange(to_status=Status.REGISTERED, at=now, by_user_id=scope.user_id))
+    _enqueue_case_event(session, case, "case_registered")
+    session.commit()
+    return case
+
+
+def transition(
+    session: Session,
+    scope: Scope,
+    case: Case,
+    to: str,
+    note: str = "",
+    missing: list[str] | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Move a case to ``to``; an illegal move is a 409 listing the allowed ones."""
+    _writable(scope)
+    try:
+        target = Status(to)
+    except ValueError:
+        raise Invalid("未知状态 / Unknown status", {"to": [f"'{to}' is not a status"]}) from None
+    allowed = allowed_next(Status(case.status), case.item.level)
+    if target not in allowed:
+        raise Conflict(
+            f"不能从 {case.status} 转到 {target} / Cannot move from {case.status} to {target}",
+            allowed=[s.value for s in allowed],
+        )
+    if target == Status.RETURNED:
+        if not missing:
+            raise Invalid("退回须写明缺少的材料 / A return must list the missing materials",
+                          {"missing": ["name at least one missing material"]})
+        case.missing_notice = one_time_notice(case, missing)
+    _apply(session, scope, case, target, note, now or datetime.now(UTC))
+    session.commit()
+    return case
+
+
+def _apply(session: Session, scope: Scope, case: Case, target: Status, note: str,
+           now: datetime) -> None:
+    case.history.append(
+        StatusChange(from_status=case.status, to_status=target, at=now,
+                     by_user_id=scope.user_id, note=note)
+    )
+    case.status = target
+    case.version += 1
+    if target in (Status.DECIDED, Status.DELIVERED):
+        _enqueue_case_event(session, case, f"case_{target.value}")
+
+
+def one_time_notice(case: Case, missing: list[str]) -> str:
+    """The written one-time notice (一次性告知书) of what is missing."""
+    required = {m["name"] for m in case.item.materials}
+    unknown = [m for m in missing if m not in required]
+    if unknown:
+        raise Invalid("材料不在清单中 / Not on the item's list of materials",
+                      {"missing": [f"'{m}' is not a required material" for m in unknown]})
+    lines = "；".join(missing)
+    return (
+        f"一次性告知书：您申请的「{case.item.name}」还缺少以下材料：{lines}。"
+        f"请补齐后交给代办员或村便民服务室。受理编号 {case.reference}。\n"
+        f"One-time notice: for '{case.item.name_en or case.item.name}' these materials are "
+        f"missing: {', '.join(missing)}. Reference {case.reference}."
+    )
+
+
+def _holder_exists(session: Session, scope: Scope, case: Case, kind: HolderKind,
+                   ref: int) -> ServiceCentre | None:
+    if kind == HolderKind.APPLICANT:
+        if ref != case.applicant_id:
+            raise Invalid("只能交还给申请人本人 / Documents go back to this case's applicant",
+                          {"to_id": [f"applicant of this case is {case.applicant_id}"]})
+        return None
+    if kind == HolderKind.AGENT:
+        agent = session.get(Agent, ref)
+        if agent is None or not agent.active:
+            raise Invalid("未知代办员 / Unknown agent", {"to_id": [f"no active agent {ref}"]})
+        return None
+    centre = session.get(ServiceCentre, ref)
+    if centre is None:
+        raise Invalid("未知服务中心 / Unknown centre", {"to_id": [f"no centre {ref}"]})
+    return centre
+
+
+IMPLIED = {
+    # (current status, receiver kind, centre kind or None) -> implied status
+    (Status.MATERIALS_CHECKED, HolderKind.AGENT, None): Status.WITH_AGENT,
+    (Status.MATERIALS_CHECKED, HolderKind.CENTRE, "township"): Status.AT_TOWNSHIP,
+    (Status.WITH_AGENT, HolderKind.CENTRE, "township"): Status.AT_TOWNSHIP,
+    (Status.AT_TOWNSHIP, HolderKind.CENTRE, "county"): Status.AT_COUNTY,
+    (Status.AT_TOWNSHIP, HolderKind.CENTRE, "city"): Status.AT_COUNTY,
+    (Status.DECIDED, HolderKind.AGENT, None): Status.RETURNING,
+    (Status.DECIDED, HolderKind.CENTRE, "township"): Status.RETURNING,
+    (Status.DECIDED, HolderKind.CENTRE, "village"): Status.RETURNING,
+    (Status.RETURNING, HolderKind.APPLICANT, None): Status.DELIVERED,
+}
+
+
+def hand_over(
+    session: Session,
+    scope: Scope,
+    case: Case,
+    to_kind: str,
+    to_id: int,
+    *,
+    at: datetime | None = None,
+    centre_id: int | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    items: list[str] | None = None,
+    signature_png: str | None = None,
+    photo_jpeg: str | None = None,
+    note: str = "",
+    idempotency_key: str | None = None,
+) -> CustodyEvent:
+    """Record a hand-over from the current holder; it may also advance the case's status."""
+    _writable(scope)
+    if idempotency_key:
+        done = session.scalar(
+            select(CustodyEvent).where(CustodyEvent.idempotency_key == idempotency_key)
+        )
+        if done is not None:
+            if done.case_id != case.id:
+                raise Conflict("幂等键已用于另一件 / Idempotency key used for another case")
+            return done
+    if case.status in (Status.CLOSED, Status.CANCELLED):
+        raise Conflict(f"代办件已{case.status} / The case is {case.status}; no hand-over")
+    kind = HolderKind(to_kind)
+    if (kind, to_id) == (case.holder_kind, case.holder_id):
+        raise Conflict("接收方已持有材料 / The receiver already holds the documents")
+    if scope.role == Role.AGENT and (case.holder_kind, case.holder_id) != (
+        HolderKind.AGENT, scope.agent_id) and kind != HolderKind.AGENT:
+        raise Forbidden("代办员只能交出自己持有的材料 / Agents hand over only what they hold")
+    centre = _holder_exists(session, scope, case, kind, to_id)
+    now = at or datetime.now(UTC)
+    seq = (session.scalar(select(func.max(CustodyEvent.seq)).where(
+        CustodyEvent.case_id == case.id)) or 0) + 1
+    event = CustodyEvent(
+        case_id=case.id, seq=seq, receipt_no=f"JJ{cst_date(now):%Y%m%d}{case.id:06d}{seq:03d}",
+        from_kind=case.holder_kind, from_id=case.holder_id, to_kind=kind, to_id=to_id,
+        centre_id=centre.id if centre else centre_id, lon=lon, lat=lat, at=now,
+        recorded_by_id=scope.user_id, items=items or [], signature_png=signature_png,
+        photo_jpeg=photo_jpeg, note=note, idempotency_key=idempotency_key,
+    )
+    session.add(event)
+    case.holder_kind, case.holder_id = kind, to_id
+    implied = IMPLIED.get((Status(case.status), kind, centre.kind if centre else None))
+    if implied and implied in allowed_next(Status(case.status), case.item.level):
+        _apply(session, scope, case, implied, f"交接 {event.receipt_no}", now)
+    else:
+        case.version += 1
+    session.commit()
+    return event
+
+
+def holder_label(session: Session, kind: str, ref: int) -> str:
+    """A human name for a holder, for timelines and look-ups."""
+    if kind == HolderKind.APPLICANT:
+        a = session.get(Applicant, ref)
+        return f"申请人 {a.name[0]}**" if a else "申请人"
+    if kind == HolderKind.AGENT:
+        agent = session.get(Agent, ref)
+        return f"代办员 {agent.name}" if agent else "代办员"
+    centre = session.get(ServiceCentre, ref)
+    return centre.name if centre else "服务中心"
+
+
+def _enqueue_case_event(session: Session, case: Case, kind: str) -> None:
+    """Write the villager-facing message for this change into the outbox (same transaction)."""
+    from dispatch.services import outbox
+
+    outbox.enqueue_case_message(session, case, kind)
+
+
+def today_cst() -> date:
+    return cst_date(datetime.now(UTC))

@@ -1,0 +1,46 @@
+"""Reading regions within the caller's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from dispatch.errors import Forbidden, NotFound
+from dispatch.models.regions import Region
+from dispatch.security import Scope
+
+
+def list_regions(scope: Scope, level: str | None = None, parent: str | None = None,
+                 q: str | None = None) -> Select[Any]:
+    stmt = select(Region).where(Region.code.like(f"{scope.prefix}%")).order_by(Region.code)
+    if level:
+        stmt = stmt.where(Region.level == level)
+    if parent:
+        stmt = stmt.where(Region.parent.has(Region.code == parent))
+    if q:
+        stmt = stmt.where(Region.name.contains(q))
+    return stmt
+
+
+def get_region(session: Session, scope: Scope, code: str) -> Region:
+    """A region in scope, or one of the caller's ancestors (their county, the city)."""
+    region = session.scalar(select(Region).where(Region.code == code))
+    if region is None:
+        raise NotFound(f"没有区划 {code} / No region with code {code}")
+    if not (scope.covers(region.code) or scope.prefix.startswith(region.short_code)):
+        raise Forbidden("不在您的辖区 / Outside your region")
+    return region
+
+
+def region_in_scope(session: Session, scope: Scope, code: str, level: str | None = None) -> Region:
+    """A region the caller may act on (inside their scope), optionally of a given level."""
+    region = session.scalar(select(Region).where(Region.code == code))
+    if region is None:
+        raise NotFound(f"没有区划 {code} / No region with code {code}")
+    if not scope.covers(region.code):
+        raise Forbidden(f"区划 {code} 不在您的辖区 / Region {code} is outside your region")
+    if level and region.level != level:
+        raise NotFound(f"{code} 不是{level}级区划 / {code} is not a {level}")
+    return region
