@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import threading
 import uuid
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -161,13 +162,14 @@ def _fcm_messages(message: OutboxMessage) -> list[tuple[str, messaging.Message]]
         data["plan_version"] = str(message.variables["plan_version"])
     android = messaging.AndroidConfig(priority="high" if message.urgent else "normal")
     notification = messaging.Notification(title=rendered.title, body=rendered.text)
-    return [
-        (
-            token,
-            messaging.Message(token=token, data=data, notification=notification, android=android),
-        )
-        for token in message.recipient.device_tokens
-    ]
+    # SDK 7.x deprecates Message.token in favour of Firebase installation ids (fid), but the
+    # registry holds registration tokens, which FCM v1 still takes (and SDK 6.x knows no fid).
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Message.token is deprecated", DeprecationWarning)
+        return [
+            (t, messaging.Message(token=t, data=data, notification=notification, android=android))
+            for t in message.recipient.device_tokens
+        ]
 
 
 def _classify(token: str, outcome: Any) -> _TokenOutcome:

@@ -1,0 +1,1 @@
+"""Tests of the notifications package, and stand-ins other suites reuse."""
