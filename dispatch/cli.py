@@ -106,21 +106,39 @@ def demo_setup_cmd(seed: int, day) -> None:  # type: ignore[no-untyped-def]
     _plan_all(plan_day)
 
 
-def _plan_all(day: date | None) -> None:
-    try:
-        from dispatch.planning.runner import plan_city
-    except ImportError:
-        click.echo("planning is not available in this build")
-        return
-    from dispatch.services.workdays import CST
+def _plan_all(day: date | None, codes: list[str] | None = None,
+              objective: str = "distance") -> dict:  # type: ignore[type-arg]
+    from dispatch.planning.runner import plan_city, townships_with_centres
+    from dispatch.services.workdays import CST, is_working_day, next_working_day
 
     if day is None:
         from datetime import datetime
 
         day = datetime.now(CST).date()
-    with click.progressbar(length=108, label=f"规划 {day} / planning {day}") as bar:
-        summary = plan_city(_session(), day, on_progress=lambda n: bar.update(n))
+    if not is_working_day(day):
+        later = next_working_day(day)
+        click.echo(f"{day} 不是工作日 / is not a working day; planning {later} instead")
+        day = later
+    codes = codes if codes is not None else townships_with_centres(_session())
+    with click.progressbar(length=len(codes), label=f"规划 / planning {day}") as bar:
+        summary = plan_city(_session(), day, codes=codes, objective=objective,
+                            on_progress=lambda n: bar.update(n))
     click.echo(summary.text())
+    return summary.as_dict()
+
+
+@click.command("plan")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="the day to plan (CST); defaults to today, or the next working day")
+@click.option("--township", default=None, help="12-digit township code")
+@click.option("--all", "all_", is_flag=True, help="every township with a centre")
+@click.option("--objective", type=click.Choice(["distance", "balance"]), default="distance")
+@with_appcontext
+def plan_cmd(day, township: str | None, all_: bool, objective: str) -> None:  # type: ignore[no-untyped-def]
+    """Plan and publish a township's day, or the whole city's, with a progress bar."""
+    if bool(township) == all_:
+        raise click.UsageError("give --township CODE or --all")
+    _plan_all(day.date() if day else None, [township] if township else None, objective)
 
 
 @click.command("serve")
@@ -146,5 +164,5 @@ def serve_cmd(host: str, port: int) -> None:
 
 def init_app(app: Flask) -> None:
     for command in (import_divisions_cmd, create_user_cmd, seed_demo_cmd, demo_setup_cmd,
-                    serve_cmd):
+                    serve_cmd, plan_cmd):
         app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Planning: the only code that imports both the models and ``routing``."""

@@ -1,0 +1,148 @@
+"""Turn a township's day (agents, vehicles, tasks, overrides) into a ``routing.Problem``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import routing
+from dispatch.models.agents import Agent, VehicleKind
+from dispatch.planning.tasks import DayContext, Place, TaskSpec
+from dispatch.services.hours import parse_shift
+from dispatch.services.workdays import is_working_day
+
+CAR_SKILL = 1
+PIN_SKILL_BASE = 1_000  # + vehicle id: a task pinned to that vehicle
+FORBID_SKILL_BASE = 100_000  # + n: held by every vehicle but the forbidden ones
+LUNCH = routing.Break(id=1, time_windows=(routing.TimeWindow(11 * 3600 + 45 * 60, 14 * 3600),),
+                      service=45 * 60, description="午休 / lunch")
+# Dimensions: document bags, passenger seats.
+DIMENSIONS = ("bags", "seats")
+
+
+@dataclass
+class Overrides:
+    pins: dict[str, int] = field(default_factory=dict)  # task key -> agent id
+    forbids: dict[str, set[int]] = field(default_factory=dict)  # task key -> agent ids
+    absent: set[int] = field(default_factory=set)
+    locked: dict[int, list[str]] = field(default_factory=dict)  # agent id -> task keys prefix
+
+
+@dataclass
+class Built:
+    problem: routing.Problem
+    vehicle_agent: dict[int, int]  # routing vehicle id -> agent id
+    task_of: dict[int, tuple[TaskSpec, str]]  # routing task id -> (task, job|pickup|delivery)
+    places: dict[int, Place]  # routing task id -> place
+    off_shift: list[int]  # agent ids not working today
+
+
+def shift_window(agent: Agent, day: date) -> routing.TimeWindow | None:
+    """The agent's working window today; a 调休 Saturday follows Monday's shift."""
+    shift = parse_shift(agent.shift)
+    weekday = day.isoweekday()
+    if not is_working_day(day):
+        return None
+    if weekday >= 6 and weekday not in shift:
+        weekday = 1
+    span = shift.get(weekday)
+    if span is None:
+        return None
+    start, end = span
+    return routing.TimeWindow(start.hour * 3600 + start.minute * 60,
+                              end.hour * 3600 + end.minute * 60)
+
+
+def _windows(place: Place) -> tuple[routing.TimeWindow, ...]:
+    return tuple(routing.TimeWindow(a, b) for a, b in place.windows)
+
+
+def _at(place: Place) -> tuple[float, float]:
+    return (round(place.lon, 6), round(place.lat, 6))
+
+
+def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) -> Built:
+    """Locations are (lon, lat) pairs, so a stored problem can take one more task later."""
+    hub = (round(ctx.centre.lon, 6), round(ctx.centre.lat, 6))
+    vehicles, vehicle_agent, off = [], {}, []
+    agent_vehicle = {}
+    for agent in ctx.agents:
+        window = shift_window(agent, ctx.day)
+        if window is None or agent.id in overrides.absent or agent.vehicle is None:
+            off.append(agent.id)
+            continue
+        v = agent.vehicle
+        is_car = v.kind == VehicleKind.CAR
+        skills = {PIN_SKILL_BASE + v.id} | ({CAR_SKILL} if is_car else set())
+        vehicles.append([v.id, agent, window, is_car, skills])
+        vehicle_agent[v.id] = agent.id
+        agent_vehicle[agent.id] = v.id
+    # Forbids: each forbidden task gets a skill that every other vehicle holds.
+    forbid_skill: dict[str, int] = {}
+    for n, (key, agents) in enumerate(sorted(overrides.forbids.items())):
+        forbid_skill[key] = FORBID_SKILL_BASE + n
+        for row in vehicles:
+            if row[1].id not in agents:
+                row[4].add(FORBID_SKILL_BASE + n)
+    jobs, shipments, task_of, places = [], [], {}, {}
+    next_id = 1
+    for task in tasks:
+        skills = set()
+        if task.needs_car:
+            skills.add(CAR_SKILL)
+        pinned = overrides.pins.get(task.key)
+        if task.held_by_agent is not None:
+            pinned = task.held_by_agent
+        if pinned is not None:
+            if pinned not in agent_vehicle:
+                continue  # its agent is off today; the task waits for them
+            skills.add(PIN_SKILL_BASE + agent_vehicle[pinned])
+        if task.key in forbid_skill:
+            skills.add(forbid_skill[task.key])
+        amount = (task.bags, task.seats)
+        dest = _at(task.place)
+        if task.origin is None:
+            jobs.append(routing.Job(
+                id=next_id, location=dest, service=task.service_s,
+                delivery=amount if task.held_by_agent else (0, 0), skills=frozenset(skills),
+                priority=task.priority, time_windows=_windows(task.place),
+                description=task.key,
+            ))
+            task_of[next_id] = (task, "job")
+            places[next_id] = task.place
+            next_id += 1
+            continue
+        src = _at(task.origin)
+        pickup = routing.ShipmentStep(id=next_id, location=src, service=task.service_s,
+                                      time_windows=_windows(task.origin),
+                                      description=f"{task.key}#pickup")
+        delivery = routing.ShipmentStep(id=next_id + 1, location=dest,
+                                        service=min(task.service_s, 10 * 60),
+                                        time_windows=_windows(task.place),
+                                        description=f"{task.key}#delivery")
+        shipments.append(routing.Shipment(pickup=pickup, delivery=delivery, amount=amount,
+                                          skills=frozenset(skills), priority=task.priority))
+        task_of[next_id], task_of[next_id + 1] = (task, "pickup"), (task, "delivery")
+        places[next_id], places[next_id + 1] = task.origin, task.place
+        next_id += 2
+    key_ids = _key_ids(task_of)
+    rvehicles = []
+    for vid, agent, window, is_car, skills in vehicles:
+        v = agent.vehicle
+        locked = tuple(k for key in overrides.locked.get(agent.id, []) for k in key_ids.get(key, []))
+        rvehicles.append(routing.Vehicle(
+            id=vid, profile="car" if is_car else "motorbike", start=hub, end=hub,
+            capacity=(v.bag_capacity, v.seats), skills=frozenset(skills), time_window=window,
+            breaks=(LUNCH,), costs=routing.Costs(fixed=0, per_hour=3600, per_km=0),
+            steps=locked, description=f"{agent.name} ({v.kind})",
+        ))
+    problem = routing.Problem(vehicles=tuple(rvehicles), jobs=tuple(jobs),
+                              shipments=tuple(shipments))
+    return Built(problem, vehicle_agent, task_of, places, off)
+
+
+def _key_ids(task_of: dict[int, tuple[TaskSpec, str]]) -> dict[str, list[routing.TaskKey]]:
+    out: dict[str, list[routing.TaskKey]] = {}
+    for tid, (task, role) in sorted(task_of.items()):
+        out.setdefault(task.key, []).append(tid if role == "job" else (role, tid))
+    return out

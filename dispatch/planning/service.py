@@ -1,0 +1,225 @@
+"""Plan a township's day, publish it atomically, and re-plan as the day changes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import routing
+from dispatch.errors import Conflict, NotFound
+from dispatch.models.plans import Override, Plan, PlanStatus, StopStatus
+from dispatch.planning.build import Built, Overrides, build_problem
+from dispatch.planning.store import store_plan
+from dispatch.planning.tasks import DayContext, TaskSpec, derive_tasks, load_context
+from dispatch.services import outbox
+
+log = logging.getLogger(__name__)
+
+
+def solve_params(objective: str, time_limit: float | None) -> routing.SolveParams:
+    limit = time_limit if time_limit is not None else current_app.config["PLAN_TIME_LIMIT_S"]
+    return routing.SolveParams(time_limit=limit, threads=1, seed=0,
+                               balance_weight=1.0 if objective == "balance" else 0.0)
+
+
+def load_overrides(session: Session, township_id: int, day: date) -> Overrides:
+    out = Overrides()
+    for o in session.scalars(select(Override).where(
+            Override.township_id == township_id, Override.day == day,
+            Override.active.is_(True)).order_by(Override.id)):
+        if o.kind == "pin" and o.agent_id:
+            out.pins[o.task_key] = o.agent_id
+        elif o.kind == "forbid" and o.agent_id:
+            out.forbids.setdefault(o.task_key, set()).add(o.agent_id)
+        elif o.kind == "absent" and o.agent_id:
+            out.absent.add(o.agent_id)
+        elif o.kind == "lock" and o.agent_id:
+            out.locked[o.agent_id] = list(o.detail.get("task_keys", []))
+    return out
+
+
+def current_plan(session: Session, township_id: int, day: date,
+                 published_only: bool = True) -> Plan | None:
+    stmt = select(Plan).where(Plan.township_id == township_id, Plan.day == day)
+    if published_only:
+        stmt = stmt.where(Plan.status == PlanStatus.PUBLISHED)
+    return session.scalar(stmt.order_by(Plan.version.desc()).limit(1))
+
+
+def served_today(plan: Plan | None) -> set[str]:
+    """Task keys already done or under way in the published plan: they are not re-planned."""
+    if plan is None:
+        return set()
+    return {s.task_key for r in plan.routes for s in r.stops
+            if s.task_key and s.status in (StopStatus.DONE, StopStatus.ARRIVED)}
+
+
+@dataclass
+class Prepared:
+    """A township's day, built and ready to solve; solving needs no database."""
+
+    ctx: DayContext
+    tasks: list[TaskSpec]
+    built: Built
+    base: Plan | None
+
+
+def prepare(session: Session, township_code: str, day: date) -> Prepared:
+    ctx = load_context(session, township_code, day)
+    base = current_plan(session, ctx.township.id, day)
+    skip = served_today(base)
+    tasks = [t for t in derive_tasks(session, ctx) if t.key not in skip]
+    overrides = load_overrides(session, ctx.township.id, day)
+    built = build_problem(ctx, tasks, overrides)
+    if not built.problem.vehicles:
+        raise Conflict(
+            f"{day} {ctx.township.name}没有在岗代办员 / No agent with a vehicle is on shift "
+            f"in {ctx.township.name} on {day}; check shifts, absences and the calendar"
+        )
+    return Prepared(ctx, tasks, built, base)
+
+
+def finish(session: Session, prep: Prepared, solution: routing.Solution, *, objective: str,
+           user_id: int | None = None, reason: str = "") -> Plan:
+    """Check the solution independently and store it as a new draft version."""
+    violations = routing.check(prep.built.problem, solution)
+    if violations:  # the solver promises feasibility; never store a plan that breaks it
+        raise RuntimeError(f"solver returned an infeasible plan: {violations[:3]}")
+    plan = store_plan(session, prep.ctx, prep.built, solution, objective=objective,
+                      tasks=prep.tasks, reason=reason, user_id=user_id, based_on=prep.base)
+    if prep.base is not None:
+        _keep_history(prep.base, plan)
+    return plan
+
+
+def plan_township(
+    session: Session,
+    township_code: str,
+    day: date,
+    *,
+    objective: str = "distance",
+    time_limit: float | None = None,
+    user_id: int | None = None,
+    reason: str = "",
+) -> Plan:
+    """Solve the township's day and store it as a new draft version."""
+    prep = prepare(session, township_code, day)
+    solution = routing.solve(prep.built.problem, solve_params(objective, time_limit))
+    plan = finish(session, prep, solution, objective=objective, user_id=user_id, reason=reason)
+    session.commit()
+    return plan
+
+
+def _keep_history(base: Plan, plan: Plan) -> None:
+    """Stops already done or under way stay on their agent's route, first and in order."""
+    done = {}
+    for route in base.routes:
+        kept = [s for s in route.stops if s.status in (StopStatus.DONE, StopStatus.ARRIVED)]
+        if kept:
+            done[route.agent_id] = kept
+    for route in plan.routes:
+        for stop in done.get(route.agent_id, []):
+            route.stops.insert(1, _copy_stop(stop))
+        for seq, stop in enumerate(route.stops):
+            stop.seq = seq
+
+
+def _copy_stop(stop):  # type: ignore[no-untyped-def]
+    from dispatch.models.plans import PlanStop
+
+    copy = PlanStop(**{c: getattr(stop, c) for c in (
+        "kind", "task_key", "label", "lon", "lat", "village_id", "centre_id", "applicant_id",
+        "arrival", "departure", "window_start", "window_end", "action", "status", "status_at",
+        "fail_reason")}, seq=0)
+    copy.cases = list(stop.cases)
+    return copy
+
+
+def route_signature(plan: Plan | None) -> dict[int, list[str]]:
+    """Agent id -> ordered task keys, to tell who must hear about a change."""
+    if plan is None:
+        return {}
+    return {r.agent_id: [s.task_key for s in r.stops if s.task_key] for r in plan.routes}
+
+
+def publish(session: Session, plan: Plan, urgent_keys: set[str] | None = None) -> list[int]:
+    """Make ``plan`` the one agents see, in one transaction with one message per changed agent.
+
+    Returns the ids of the agents who were told.
+    """
+    if plan.status != PlanStatus.DRAFT:
+        raise Conflict(f"计划 v{plan.version} 已是 {plan.status} / Plan is {plan.status}, "
+                       "only a draft can be published")
+    previous = session.scalar(
+        select(Plan).where(Plan.township_id == plan.township_id, Plan.day == plan.day,
+                           Plan.status == PlanStatus.PUBLISHED).with_for_update()
+    )
+    before, after = route_signature(previous), route_signature(plan)
+    told = []
+    for agent_id in sorted(set(before) | set(after)):
+        old, new = before.get(agent_id, []), after.get(agent_id, [])
+        if previous is not None and old == new:
+            continue
+        _tell_agent(session, plan, agent_id, old, new, previous is None, urgent_keys or set())
+        told.append(agent_id)
+    if previous is not None:
+        previous.status = PlanStatus.SUPERSEDED
+    plan.status = PlanStatus.PUBLISHED
+    plan.published_at = datetime.now(UTC)
+    session.commit()
+    return told
+
+
+def _tell_agent(session: Session, plan: Plan, agent_id: int, old: list[str], new: list[str],
+                first: bool, urgent_keys: set[str]) -> None:
+    from dispatch.models.agents import Agent
+
+    agent = session.get(Agent, agent_id)
+    added = [k for k in new if k not in old]
+    removed = [k for k in old if k not in new]
+    urgent = [k for k in added if k in urgent_keys]
+    kind = "urgent_task" if urgent else "plan_published" if first else "route_changed"
+    variables = {
+        "agent": agent.name if agent else "",
+        "date": plan.day.isoformat(),
+        "version": plan.version,
+        "stops": len(set(new)),
+        "added": len(added),
+        "removed": len(removed),
+        "changes": f"+{len(added)} / -{len(removed)}",
+        "task": urgent[0] if urgent else "",
+    }
+    outbox.enqueue(
+        session, kind, "push", "agent", agent_id, phone=agent.phone if agent else "",
+        variables=variables,
+        data={"plan_id": plan.id, "plan_version": plan.version, "day": plan.day.isoformat(),
+              "added": added, "removed": removed},
+        urgent=bool(urgent), township_code=plan.township.code,
+    )
+
+
+def get_plan(session: Session, plan_id: int) -> Plan:
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"没有计划 {plan_id} / No plan {plan_id}")
+    return plan
+
+
+def replan(session: Session, plan: Plan, *, reason: str, user_id: int | None = None,
+           publish_now: bool = True, urgent_keys: set[str] | None = None,
+           objective: str | None = None) -> Plan:
+    """Re-solve a township's day around what is done, and publish if asked."""
+    new = plan_township(session, plan.township.code, plan.day,
+                        objective=objective or plan.objective, user_id=user_id, reason=reason)
+    if publish_now:
+        publish(session, new, urgent_keys)
+    return new
+
+
+def context_for(session: Session, plan: Plan) -> DayContext:
+    return load_context(session, plan.township.code, plan.day)

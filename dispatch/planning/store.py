@@ -1,0 +1,153 @@
+"""Store a solved problem as a versioned plan with routes, stops and a summary."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import routing
+from dispatch.models.agents import Agent
+from dispatch.models.cases import Case
+from dispatch.models.plans import Plan, PlanRoute, PlanStop
+from dispatch.planning.build import Built
+from dispatch.planning.tasks import DayContext, Place, TaskSpec
+from dispatch.services.workdays import CST
+
+
+def at(day: date, secs: int) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=CST) + timedelta(seconds=int(secs))
+
+
+def next_version(session: Session, township_id: int, day: date) -> int:
+    latest = session.scalar(
+        select(func.max(Plan.version)).where(Plan.township_id == township_id, Plan.day == day)
+    )
+    return (latest or 0) + 1
+
+
+def store_plan(
+    session: Session,
+    ctx: DayContext,
+    built: Built,
+    solution: routing.Solution,
+    *,
+    objective: str,
+    tasks: list[TaskSpec],
+    reason: str = "",
+    user_id: int | None = None,
+    based_on: Plan | None = None,
+) -> Plan:
+    plan = Plan(
+        township_id=ctx.township.id, day=ctx.day,
+        version=next_version(session, ctx.township.id, ctx.day), objective=objective,
+        problem=routing.problem_to_vroom(built.problem),
+        solution=routing.solution_to_vroom(solution), reason=reason, created_by_id=user_id,
+        based_on_id=based_on.id if based_on else None,
+    )
+    session.add(plan)
+    cases = {c.id: c for c in session.scalars(
+        select(Case).where(Case.id.in_({cid for t in tasks for cid in t.case_ids})))}
+    hub = Place(ctx.centre.lon, ctx.centre.lat, ctx.centre.name, centre_id=ctx.centre.id)
+    for route in solution.routes:
+        if not any(s.type in ("job", "pickup", "delivery") for s in route.steps):
+            continue
+        plan.routes.append(_route(ctx, built, route, cases, hub))
+    plan.summary = summarise(ctx, built, solution)
+    return plan
+
+
+def _route(ctx: DayContext, built: Built, route: routing.Route, cases: dict[int, Case],
+           hub: Place) -> PlanRoute:
+    agent_id = built.vehicle_agent[route.vehicle]
+    row = PlanRoute(agent_id=agent_id, vehicle_id=route.vehicle, distance_m=route.distance,
+                    travel_s=route.duration)
+    for seq, step in enumerate(route.steps):
+        row.stops.append(_stop(ctx.day, built, step, seq, cases, hub))
+    row.start_at, row.end_at = row.stops[0].arrival, row.stops[-1].departure
+    return row
+
+
+def _stop(day: date, built: Built, step: routing.Step, seq: int, cases: dict[int, Case],
+          hub: Place) -> PlanStop:
+    arrival = at(day, step.arrival)
+    departure = at(day, step.arrival + step.waiting_time + step.setup + step.service)
+    if step.type in ("start", "end", "break"):
+        label = {"start": "出发 / start", "end": "返回 / back", "break": "午休 / lunch"}[step.type]
+        lon, lat = step.location if step.location else (hub.lon, hub.lat)
+        return PlanStop(seq=seq, kind=step.type, label=label, lon=lon, lat=lat,
+                        centre_id=hub.centre_id if step.type != "break" else None,
+                        arrival=arrival, departure=departure)
+    assert step.id is not None
+    task, role = built.task_of[step.id]
+    place = built.places[step.id]
+    window = place.windows
+    action = {"pickup": "collect", "delivery": "hand_over"}.get(role, task.action)
+    if task.action == "visit":
+        action = "visit" if role != "delivery" else "hand_over"
+    stop = PlanStop(
+        seq=seq, kind=role if role != "job" else "visit" if task.action == "visit" else "job",
+        task_key=task.key, label=f"{task.label}" + (f" ({role})" if role != "job" else ""),
+        lon=place.lon, lat=place.lat, village_id=place.village_id, centre_id=place.centre_id,
+        applicant_id=place.applicant_id, arrival=arrival, departure=departure, action=action,
+        window_start=_window_edge(day, window, arrival, 0),
+        window_end=_window_edge(day, window, arrival, 1),
+    )
+    stop.cases = [cases[cid] for cid in task.case_ids if cid in cases]
+    return stop
+
+
+def _window_edge(day: date, windows: tuple[tuple[int, int], ...], arrival: datetime,
+                 edge: int) -> datetime | None:
+    """The edge of the window the stop falls in (or the first one)."""
+    if not windows:
+        return None
+    secs = (arrival - at(day, 0)).total_seconds()
+    chosen = next((w for w in windows if w[0] <= secs <= w[1]), windows[0])
+    return at(day, chosen[edge])
+
+
+def summarise(ctx: DayContext, built: Built, solution: routing.Solution) -> dict[str, Any]:
+    """Per-agent hours and km, the spread between them, and unassigned tasks with reasons."""
+    agents = {a.id: a for a in ctx.agents}
+    per_agent = []
+    for route in solution.routes:
+        tasks = [s for s in route.steps if s.type in ("job", "pickup", "delivery")]
+        if not tasks:
+            continue
+        start, end = route.steps[0].arrival, route.steps[-1].arrival
+        agent = agents[built.vehicle_agent[route.vehicle]]
+        per_agent.append({
+            "agent_id": agent.id, "agent": agent.name, "vehicle_id": route.vehicle,
+            "stops": len(tasks), "hours": round((end - start) / 3600, 2),
+            "travel_hours": round(route.duration / 3600, 2), "km": round(route.distance / 1000, 1),
+        })
+    hours = [a["hours"] for a in per_agent] or [0.0]
+    unassigned = []
+    for u in solution.unassigned:
+        task, role = built.task_of[u.id]
+        if role == "delivery":
+            continue
+        unassigned.append({
+            "task_key": task.key, "label": task.label, "reason": u.reason,
+            "reason_text": u.reason_text, "case_ids": list(task.case_ids),
+            "priority": task.priority,
+        })
+    return {
+        "agents": per_agent,
+        "agents_on_shift": len(built.vehicle_agent),
+        "agents_off": built.off_shift,
+        "tasks": len({t.key for t, _ in built.task_of.values()}),
+        "planned": len({t.key for t, _ in built.task_of.values()}) - len(unassigned),
+        "unassigned": unassigned,
+        "km": round(sum(a["km"] for a in per_agent), 1),
+        "longest_hours": max(hours),
+        "spread_hours": round(max(hours) - min(hours), 2),
+        "waiting": {str(k): v for k, v in ctx.waiting.items()},
+    }
+
+
+def agent_names(session: Session, ids: list[int]) -> dict[int, str]:
+    return {a.id: a.name for a in session.scalars(select(Agent).where(Agent.id.in_(ids)))}

@@ -1,0 +1,273 @@
+"""Work out the day's tasks for one township from the cases, bookings and centres.
+
+A task is the next leg of one or more cases: collect at a village room, carry to the county,
+bring a certificate back, visit a villager at home. Tasks are plain data with stable keys, so
+a re-plan recognises the same task and a dispatcher's pin or forbid keeps applying to it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatch.errors import Conflict, NotFound
+from dispatch.models.agents import Agent, Appointment, AppointmentStatus
+from dispatch.models.applicants import Applicant
+from dispatch.models.cases import Case, HolderKind, Status
+from dispatch.models.centres import CentreKind, ServiceCentre
+from dispatch.models.regions import Region
+from dispatch.services.hours import spans_on
+from dispatch.services.workdays import CST, working_days_between
+
+Window = tuple[int, int]
+VISIT_SERVICE_S = 20 * 60
+STOP_SERVICE_S = 8 * 60
+CENTRE_SERVICE_S = 10 * 60
+PER_CASE_S = 60
+
+
+@dataclass(frozen=True)
+class Place:
+    lon: float
+    lat: float
+    label: str
+    windows: tuple[Window, ...] = ()
+    centre_id: int | None = None
+    village_id: int | None = None
+    applicant_id: int | None = None
+
+
+@dataclass
+class TaskSpec:
+    """One routing task; a shipment when ``origin`` is set, else a job at ``place``."""
+
+    key: str
+    label: str
+    place: Place
+    action: str  # collect / hand_over / visit
+    case_ids: tuple[int, ...] = ()
+    origin: Place | None = None
+    service_s: int = STOP_SERVICE_S
+    bags: int = 0
+    seats: int = 0
+    needs_car: bool = False
+    priority: int = 30
+    held_by_agent: int | None = None
+
+
+@dataclass
+class DayContext:
+    township: Region
+    day: date
+    centre: ServiceCentre
+    agents: list[Agent]
+    tasks: list[TaskSpec] = field(default_factory=list)
+    waiting: dict[int, str] = field(default_factory=dict)  # case id -> why it is not moving
+
+
+def seconds(moment: datetime) -> int:
+    local = moment.astimezone(CST)
+    return local.hour * 3600 + local.minute * 60 + local.second
+
+
+def centre_windows(centre: ServiceCentre, day: date) -> tuple[Window, ...]:
+    closed = {c.day for c in centre.closed_days}
+    spans = spans_on(centre.opening_hours, day, closed, centre.follows_holidays)
+    return tuple((seconds(a), seconds(b)) for a, b in spans)
+
+
+def _place_of_centre(centre: ServiceCentre, day: date) -> Place:
+    return Place(centre.lon, centre.lat, centre.name, centre_windows(centre, day),
+                 centre_id=centre.id, village_id=centre.region_id)
+
+
+def urgency(due: date, day: date) -> int:
+    """Priority 0-100: rises as the promised date nears; overdue is the most urgent."""
+    left = working_days_between(day, due)
+    if left < 0:
+        return 95
+    return {0: 90, 1: 80, 2: 65, 3: 50}.get(left, 30)
+
+
+def load_context(session: Session, township_code: str, day: date) -> DayContext:
+    township = session.scalar(select(Region).where(Region.code == township_code))
+    if township is None or township.level != "township":
+        raise NotFound(f"没有乡镇 {township_code} / No township {township_code}")
+    centre = session.scalar(
+        select(ServiceCentre).where(
+            ServiceCentre.region_id == township.id, ServiceCentre.kind == CentreKind.TOWNSHIP
+        )
+    )
+    if centre is None:
+        raise Conflict(f"{township.name}没有政务服务中心 / {township.name} has no service centre "
+                       "to plan from; add one with POST /api/centres/")
+    if not centre_windows(centre, day):
+        raise Conflict(f"{day} 中心不办公（节假日或闭馆）/ The centre is closed on {day}: "
+                       "a holiday, a weekend or a closed day; pick a working day")
+    agents = list(session.scalars(
+        select(Agent).where(Agent.region_id == township.id, Agent.active.is_(True),
+                            Agent.vehicle_id.is_not(None)).order_by(Agent.id)
+    ))
+    return DayContext(township=township, day=day, centre=centre, agents=agents)
+
+
+def derive_tasks(session: Session, ctx: DayContext) -> list[TaskSpec]:
+    """Every leg that can move today, grouped where one stop serves several cases."""
+    day, hub = ctx.day, _place_of_centre(ctx.centre, ctx.day)
+    prefix = ctx.township.short_code
+    cases = list(session.scalars(
+        select(Case).join(Case.village).where(
+            Region.code.like(f"{prefix}%"),
+            Case.status.in_([s.value for s in (
+                Status.MATERIALS_CHECKED, Status.WITH_AGENT, Status.AT_TOWNSHIP,
+                Status.AT_COUNTY, Status.DECIDED, Status.RETURNING)]),
+        ).order_by(Case.id)
+    ))
+    visits = _visits(session, ctx, hub)
+    visiting = {cid for t in visits for cid in t.case_ids}
+    tasks = list(visits)
+    centres = {c.id: c for c in session.scalars(select(ServiceCentre))}
+    village_rooms = {c.region_id: c for c in centres.values() if c.kind == CentreKind.VILLAGE}
+    groups: dict[tuple[str, int], list[Case]] = defaultdict(list)
+    for case in cases:
+        if case.id in visiting:
+            continue
+        holder = centres.get(case.holder_id) if case.holder_kind == HolderKind.CENTRE else None
+        leg = _leg(case, holder, ctx)
+        if leg is None:
+            continue
+        groups[leg].append(case)
+    for (leg, ref), members in sorted(groups.items()):
+        task = _group_task(leg, ref, members, ctx, hub, centres, village_rooms)
+        if task is not None:
+            tasks.append(task)
+    return tasks
+
+
+def _leg(case: Case, holder: ServiceCentre | None, ctx: DayContext) -> tuple[str, int] | None:
+    status = Status(case.status)
+    if status == Status.MATERIALS_CHECKED and case.holder_kind in (
+        HolderKind.APPLICANT, HolderKind.CENTRE
+    ):
+        return ("collect", case.village_id)
+    if status == Status.WITH_AGENT and case.holder_kind == HolderKind.AGENT:
+        return ("drop", case.holder_id)
+    if status == Status.AT_TOWNSHIP and holder is not None and holder.id == ctx.centre.id:
+        if case.item.level in ("county", "city"):
+            return ("county_out", case.item.level == "city")
+        ctx.waiting[case.id] = "乡镇审批中 / being decided at the township"
+        return None
+    if status == Status.AT_COUNTY:
+        ctx.waiting[case.id] = "县/市审批中 / being decided at the county or city"
+        return None
+    if status == Status.DECIDED and holder is not None and holder.kind in ("county", "city"):
+        return ("county_in", holder.id)
+    if status in (Status.DECIDED, Status.RETURNING) and holder is not None and (
+        holder.id == ctx.centre.id
+    ):
+        if case.applicant.vulnerable:
+            return ("return_home", case.id)
+        return ("return", case.village_id)
+    return None
+
+
+def _group_task(leg: str, ref: int, members: list[Case], ctx: DayContext, hub: Place,
+                centres: dict[int, ServiceCentre], rooms: dict[int, ServiceCentre]
+                ) -> TaskSpec | None:
+    ids = tuple(c.id for c in members)
+    prio = max(urgency(c.due_date, ctx.day) for c in members)
+    n = len(members)
+    service = STOP_SERVICE_S + PER_CASE_S * n
+    first = members[0]
+    if leg == "collect":
+        room = rooms.get(ref)
+        origin = _place_of_centre(room, ctx.day) if room else Place(
+            first.village.lon or hub.lon, first.village.lat or hub.lat, first.village.name)
+        return TaskSpec(f"collect:{first.village.code}", f"收件 {first.village.name}", hub,
+                        "collect", ids, origin=origin, service_s=service, bags=n, priority=prio)
+    if leg == "drop":
+        return TaskSpec(f"drop:agent:{ref}", f"交件到中心 {hub.label}", hub, "hand_over", ids,
+                        service_s=service, bags=0, priority=prio, held_by_agent=ref)
+    if leg == "county_out":
+        dest = _decision_centre(first, centres)
+        if dest is None:
+            return None
+        return TaskSpec(f"county_out:{dest.id}", f"送件到 {dest.name}",
+                        _place_of_centre(dest, ctx.day), "hand_over", ids,
+                        origin=_cutoff(hub), service_s=CENTRE_SERVICE_S + PER_CASE_S * n,
+                        bags=n, needs_car=True, priority=prio)
+    if leg == "county_in":
+        source = centres[ref]
+        return TaskSpec(f"county_in:{source.id}", f"取证回乡镇 {source.name}", hub, "collect",
+                        ids, origin=_place_of_centre(source, ctx.day),
+                        service_s=CENTRE_SERVICE_S + PER_CASE_S * n, bags=n, needs_car=True,
+                        priority=prio)
+    if leg == "return":
+        room = rooms.get(ref)
+        dest = _place_of_centre(room, ctx.day) if room else Place(
+            first.village.lon or hub.lon, first.village.lat or hub.lat, first.village.name)
+        return TaskSpec(f"return:{first.village.code}", f"送证到 {first.village.name}", dest,
+                        "hand_over", ids, origin=hub, service_s=service, bags=n, priority=prio)
+    if leg == "return_home":
+        a = first.applicant
+        home = Place(a.lon, a.lat, f"{a.name} 家", applicant_id=a.id, village_id=a.village_id)
+        return TaskSpec(f"return_home:{first.id}", f"送证上门 {first.village.name}", home,
+                        "hand_over", ids, origin=hub, service_s=VISIT_SERVICE_S, bags=1,
+                        priority=prio)
+    return None
+
+
+def _cutoff(hub: Place) -> Place:
+    """The car leaves for the county with what is at the centre by the cut-off (first span)."""
+    if not hub.windows:
+        return hub
+    first = hub.windows[0]
+    return Place(hub.lon, hub.lat, hub.label, (first,), hub.centre_id, hub.village_id)
+
+
+def _decision_centre(case: Case, centres: dict[int, ServiceCentre]) -> ServiceCentre | None:
+    kind = "city" if case.item.level == "city" else "county"
+    code = case.village.code[:4] + "00000000" if kind == "city" else case.village.code[:6] + "000000"
+    for centre in centres.values():
+        if centre.kind == kind and centre.region.code == code:
+            return centre
+    return None
+
+
+def _visits(session: Session, ctx: DayContext, hub: Place) -> list[TaskSpec]:
+    """Booked home visits today; an applicant who must appear in person rides along."""
+    start = datetime.combine(ctx.day, time(0), tzinfo=CST)
+    end = datetime.combine(ctx.day, time(23, 59), tzinfo=CST)
+    rows = session.scalars(
+        select(Appointment)
+        .join(Applicant, Applicant.id == Appointment.applicant_id)
+        .join(Region, Region.id == Applicant.village_id)
+        .where(Region.code.like(f"{ctx.township.short_code}%"),
+               Appointment.status == AppointmentStatus.BOOKED,
+               Appointment.window_start >= start, Appointment.window_start <= end)
+        .order_by(Appointment.id)
+    )
+    tasks = []
+    for apt in rows:
+        tasks.extend(visit_tasks(session, apt, hub))
+    return tasks
+
+
+def visit_tasks(session: Session, apt: Appointment, hub: Place) -> list[TaskSpec]:
+    a = apt.applicant
+    window = (seconds(apt.window_start), seconds(apt.window_end))
+    home = Place(a.lon, a.lat, f"{a.name} 家", (window,), applicant_id=a.id,
+                 village_id=a.village_id)
+    case = session.get(Case, apt.case_id) if apt.case_id else None
+    ids = (case.id,) if case else ()
+    if case is not None and case.item.in_person:
+        # The applicant must appear in person: the agent drives them to the centre.
+        return [TaskSpec(f"visit:{apt.id}", f"上门接送 {a.name}", hub, "visit", ids,
+                         origin=home, service_s=VISIT_SERVICE_S, seats=1, needs_car=True,
+                         priority=100)]
+    return [TaskSpec(f"visit:{apt.id}", f"上门服务 {a.name}", home, "visit", ids,
+                     service_s=VISIT_SERVICE_S, priority=100)]
