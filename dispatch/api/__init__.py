@@ -10,6 +10,13 @@ RESOURCES = (
     "auth",
     "regions",
     "cases",
+    "centres",
+    "items",
+    "applicants",
+    "agents",
+    "vehicles",
+    "appointments",
+    "users",
 )
 
 

@@ -13,6 +13,9 @@ from dispatch.services.validation import id_number_problem, mobile_problem, poin
 
 Lon = ma.fields.Float(required=True, validate=validate.Range(-180, 180))
 Lat = ma.fields.Float(required=True, validate=validate.Range(-90, 90))
+# A row id as a path or body value: positive and inside a 32-bit integer column.
+ROW_ID = validate.Range(min=1, max=2**31 - 1)
+REGION_CODE = validate.Regexp(r"^\d{12}$", error="a 12-digit region code")
 
 
 class StrictSchema(ma.Schema):
@@ -39,6 +42,13 @@ def check_point(data: dict[str, Any], lon_key: str = "lon", lat_key: str = "lat"
         problem = point_problem(data[lon_key], data[lat_key])
         if problem:
             raise ma.ValidationError(problem, lon_key)
+
+
+def check_optional_point(data: dict[str, Any]) -> None:
+    """For updates: lon and lat come together or not at all, and lie in China."""
+    if ("lon" in data) != ("lat" in data):
+        raise ma.ValidationError("give both lon and lat, or neither", "lon")
+    check_point(data)
 
 
 class MaskedPhone(ma.fields.Field):

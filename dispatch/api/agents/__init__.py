@@ -1,0 +1,3 @@
+from dispatch.api.agents.resources import blp
+
+__all__ = ["blp"]

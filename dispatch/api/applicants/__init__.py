@@ -1,0 +1,3 @@
+from dispatch.api.applicants.resources import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,3 @@
+from dispatch.api.appointments.resources import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,58 @@
+"""Home-visit appointments (预约上门服务)."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from dispatch.api.appointments.schemas import (
+    AppointmentCreateSchema,
+    AppointmentQueryArgsSchema,
+    AppointmentSchema,
+    AppointmentUpdateSchema,
+)
+from dispatch.api.pagination import SelectPage
+from dispatch.extensions import db
+from dispatch.models.users import Role
+from dispatch.security import current_scope, roles_required
+from dispatch.services import appointments
+
+blp = Blueprint("appointments", __name__, description="上门预约 / Home-visit appointments")
+WRITERS = (Role.VILLAGE_STAFF, Role.DISPATCHER, Role.AGENT)
+
+
+@blp.route("/")
+class Appointments(MethodView):
+    @blp.arguments(AppointmentQueryArgsSchema, location="query")
+    @blp.response(200, AppointmentSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, args):
+        """Appointments of the applicants in the caller's scope, by start"""
+        return appointments.list_appointments(current_scope(), **args)
+
+    @blp.arguments(AppointmentCreateSchema)
+    @blp.response(201, AppointmentSchema)
+    @blp.alt_response(422, description="Bad window, or the applicant is not entitled")
+    @roles_required(*WRITERS)
+    def post(self, data):
+        """Book a home visit for a vulnerable applicant or an in-person item"""
+        return appointments.create_appointment(db.session, current_scope(), **data)
+
+
+@blp.route("/<int:appointment_id>")
+class AppointmentById(MethodView):
+    @blp.etag
+    @blp.response(200, AppointmentSchema)
+    @blp.alt_response(404, description="No such appointment in your scope")
+    def get(self, appointment_id):
+        """One appointment"""
+        return appointments.get_appointment(db.session, current_scope(), appointment_id)
+
+    @blp.etag
+    @blp.arguments(AppointmentUpdateSchema)
+    @blp.response(200, AppointmentSchema)
+    @blp.alt_response(409, description="Already done, missed or cancelled")
+    @roles_required(*WRITERS)
+    def patch(self, data, appointment_id):
+        """Cancel, or record the outcome (send If-Match)"""
+        appointment = appointments.get_appointment(db.session, current_scope(), appointment_id)
+        blp.check_etag(appointment, AppointmentSchema)
+        return appointments.update_appointment(db.session, current_scope(), appointment, **data)

@@ -1,0 +1,3 @@
+from dispatch.api.centres.resources import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,3 @@
+from dispatch.api.items.resources import blp
+
+__all__ = ["blp"]

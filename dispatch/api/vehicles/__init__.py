@@ -1,0 +1,3 @@
+from dispatch.api.vehicles.resources import blp
+
+__all__ = ["blp"]

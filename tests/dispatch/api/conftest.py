@@ -1,0 +1,134 @@
+"""A small world of known objects in two regions, and factories for fresh ones."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from dispatch.extensions import db
+from dispatch.models.agents import Agent, AgentLevel
+from dispatch.models.centres import ServiceCentre
+from dispatch.models.regions import Region
+from dispatch.models.users import Role, User
+from dispatch.security import Scope
+from dispatch.services import applicants, appointments, auth, cases, centres
+from dispatch.services.demo import DEMO_TOWNSHIP
+from dispatch.services.validation import id_check_char
+
+from ..conftest import OTHER_COUNTY_TOWNSHIP
+
+_serial = itertools.count(1)
+
+
+def fresh_id_number() -> str:
+    """A valid resident ID no seeded applicant has (445299 is no real county)."""
+    n = next(_serial)
+    first17 = f"445299{date(1940, 1, 1) + timedelta(days=n):%Y%m%d}{n % 1000:03d}"
+    return first17 + id_check_char(first17)
+
+
+def applicant_body(village: str, **extra: Any) -> dict[str, Any]:
+    return {"name": "测试村民", "phone": "13800138000", "id_number": fresh_id_number(),
+            "village": village, "lon": 116.3, "lat": 23.5, "vulnerable": True, **extra}
+
+
+def tomorrow_window(hours: int = 9) -> tuple[str, str]:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1, hours=hours)
+    return start.isoformat(), (start + timedelta(hours=2)).isoformat()
+
+
+@dataclass
+class Place:
+    """Known objects in one township: what a role there should and should not see."""
+
+    village: str = ""
+    applicant: int = 0
+    case: int = 0
+    centre: int = 0
+    agent: int = 0
+    other_agent: int = 0
+    vehicle: int = 0
+    appointment: int = 0
+
+
+@dataclass
+class World:
+    app: Flask
+    home: Place = field(default_factory=Place)
+    away: Place = field(default_factory=Place)
+    admin_id: int = 0
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.admin_id, "admin", Role.ADMIN, "")
+
+    def applicant(self, village: str) -> int:
+        with self.app.app_context():
+            body = applicant_body(village)
+            body.pop("village")
+            a = applicants.create_applicant(db.session, self.scope, village, **body)
+            return a.id
+
+    def case(self, place: Place, item: str = "DEMO-GA-001") -> int:
+        with self.app.app_context():
+            c = cases.register_case(db.session, self.scope, place.applicant, item, "agent")
+            return c.id
+
+    def appointment(self, place: Place) -> int:
+        start, end = tomorrow_window()
+        with self.app.app_context():
+            a = appointments.create_appointment(
+                db.session, self.scope, place.applicant, datetime.fromisoformat(start),
+                datetime.fromisoformat(end))
+            return a.id
+
+    def closed_day(self, day: date) -> str:
+        with self.app.app_context():
+            centre = centres.get_centre(db.session, self.scope, self.home.centre)
+            centres.add_closed_day(db.session, self.scope, centre, day)
+        return day.isoformat()
+
+    def user(self) -> int:
+        with self.app.app_context():
+            return auth.create_user(db.session, f"temp{next(_serial)}", "temp-pass-123",
+                                    "admin").id
+
+
+def _place(world: World, township: str) -> Place:
+    s = db.session
+    town = s.scalar(select(Region).where(Region.code == township))
+    assert town is not None
+    agents_here = list(s.scalars(select(Agent).where(Agent.region_id == town.id)
+                                 .order_by(Agent.id)))
+    agent = next(a for a in agents_here if a.level == AgentLevel.VILLAGE)
+    driver = next(a for a in agents_here if a.level == AgentLevel.TOWNSHIP)
+    village = agent.zone[0].code
+    centre = s.scalar(select(ServiceCentre).where(ServiceCentre.region_id == town.id))
+    assert centre is not None and agent.vehicle_id is not None
+    place = Place(village=village, centre=centre.id, agent=agent.id, other_agent=driver.id,
+                  vehicle=agent.vehicle_id)
+    place.applicant = world.applicant(village)
+    place.case = world.case(place)
+    place.appointment = world.appointment(place)
+    return place
+
+
+@pytest.fixture(scope="session")
+def world(app: Flask) -> World:
+    w = World(app)
+    with app.app_context():
+        w.admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
+        staff_village = db.session.scalar(
+            select(Region.code).join(User, User.region_id == Region.id)
+            .where(User.username == "staff"))
+        w.home = _place(w, DEMO_TOWNSHIP)
+        assert w.home.village == staff_village, "the demo agent's zone starts at staff's village"
+        w.away = _place(w, OTHER_COUNTY_TOWNSHIP)
+        db.session.remove()
+    return w
