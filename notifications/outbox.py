@@ -20,6 +20,7 @@ from notifications.schedule import QuietHours, RetryPolicy
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+DEFAULT_QUIET_HOURS = QuietHours()
 
 
 def utc_now() -> datetime:
@@ -140,7 +141,7 @@ class Sender:
         worker_id: str | None = None,
         batch_size: int = 500,
         retry: RetryPolicy | None = None,
-        quiet_hours: QuietHours | None = None,
+        quiet_hours: QuietHours | None = DEFAULT_QUIET_HOURS,
         ack_timeout: timedelta | None = timedelta(minutes=15),
         now_fn: Clock = utc_now,
         rng: random.Random | None = None,
@@ -150,7 +151,7 @@ class Sender:
         self.worker_id = worker_id or default_worker_id()
         self.batch_size = batch_size
         self.retry = retry or RetryPolicy()
-        self.quiet_hours = quiet_hours if quiet_hours is not None else QuietHours()
+        self.quiet_hours = quiet_hours
         self.ack_timeout = ack_timeout
         self.now_fn = now_fn
         self._rng = rng or random.Random()
@@ -168,8 +169,9 @@ class Sender:
         report.batches, report.claimed = 1, len(batch)
         by_channel: dict[str, list[OutboxMessage]] = defaultdict(list)
         for message in batch:
-            if self._in_quiet_hours(message, now):
-                store.schedule_retry(message.id, self.quiet_hours.next_end(now), "quiet hours")
+            if self.quiet_hours is not None and self._in_quiet_hours(message, now):
+                end = self.quiet_hours.next_end(now)
+                store.schedule_retry(message.id, end, "quiet hours")
                 report.deferred += 1
             else:
                 by_channel[message.channel].append(message)
@@ -200,7 +202,8 @@ class Sender:
 
     def _in_quiet_hours(self, message: OutboxMessage, now: datetime) -> bool:
         return (
-            message.channel == "sms"
+            self.quiet_hours is not None
+            and message.channel == "sms"
             and message.recipient.kind == "villager"
             and not message.urgent
             and self.quiet_hours.is_quiet(now)

@@ -300,3 +300,11 @@ def test_retry_policy_rejects_nonsense() -> None:
         RetryPolicy(max_attempts=0)
     with pytest.raises(ValueError, match="jitter"):
         RetryPolicy(jitter=2)
+
+
+def test_quiet_hours_can_be_switched_off() -> None:
+    """quiet_hours=None sends villager SMS at night too."""
+    clock = FakeClock(datetime(2025, 3, 10, 23, 0, tzinfo=CHINA_TZ).astimezone(UTC))
+    store, sms = MemoryOutboxStore(), ScriptedChannel("sms")
+    store.enqueue(villager_sms(1))
+    assert make_sender(clock, quiet_hours=None).drain(store, {"sms": sms}).sent == 1
