@@ -1,0 +1,90 @@
+"""Travel matrices: the :class:`MatrixProvider` protocol and a great-circle provider.
+
+A road-network engine (an OSRM or Valhalla table service) can be plugged in later by writing
+a small class with the same ``matrix`` method.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from routing.model import Matrix
+
+__all__ = ["EARTH_RADIUS_M", "DEFAULT_SPEEDS_KMH", "HaversineProvider", "MatrixProvider"]
+
+logger = logging.getLogger("routing.matrix")
+
+#: Mean earth radius, as used by ``geopy.distance.great_circle``.
+EARTH_RADIUS_M = 6_371_009.0
+DEFAULT_SPEEDS_KMH: Mapping[str, float] = {"motorbike": 30.0, "car": 40.0, "walking": 4.5}
+
+
+@runtime_checkable
+class MatrixProvider(Protocol):
+    """Anything that turns ``(lon, lat)`` points into a :class:`~routing.Matrix`."""
+
+    def matrix(self, points: Sequence[tuple[float, float]], profile: str) -> Matrix:
+        """Return durations (s) and distances (m) between all ``points`` for ``profile``."""
+        ...
+
+
+@dataclass(frozen=True)
+class HaversineProvider:
+    """Great-circle distance times ``circuity``, at a constant speed per profile.
+
+    Parameters
+    ----------
+    speeds_kmh
+        Average speed per profile in km/h; an unknown profile raises ``ValueError``.
+    circuity
+        Ratio of road distance to great-circle distance (1.3 is typical for rural roads).
+    """
+
+    speeds_kmh: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SPEEDS_KMH))
+    circuity: float = 1.3
+
+    def __post_init__(self) -> None:
+        if self.circuity < 1.0:
+            raise ValueError(f"circuity: {self.circuity} is below 1")
+        for profile, speed in self.speeds_kmh.items():
+            if speed <= 0:
+                raise ValueError(f"speeds_kmh[{profile!r}]: {speed} is not positive")
+
+    def matrix(self, points: Sequence[tuple[float, float]], profile: str) -> Matrix:
+        """Build the matrix for ``points`` at the speed of ``profile``.
+
+        Parameters
+        ----------
+        points
+            ``(lon, lat)`` pairs in WGS-84 degrees.
+        profile
+            A key of ``speeds_kmh``.
+
+        Returns
+        -------
+        Matrix
+            Integer durations in seconds and distances in metres.
+        """
+        if profile not in self.speeds_kmh:
+            raise ValueError(f"profile: no speed for {profile!r}")
+        metres = self.circuity * great_circle_matrix(points)
+        seconds = metres / (self.speeds_kmh[profile] / 3.6)
+        return Matrix(durations=np.rint(seconds), distances=np.rint(metres))
+
+
+def great_circle_matrix(points: Sequence[tuple[float, float]]) -> np.ndarray:
+    """Return the haversine distance in metres between every pair of ``(lon, lat)`` points."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    lon = np.radians(pts[:, 0])
+    lat = np.radians(pts[:, 1])
+    dlat = lat[:, None] - lat[None, :]
+    dlon = lon[:, None] - lon[None, :]
+    cos_lat = np.cos(lat)
+    h = np.sin(dlat / 2) ** 2 + np.outer(cos_lat, cos_lat) * np.sin(dlon / 2) ** 2
+    out: np.ndarray = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return out

@@ -1,0 +1,52 @@
+"""Search parameters for :func:`routing.solve`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["SolveParams"]
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How long and how to search.
+
+    Parameters
+    ----------
+    time_limit
+        Wall-clock budget in seconds.
+    threads
+        Worker processes for the strategy portfolio (1 runs everything in-process).
+    seed
+        Seed of the node-order permutation and of the strategy choice.
+    balance_weight
+        Cost per second of the longest route end over all vehicles, relative to a cost of
+        one per second of travel (0 minimises the total only, like VROOM).
+    solution_limit
+        Stop after this many improving solutions; with a generous ``time_limit`` this
+        makes the result reproducible.
+    first_solution_time
+        Share of the budget spent comparing first-solution strategies.
+    log_search
+        Let OR-Tools log its search.
+    """
+
+    time_limit: float = 5.0
+    threads: int = 1
+    seed: int = 0
+    balance_weight: float = 0.0
+    solution_limit: int | None = None
+    first_solution_time: float = 0.15
+    log_search: bool = False
+
+    def __post_init__(self) -> None:
+        if self.time_limit <= 0:
+            raise ValueError(f"time_limit: {self.time_limit} is not positive")
+        if self.threads < 1:
+            raise ValueError(f"threads: {self.threads} is below 1")
+        if self.balance_weight < 0:
+            raise ValueError(f"balance_weight: {self.balance_weight} is negative")
+        if self.solution_limit is not None and self.solution_limit < 1:
+            raise ValueError(f"solution_limit: {self.solution_limit} is below 1")
+        if not 0 <= self.first_solution_time < 1:
+            raise ValueError(f"first_solution_time: {self.first_solution_time} not in [0, 1)")

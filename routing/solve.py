@@ -1,0 +1,241 @@
+"""The entry point :func:`solve`: pre-checks, the OR-Tools search, and a checked result."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+from routing import _ortools
+from routing._prepared import Prepared, prepare
+from routing.checker import check
+from routing.matrix import MatrixProvider
+from routing.model import Problem
+from routing.params import SolveParams
+from routing.schedule import _simulate, place_breaks, solution_from_orders
+from routing.solution import Solution
+
+__all__ = ["solve"]
+
+logger = logging.getLogger("routing.solve")
+
+#: (first solution strategy, metaheuristic) tried in this order; see benchmarks/README.md.
+PORTFOLIO: tuple[tuple[str, str], ...] = (
+    ("PARALLEL_CHEAPEST_INSERTION", "gls"),
+    ("LOCAL_CHEAPEST_INSERTION", "gls"),
+    ("SAVINGS", "gls"),
+    ("PATH_CHEAPEST_ARC", "gls"),
+)
+
+
+def solve(
+    problem: Problem,
+    params: SolveParams | None = None,
+    provider: MatrixProvider | None = None,
+) -> Solution:
+    """Route the problem's tasks onto its vehicles.
+
+    Parameters
+    ----------
+    problem
+        Vehicles, jobs, shipments and matrices (or coordinates).
+    params
+        Time limit, threads, seed, balance weight, solution limit.
+    provider
+        Builds matrices when the problem has coordinates only (default: haversine).
+
+    Returns
+    -------
+    Solution
+        Always feasible (checked by :func:`routing.check`); a task that cannot be served is
+        in ``unassigned`` with a reason code.
+
+    Raises
+    ------
+    ValueError
+        When a locked prefix (``Vehicle.steps``) is itself infeasible.
+    """
+    params = params or SolveParams()
+    t0 = time.perf_counter()
+    prep = prepare(problem, provider)
+    reasons = precheck(prep)
+    locked = {prep.task_of(k) for veh in problem.vehicles for k in veh.steps}
+    locked |= {prep.tasks[i].partner for i in locked if prep.tasks[i].partner is not None}  # type: ignore[misc]
+    tasks = [i for i in range(len(prep.tasks)) if i not in reasons or i in locked]
+    for i in locked:
+        reasons.pop(i, None)
+    if params.seed:
+        random.Random(params.seed).shuffle(tasks)
+    loading = time.perf_counter() - t0
+    plan = _search(prep, tasks, params, max(0.05, params.time_limit - loading))
+    if plan is None:
+        if locked:
+            raise ValueError("vehicles[].steps: the locked prefixes cannot be satisfied")
+        plan = _ortools.Plan({}, {}, 0)
+    solving = time.perf_counter() - t0 - loading
+    served = {i for order in plan.orders.values() for i in order}
+    top = max((prep.tasks[i].priority for i in served), default=0)
+    for i in tasks:
+        if i not in served:
+            reasons[i] = "priority_dropped" if prep.tasks[i].priority < top else "not_fitting"
+    times = {"loading": round(loading * 1000), "solving": round(solving * 1000), "routing": 0}
+    return _checked(problem, prep, plan, reasons, times, provider)
+
+
+def _search(
+    prep: Prepared, tasks: list[int], params: SolveParams, budget: float
+) -> _ortools.Plan | None:
+    if not tasks:
+        return _ortools.Plan({}, {}, 0)
+    if params.threads > 1:
+        return _portfolio(prep, tasks, params, budget)
+    deadline = time.perf_counter() + budget
+    plan = _ortools.run(prep, tasks, params, *PORTFOLIO[0], budget * 0.999)
+    if plan is None:  # no first solution: fall back on other strategies
+        for strategy, meta in PORTFOLIO[1:]:
+            left = deadline - time.perf_counter()
+            if left <= 0.01:
+                break
+            plan = _ortools.run(prep, tasks, params, strategy, meta, left)
+            if plan is not None:
+                break
+    return plan
+
+
+_SHARED: dict[str, tuple[Prepared, list[int], SolveParams]] = {}
+
+
+def _worker(k: int, budget: float) -> _ortools.Plan | None:
+    prep, tasks, params = _SHARED["job"]
+    strategy, meta = PORTFOLIO[k % len(PORTFOLIO)]
+    return _ortools.run(prep, tasks, params, strategy, meta, budget)
+
+
+def _portfolio(
+    prep: Prepared, tasks: list[int], params: SolveParams, budget: float
+) -> _ortools.Plan | None:
+    """Run several strategies in forked processes and keep the best (ties: first)."""
+    _SHARED["job"] = (prep, tasks, params)
+    n = min(params.threads, len(PORTFOLIO))
+    with ProcessPoolExecutor(n, mp_context=get_context("fork")) as pool:
+        futures = [pool.submit(_worker, k, budget * 0.97) for k in range(n)]
+        plans = [f.result() for f in futures]
+    found = [p for p in plans if p is not None]
+    return min(found, key=lambda p: p.objective) if found else None
+
+
+def _checked(
+    problem: Problem,
+    prep: Prepared,
+    plan: _ortools.Plan,
+    reasons: dict[int, str],
+    times: dict[str, int],
+    provider: MatrixProvider | None,
+) -> Solution:
+    """Time the plan, check it, and drop stops from a broken route until it passes."""
+    orders = {v: list(o) for v, o in plan.orders.items() if o}
+    gaps = {v: g for v, g in plan.gaps.items() if v in orders}
+    for v, order in orders.items():
+        if v in gaps and _simulate(prep, v, order, gaps[v]).late:
+            gaps[v] = place_breaks(prep, v, order)
+    while True:
+        solution = solution_from_orders(prep, orders, reasons, gaps, times)
+        bad = check(problem, solution, provider)
+        if not bad:
+            return solution
+        logger.warning("repairing %d violations, first: %s", len(bad), bad[0].message)
+        ids = {veh.id: v for v, veh in enumerate(problem.vehicles)}
+        broken = {ids[x.vehicle] for x in bad if x.vehicle in ids}
+        if not broken:
+            raise RuntimeError(f"solution fails its check: {bad[0].message}")
+        for v in broken:
+            _drop_last(prep, orders, v, len(problem.vehicles[v].steps), reasons)
+            gaps.pop(v, None)
+
+
+def _drop_last(
+    prep: Prepared, orders: dict[int, list[int]], v: int, locked: int, reasons: dict[int, str]
+) -> None:
+    order = orders[v]
+    if len(order) <= locked:
+        raise ValueError(f"vehicles[{v}].steps: the locked prefix is infeasible")
+    i = order[-1]
+    drop = {i, prep.tasks[i].partner}
+    orders[v] = [x for x in order if x not in drop]
+    for x in drop:
+        if x is not None:
+            reasons[x] = "not_fitting"
+
+
+def precheck(prep: Prepared) -> dict[int, str]:
+    """Reasons for tasks that no vehicle could serve even alone."""
+    reasons: dict[int, str] = {}
+    cache: dict[tuple[object, ...], str | None] = {}
+    for i, task in enumerate(prep.tasks):
+        if task.kind == "delivery":
+            continue
+        group = [i] if task.partner is None else [i, task.partner]
+        vehicles = [v for v, veh in enumerate(prep.vehicles) if task.skills <= veh.skills]
+        reason = "no_vehicle_with_skills" if not vehicles else None
+        if vehicles:
+            failures = [_alone(prep, v, group, cache) for v in vehicles]
+            if all(failures):
+                order = [
+                    "capacity",
+                    "max_tasks",
+                    "time_window_unreachable",
+                    "max_travel_time",
+                    "max_distance",
+                ]
+                reason = min(failures, key=lambda f: order.index(f or "capacity"))
+        if reason:
+            for j in group:
+                reasons[j] = reason
+    return reasons
+
+
+def _alone(
+    prep: Prepared, v: int, group: list[int], cache: dict[tuple[object, ...], str | None]
+) -> str | None:
+    """Why vehicle ``v`` cannot serve ``group`` on its own, or ``None`` if it can."""
+    veh = prep.vehicles[v]
+    key = (
+        tuple(group),
+        veh.profile,
+        veh.speed_factor,
+        prep.starts[v],
+        prep.ends[v],
+        veh.time_window,
+        veh.breaks,
+        veh.capacity,
+        veh.max_tasks,
+        veh.max_travel_time,
+        veh.max_distance,
+    )
+    if key in cache:
+        return cache[key]
+    task = prep.tasks[group[0]]
+    need = [max(a, b) for a, b in zip(task.delivery, task.pickup, strict=True)]
+    reason: str | None = None
+    if any(x > c for x, c in zip(need, veh.capacity, strict=False)):
+        reason = "capacity"
+    elif veh.max_tasks is not None and veh.max_tasks < len(group):
+        reason = "max_tasks"
+    else:
+        tl = _simulate(prep, v, group, place_breaks(prep, v, group))
+        if tl.late:
+            reason = "time_window_unreachable"
+        elif (
+            veh.max_travel_time is not None
+            and tl.steps
+            and tl.steps[-1].duration > (veh.max_travel_time)
+        ):
+            reason = "max_travel_time"
+        elif (
+            veh.max_distance is not None and tl.steps and tl.steps[-1].distance > (veh.max_distance)
+        ):
+            reason = "max_distance"
+    cache[key] = reason
+    return reason
