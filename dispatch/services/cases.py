@@ -97,7 +97,8 @@ def register_case(
     """Register a case; its due date is the item's promise in working days from today (CST)."""
     _writable(scope)
     applicant = session.get(Applicant, applicant_id)
-    if applicant is None or not scope.covers(applicant.village.code) and scope.role != Role.AGENT:
+    # An agent's scope is their township, like a dispatcher's: no exception for agents here.
+    if applicant is None or not scope.covers(applicant.village.code):
         raise Invalid("申请人不存在或不在辖区 / Unknown applicant",
                       {"applicant_id": [f"no applicant {applicant_id} in your region"]})
     item = session.scalar(select(ServiceItem).where(ServiceItem.code == item_code))

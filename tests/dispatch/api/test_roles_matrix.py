@@ -1,0 +1,242 @@
+"""Every endpoint against every role, in one table; a new endpoint without a row fails."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from .conftest import World, applicant_body, tomorrow_window
+
+ROLES = ("admin", "supervisor", "county", "dispatcher", "agent", "staff", "anon")
+PASSWORDS = {"admin": "admin-demo-2026", "supervisor": "super-demo-2026",
+             "county": "county-demo-2026", "dispatcher": "dispatch-demo-2026",
+             "agent": "agent-demo-2026", "staff": "staff-demo-2026"}
+# Answered without a token; everything else under /api must be in the table.
+PUBLIC = {("POST", "/api/auth/login"), ("GET", "/api/openapi.json"),
+          ("GET", "/api/docs"), ("GET", "/api/docs/")}
+_days = itertools.count(1)
+_names = itertools.count(1)
+
+Value = Any | Callable[[World], Any]
+
+
+def codes(default: int, **by_role: int) -> dict[str, int]:
+    """Expected status per role: ``default`` unless named; no token is always 401."""
+    return {role: by_role.get(role, default) for role in ROLES[:-1]} | {"anon": 401}
+
+
+READ_ALL = codes(200)
+ADMIN_ONLY = codes(403, admin=200)
+# Objects in 揭西县 (another county): only the admin and the city supervisor see them.
+AWAY = codes(404, admin=200, supervisor=200)
+# Writers of their own region's data; supervisors are read-only.
+WRITE = codes(403, admin=200, dispatcher=200, agent=200, staff=200)
+DISPATCH = codes(403, admin=200, dispatcher=200)
+
+
+def created(expect: dict[str, int]) -> dict[str, int]:
+    return {r: 201 if s == 200 else s for r, s in expect.items()}
+
+
+def emptied(expect: dict[str, int]) -> dict[str, int]:
+    return {r: 204 if s == 200 else s for r, s in expect.items()}
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    rule: str
+    path: Value
+    expect: dict[str, int]
+    body: Value = None
+    fresh_login: bool = False
+
+    @property
+    def id(self) -> str:
+        label = self.path if isinstance(self.path, str) else self.rule
+        return f"{self.method} {label}"
+
+
+def _day(w: World) -> str:
+    return (date(2031, 1, 1) + timedelta(days=next(_days))).isoformat()
+
+
+def _closed(w: World) -> str:
+    return w.closed_day(date.fromisoformat(_day(w)))
+
+
+def _appointment_body(w: World) -> dict[str, Any]:
+    start, end = tomorrow_window()
+    return {"applicant_id": w.home.applicant, "window_start": start, "window_end": end}
+
+
+C = "/api/cases/<int:case_id>"
+CT = "/api/centres/<int:centre_id>"
+AP = "/api/applicants/<int:applicant_id>"
+AG = "/api/agents/<int:agent_id>"
+VH = "/api/vehicles/<int:vehicle_id>"
+AM = "/api/appointments/<int:appointment_id>"
+RG = "/api/regions/<string:code>"
+
+TABLE = [
+    Row("POST", "/api/auth/logout", "/api/auth/logout", codes(204), fresh_login=True),
+    Row("GET", "/api/auth/me", "/api/auth/me", READ_ALL),
+    Row("GET", "/api/regions/", "/api/regions/", READ_ALL),
+    Row("GET", RG, lambda w: f"/api/regions/{w.home.village}", READ_ALL),
+    Row("GET", RG, "/api/regions/445222102000", codes(403, admin=200, supervisor=200)),
+    Row("PUT", RG + "/point", lambda w: f"/api/regions/{w.home.village}/point", WRITE,
+        {"lon": 116.35, "lat": 23.55}),
+    Row("PUT", RG + "/point", "/api/regions/445222102001/point",
+        codes(403, admin=200, supervisor=403), {"lon": 115.9, "lat": 23.4}),
+    # Cases: an agent sees only the cases they hold or are assigned.
+    Row("GET", "/api/cases/", "/api/cases/", READ_ALL),
+    Row("POST", "/api/cases/", "/api/cases/", created(WRITE),
+        lambda w: {"applicant_id": w.home.applicant, "item_code": "DEMO-GA-001",
+                   "channel": "agent"}),
+    Row("POST", "/api/cases/", "/api/cases/", codes(403, admin=201, dispatcher=422, agent=422,
+                                                     staff=422),
+        lambda w: {"applicant_id": w.away.applicant, "item_code": "DEMO-GA-001",
+                   "channel": "agent"}),
+    Row("GET", C, lambda w: f"/api/cases/{w.home.case}", codes(200, agent=404)),
+    Row("GET", C, lambda w: f"/api/cases/{w.away.case}", AWAY),
+    Row("POST", C + "/transitions", lambda w: f"/api/cases/{w.case(w.home)}/transitions",
+        codes(403, admin=200, dispatcher=200, agent=404, staff=200),
+        {"to": "materials_checked"}),
+    Row("POST", C + "/transitions", lambda w: f"/api/cases/{w.away.case}/transitions",
+        codes(404, admin=409, supervisor=403, county=403), {"to": "delivered"}),
+    Row("GET", C + "/custody", lambda w: f"/api/cases/{w.home.case}/custody",
+        codes(200, agent=404)),
+    Row("GET", C + "/custody", lambda w: f"/api/cases/{w.away.case}/custody", AWAY),
+    Row("POST", C + "/custody", lambda w: f"/api/cases/{w.case(w.home)}/custody",
+        codes(403, admin=201, dispatcher=201, agent=404, staff=201),
+        lambda w: {"to_kind": "agent", "to_id": w.home.agent}),
+    # Centres: the ones above the caller's region are readable, never writable.
+    Row("GET", "/api/centres/", "/api/centres/", READ_ALL),
+    Row("POST", "/api/centres/", "/api/centres/", created(DISPATCH),
+        lambda w: {"region": w.home.village, "kind": "village", "name": "测试便民服务室",
+                   "lon": 116.3, "lat": 23.5}),
+    Row("GET", CT, lambda w: f"/api/centres/{w.home.centre}", READ_ALL),
+    Row("GET", CT, lambda w: f"/api/centres/{w.away.centre}", AWAY),
+    Row("PATCH", CT, lambda w: f"/api/centres/{w.home.centre}", DISPATCH,
+        {"address": "镇政府大院"}),
+    Row("PATCH", CT, lambda w: f"/api/centres/{w.away.centre}", codes(403, admin=200,
+                                                                      dispatcher=404),
+        {"address": "镇政府大院"}),
+    Row("GET", CT + "/closed-days", lambda w: f"/api/centres/{w.home.centre}/closed-days",
+        READ_ALL),
+    Row("POST", CT + "/closed-days", lambda w: f"/api/centres/{w.home.centre}/closed-days",
+        created(DISPATCH), lambda w: {"day": _day(w), "reason": "台风停班"}),
+    Row("DELETE", CT + "/closed-days",
+        lambda w: f"/api/centres/{w.home.centre}/closed-days?day={_closed(w)}",
+        emptied(DISPATCH)),
+    Row("GET", CT + "/open-spans",
+        lambda w: f"/api/centres/{w.home.centre}/open-spans?date=2026-11-25", READ_ALL),
+    Row("GET", CT + "/open-spans",
+        lambda w: f"/api/centres/{w.away.centre}/open-spans?date=2026-11-25", AWAY),
+    # The catalogue is for everyone to read and the admin to keep.
+    Row("GET", "/api/items/", "/api/items/", READ_ALL),
+    Row("POST", "/api/items/", "/api/items/", created(ADMIN_ONLY),
+        lambda w: {"code": f"TEST-{next(_names)}", "name": "测试事项", "level": "township",
+                   "promised_days": 3,
+                   "materials": [{"name": "户口簿", "copies": 1, "original": True}]}),
+    Row("GET", "/api/items/<string:code>", "/api/items/DEMO-GA-001", READ_ALL),
+    Row("PATCH", "/api/items/<string:code>", "/api/items/DEMO-GA-002", ADMIN_ONLY,
+        {"promised_days": 10}),
+    # Applicants: an agent sees their zone's; the other county's are invisible.
+    Row("GET", "/api/applicants/", "/api/applicants/", READ_ALL),
+    Row("POST", "/api/applicants/", "/api/applicants/", created(WRITE),
+        lambda w: applicant_body(w.home.village)),
+    Row("POST", "/api/applicants/", "/api/applicants/",
+        codes(403, admin=201, dispatcher=422, agent=422, staff=422),
+        lambda w: applicant_body(w.away.village)),
+    Row("GET", AP, lambda w: f"/api/applicants/{w.home.applicant}", READ_ALL),
+    Row("GET", AP, lambda w: f"/api/applicants/{w.away.applicant}", AWAY),
+    Row("PATCH", AP, lambda w: f"/api/applicants/{w.home.applicant}", WRITE,
+        {"address": "村东头12号"}),
+    Row("PATCH", AP, lambda w: f"/api/applicants/{w.away.applicant}",
+        codes(404, admin=200, supervisor=403, county=403), {"address": "村东头12号"}),
+    # Agents see only themselves; village staff see the agents serving their village.
+    Row("GET", "/api/agents/", "/api/agents/", READ_ALL),
+    Row("POST", "/api/agents/", "/api/agents/", created(DISPATCH),
+        lambda w: {"name": "新代办员", "phone": "13900139000", "level": "village",
+                   "region": "445203103000", "zone": [w.home.village],
+                   "shift": {"1": ["08:00", "17:00"]}}),
+    Row("GET", AG, lambda w: f"/api/agents/{w.home.agent}", READ_ALL),
+    Row("GET", AG, lambda w: f"/api/agents/{w.home.other_agent}", codes(200, agent=404)),
+    Row("GET", AG, lambda w: f"/api/agents/{w.away.agent}", AWAY),
+    Row("PATCH", AG, lambda w: f"/api/agents/{w.home.agent}", DISPATCH, {"active": True}),
+    Row("GET", "/api/vehicles/", "/api/vehicles/", READ_ALL),
+    Row("POST", "/api/vehicles/", "/api/vehicles/", created(DISPATCH),
+        lambda w: {"kind": "motorbike", "home_centre_id": w.home.centre, "bag_capacity": 10}),
+    Row("GET", VH, lambda w: f"/api/vehicles/{w.home.vehicle}", codes(200, staff=404)),
+    Row("GET", VH, lambda w: f"/api/vehicles/{w.away.vehicle}", AWAY),
+    Row("PATCH", VH, lambda w: f"/api/vehicles/{w.home.vehicle}", DISPATCH, {"seats": 0}),
+    # Home visits follow the applicant's visibility.
+    Row("GET", "/api/appointments/", "/api/appointments/", READ_ALL),
+    Row("POST", "/api/appointments/", "/api/appointments/", created(WRITE), _appointment_body),
+    Row("GET", AM, lambda w: f"/api/appointments/{w.home.appointment}", READ_ALL),
+    Row("GET", AM, lambda w: f"/api/appointments/{w.away.appointment}", AWAY),
+    Row("PATCH", AM, lambda w: f"/api/appointments/{w.appointment(w.home)}", WRITE,
+        {"status": "cancelled"}),
+    Row("GET", "/api/users/", "/api/users/", ADMIN_ONLY),
+    Row("POST", "/api/users/", "/api/users/", created(ADMIN_ONLY),
+        lambda w: {"username": f"matrix{next(_names)}", "password": "matrix-pass-1",
+                   "role": "dispatcher", "region": "445203103000"}),
+    Row("GET", "/api/users/<int:user_id>", lambda w: f"/api/users/{w.admin_id}", ADMIN_ONLY),
+    Row("DELETE", "/api/users/<int:user_id>", lambda w: f"/api/users/{w.user()}",
+        emptied(ADMIN_ONLY)),
+]
+
+
+def _resolve(value: Value, world: World) -> Any:
+    return value(world) if callable(value) else value
+
+
+def _headers(client, tokens, row: Row, role: str) -> dict[str, str]:
+    headers = {"If-Match": "*"} if row.method in ("PATCH", "PUT", "DELETE", "POST") else {}
+    if role == "anon":
+        return headers
+    token = tokens[role]
+    if row.fresh_login:
+        resp = client.post("/api/auth/login", json={"username": role, "password": PASSWORDS[role]})
+        token = resp.get_json()["access_token"]
+    return headers | {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(("row", "role"), list(itertools.product(TABLE, ROLES)),
+                         ids=lambda v: v.id if isinstance(v, Row) else v)
+def test_role_gets_expected_status(client, tokens, world, row, role):
+    """The role gets the status the table says; a denial or a miss carries no data."""
+    path = _resolve(row.path, world)
+    resp = client.open(path, method=row.method, json=_resolve(row.body, world),
+                       headers=_headers(client, tokens, row, role))
+    assert resp.status_code == row.expect[role], resp.get_data(as_text=True)[:400]
+    if resp.status_code in (401, 403, 404):
+        assert set(resp.get_json()) <= {"code", "status", "message", "errors"}
+
+
+def test_table_covers_every_endpoint(app):
+    """Each (method, rule) under /api has a row for every role, except the public ones."""
+    served = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    covered = {(row.method, row.rule) for row in TABLE}
+    assert served - PUBLIC - covered == set(), "add rows to TABLE for these endpoints"
+    assert covered - served == set(), "rows for endpoints that do not exist"
+    assert all(set(row.expect) == set(ROLES) for row in TABLE)
+
+
+def test_cross_region_list_holds_no_foreign_rows(client, auth, world):
+    """A township dispatcher's lists hold nothing from the other county."""
+    for path, key in [("/api/applicants/", "village_code"), ("/api/cases/", "village_code"),
+                      ("/api/centres/", "region_code"), ("/api/agents/", "region_code")]:
+        rows = client.get(f"{path}?page_size=100", headers=auth("dispatcher")).get_json()
+        assert rows and not [r for r in rows if r[key].startswith("445222")], path
