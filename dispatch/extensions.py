@@ -39,6 +39,10 @@ def init_app(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True)
     api.init_app(app)
     jwt.init_app(app)
+    if app.config.get("CELERY_BROKER_URL"):
+        from dispatch.jobs.celery_tasks import celery_init_app
+
+        celery_init_app(app)
     swagger_dir = swagger_ui_bundle.swagger_ui_path
 
     @app.route("/static/swagger-ui/<path:filename>")

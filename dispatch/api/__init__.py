@@ -17,6 +17,9 @@ RESOURCES = (
     "vehicles",
     "appointments",
     "users",
+    "plans",
+    "jobs",
+    "bookings",
 )
 
 

@@ -84,12 +84,13 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
         for row in vehicles:
             if row[1].id not in agents:
                 row[4].add(FORBID_SKILL_BASE + n)
-    jobs, shipments, task_of, places = [], [], {}, {}
+    jobs: list[routing.Job] = []
+    shipments: list[routing.Shipment] = []
+    task_of: dict[int, tuple[TaskSpec, str]] = {}
+    places: dict[int, Place] = {}
     next_id = 1
     for task in tasks:
         skills = set()
-        if task.needs_car:
-            skills.add(CAR_SKILL)
         pinned = overrides.pins.get(task.key)
         if task.held_by_agent is not None:
             pinned = task.held_by_agent
@@ -99,32 +100,11 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
             skills.add(PIN_SKILL_BASE + agent_vehicle[pinned])
         if task.key in forbid_skill:
             skills.add(forbid_skill[task.key])
-        amount = (task.bags, task.seats)
-        dest = _at(task.place)
-        if task.origin is None:
-            jobs.append(routing.Job(
-                id=next_id, location=dest, service=task.service_s,
-                delivery=amount if task.held_by_agent else (0, 0), skills=frozenset(skills),
-                priority=task.priority, time_windows=_windows(task.place),
-                description=task.key,
-            ))
-            task_of[next_id] = (task, "job")
-            places[next_id] = task.place
-            next_id += 1
-            continue
-        src = _at(task.origin)
-        pickup = routing.ShipmentStep(id=next_id, location=src, service=task.service_s,
-                                      time_windows=_windows(task.origin),
-                                      description=f"{task.key}#pickup")
-        delivery = routing.ShipmentStep(id=next_id + 1, location=dest,
-                                        service=min(task.service_s, 10 * 60),
-                                        time_windows=_windows(task.place),
-                                        description=f"{task.key}#delivery")
-        shipments.append(routing.Shipment(pickup=pickup, delivery=delivery, amount=amount,
-                                          skills=frozenset(skills), priority=task.priority))
-        task_of[next_id], task_of[next_id + 1] = (task, "pickup"), (task, "delivery")
-        places[next_id], places[next_id + 1] = task.origin, task.place
-        next_id += 2
+        converted = routing_task(task, next_id, skills)
+        (jobs if isinstance(converted.task, routing.Job) else shipments).append(converted.task)
+        task_of.update(converted.task_of)
+        places.update(converted.places)
+        next_id += len(converted.task_of)
     key_ids = _key_ids(task_of)
     rvehicles = []
     for vid, agent, window, is_car, skills in vehicles:
@@ -139,6 +119,42 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
     problem = routing.Problem(vehicles=tuple(rvehicles), jobs=tuple(jobs),
                               shipments=tuple(shipments))
     return Built(problem, vehicle_agent, task_of, places, off)
+
+
+@dataclass
+class Converted:
+    task: routing.Job | routing.Shipment
+    task_of: dict[int, tuple[TaskSpec, str]]
+    places: dict[int, Place]
+
+
+def routing_task(task: TaskSpec, first_id: int, skills: set[int] | None = None) -> Converted:
+    """One task as a routing job (``first_id``) or shipment (``first_id`` and the next)."""
+    skills = set(skills or ())
+    if task.needs_car:
+        skills.add(CAR_SKILL)
+    amount = (task.bags, task.seats)
+    if task.origin is None:
+        job = routing.Job(
+            id=first_id, location=_at(task.place), service=task.service_s,
+            delivery=amount if task.held_by_agent else (0, 0), skills=frozenset(skills),
+            priority=task.priority, time_windows=_windows(task.place), description=task.key,
+        )
+        return Converted(job, {first_id: (task, "job")}, {first_id: task.place})
+    pickup = routing.ShipmentStep(id=first_id, location=_at(task.origin), service=task.service_s,
+                                  time_windows=_windows(task.origin),
+                                  description=f"{task.key}#pickup")
+    delivery = routing.ShipmentStep(id=first_id + 1, location=_at(task.place),
+                                    service=min(task.service_s, 10 * 60),
+                                    time_windows=_windows(task.place),
+                                    description=f"{task.key}#delivery")
+    shipment = routing.Shipment(pickup=pickup, delivery=delivery, amount=amount,
+                                skills=frozenset(skills), priority=task.priority)
+    return Converted(
+        shipment,
+        {first_id: (task, "pickup"), first_id + 1: (task, "delivery")},
+        {first_id: task.origin, first_id + 1: task.place},
+    )
 
 
 def _key_ids(task_of: dict[int, tuple[TaskSpec, str]]) -> dict[str, list[routing.TaskKey]]:

@@ -130,7 +130,7 @@ def derive_tasks(session: Session, ctx: DayContext) -> list[TaskSpec]:
     visits = _visits(session, ctx, hub)
     visiting = {cid for t in visits for cid in t.case_ids}
     tasks = list(visits)
-    centres = {c.id: c for c in session.scalars(select(ServiceCentre))}
+    centres = _centres_for(session, prefix)
     village_rooms = {c.region_id: c for c in centres.values() if c.kind == CentreKind.VILLAGE}
     groups: dict[tuple[str, int], list[Case]] = defaultdict(list)
     for case in cases:
@@ -229,11 +229,25 @@ def _cutoff(hub: Place) -> Place:
     return Place(hub.lon, hub.lat, hub.label, (first,), hub.centre_id, hub.village_id)
 
 
+def _centres_for(session: Session, prefix: str) -> dict[int, ServiceCentre]:
+    """The township's own centres (its rooms and hub) and every county and city centre."""
+    rows = session.execute(
+        select(ServiceCentre, Region.code).join(Region, Region.id == ServiceCentre.region_id)
+        .where(Region.code.like(f"{prefix}%")
+               | ServiceCentre.kind.in_([CentreKind.COUNTY, CentreKind.CITY]))
+    )
+    out = {}
+    for centre, code in rows:
+        centre.region_code = code  # type: ignore[attr-defined]
+        out[centre.id] = centre
+    return out
+
+
 def _decision_centre(case: Case, centres: dict[int, ServiceCentre]) -> ServiceCentre | None:
     kind = "city" if case.item.level == "city" else "county"
     code = case.village.code[:4] + "00000000" if kind == "city" else case.village.code[:6] + "000000"
     for centre in centres.values():
-        if centre.kind == kind and centre.region.code == code:
+        if centre.kind == kind and centre.region_code == code:  # type: ignore[attr-defined]
             return centre
     return None
 
@@ -251,23 +265,20 @@ def _visits(session: Session, ctx: DayContext, hub: Place) -> list[TaskSpec]:
                Appointment.window_start >= start, Appointment.window_start <= end)
         .order_by(Appointment.id)
     )
-    tasks = []
-    for apt in rows:
-        tasks.extend(visit_tasks(session, apt, hub))
-    return tasks
+    return [visit_task(apt, session.get(Case, apt.case_id) if apt.case_id else None, hub)
+            for apt in rows]
 
 
-def visit_tasks(session: Session, apt: Appointment, hub: Place) -> list[TaskSpec]:
+def visit_task(apt: Appointment, case: Case | None, hub: Place) -> TaskSpec:
+    """A home visit; when the applicant must appear in person, the agent drives them."""
     a = apt.applicant
     window = (seconds(apt.window_start), seconds(apt.window_end))
     home = Place(a.lon, a.lat, f"{a.name} 家", (window,), applicant_id=a.id,
                  village_id=a.village_id)
-    case = session.get(Case, apt.case_id) if apt.case_id else None
     ids = (case.id,) if case else ()
+    key = f"visit:{apt.id}" if apt.id else "visit:new"
     if case is not None and case.item.in_person:
-        # The applicant must appear in person: the agent drives them to the centre.
-        return [TaskSpec(f"visit:{apt.id}", f"上门接送 {a.name}", hub, "visit", ids,
-                         origin=home, service_s=VISIT_SERVICE_S, seats=1, needs_car=True,
-                         priority=100)]
-    return [TaskSpec(f"visit:{apt.id}", f"上门服务 {a.name}", home, "visit", ids,
-                     service_s=VISIT_SERVICE_S, priority=100)]
+        return TaskSpec(key, f"上门接送 {a.name}", hub, "visit", ids, origin=home,
+                        service_s=VISIT_SERVICE_S, seats=1, needs_car=True, priority=100)
+    return TaskSpec(key, f"上门服务 {a.name}", home, "visit", ids,
+                    service_s=VISIT_SERVICE_S, priority=100)

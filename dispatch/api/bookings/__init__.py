@@ -1,0 +1,3 @@
+from dispatch.api.bookings.resources import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,40 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from dispatch.api.common import StrictSchema
+
+ID = validate.Range(min=1, max=2**31 - 1)
+
+
+class SlotArgsSchema(StrictSchema):
+    applicant_id = ma.fields.Integer(required=True, validate=ID)
+    date = ma.fields.Date(required=True)
+    case_id = ma.fields.Integer(validate=ID)
+
+
+class SlotSchema(ma.Schema):
+    start = ma.fields.AwareDateTime()
+    end = ma.fields.AwareDateTime()
+    label = ma.fields.String()
+    available = ma.fields.Boolean()
+
+
+class BookSchema(StrictSchema):
+    applicant_id = ma.fields.Integer(required=True, validate=ID)
+    date = ma.fields.Date(required=True)
+    slot = ma.fields.String(required=True, validate=validate.Length(1, 20))
+    case_id = ma.fields.Integer(validate=ID)
+
+
+class CancelSchema(StrictSchema):
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class BookingSchema(ma.Schema):
+    id = ma.fields.Integer()
+    applicant_id = ma.fields.Integer()
+    case_id = ma.fields.Integer(allow_none=True)
+    window_start = ma.fields.AwareDateTime()
+    window_end = ma.fields.AwareDateTime()
+    status = ma.fields.String()
+    reference = ma.fields.Function(lambda a: f"YY{a.id:06d}")

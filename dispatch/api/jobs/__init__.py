@@ -1,0 +1,3 @@
+from dispatch.api.jobs.resources import blp
+
+__all__ = ["blp"]

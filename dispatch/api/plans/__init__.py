@@ -1,0 +1,3 @@
+from dispatch.api.plans.resources import blp
+
+__all__ = ["blp"]

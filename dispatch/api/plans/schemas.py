@@ -1,0 +1,168 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from dispatch.api.common import StrictSchema
+
+CODE = validate.Regexp(r"^\d{12}$", error="a 12-digit region code")
+ID = validate.Range(min=1, max=2**31 - 1)
+
+
+class PlanQueryArgsSchema(StrictSchema):
+    township = ma.fields.String(validate=CODE)
+    day = ma.fields.Date()
+    status = ma.fields.String(validate=validate.OneOf(["draft", "published", "superseded"]))
+
+
+class PlanSchema(ma.Schema):
+    id = ma.fields.Integer()
+    township_code = ma.fields.Function(lambda p: p.township.code)
+    township = ma.fields.Function(lambda p: p.township.name)
+    day = ma.fields.Date()
+    version = ma.fields.Integer()
+    status = ma.fields.String()
+    objective = ma.fields.String()
+    reason = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+    published_at = ma.fields.AwareDateTime(allow_none=True)
+    summary = ma.fields.Dict()
+
+
+class CaseOnStopSchema(ma.Schema):
+    id = ma.fields.Integer()
+    reference = ma.fields.String()
+    item = ma.fields.String()
+    status = ma.fields.String()
+    materials = ma.fields.List(ma.fields.Dict())
+    in_person = ma.fields.Boolean()
+
+
+class ContactSchema(ma.Schema):
+    name = ma.fields.String()
+    phone = ma.fields.String()
+    address = ma.fields.String()
+
+
+class StopSchema(ma.Schema):
+    id = ma.fields.Integer()
+    seq = ma.fields.Integer()
+    kind = ma.fields.String()
+    task_key = ma.fields.String()
+    label = ma.fields.String()
+    action = ma.fields.String()
+    lon = ma.fields.Float()
+    lat = ma.fields.Float()
+    arrival = ma.fields.AwareDateTime()
+    departure = ma.fields.AwareDateTime()
+    window_start = ma.fields.AwareDateTime(allow_none=True)
+    window_end = ma.fields.AwareDateTime(allow_none=True)
+    status = ma.fields.String()
+    fail_reason = ma.fields.String()
+    contact = ma.fields.Nested(ContactSchema, allow_none=True)
+    nav = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    cases = ma.fields.List(ma.fields.Nested(CaseOnStopSchema))
+
+
+class RouteSchema(ma.Schema):
+    id = ma.fields.Integer()
+    agent_id = ma.fields.Integer()
+    agent = ma.fields.String()
+    agent_phone = ma.fields.String()
+    vehicle_id = ma.fields.Integer(allow_none=True)
+    vehicle_kind = ma.fields.String()
+    start_at = ma.fields.AwareDateTime(allow_none=True)
+    end_at = ma.fields.AwareDateTime(allow_none=True)
+    distance_m = ma.fields.Integer()
+    travel_s = ma.fields.Integer()
+    locked = ma.fields.Boolean()
+    stops = ma.fields.List(ma.fields.Nested(StopSchema))
+
+
+class PlanDetailSchema(ma.Schema):
+    id = ma.fields.Integer()
+    township_code = ma.fields.String()
+    township = ma.fields.String()
+    day = ma.fields.Date()
+    version = ma.fields.Integer()
+    status = ma.fields.String()
+    objective = ma.fields.String()
+    reason = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+    published_at = ma.fields.AwareDateTime(allow_none=True)
+    summary = ma.fields.Dict()
+    routes = ma.fields.List(ma.fields.Nested(RouteSchema))
+
+
+class PlanRequestSchema(StrictSchema):
+    township = ma.fields.String(validate=CODE)
+    day = ma.fields.Date(required=True)
+    objective = ma.fields.String(load_default="distance",
+                                 validate=validate.OneOf(["distance", "balance"]))
+
+
+class ReplanSchema(StrictSchema):
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=200))
+    objective = ma.fields.String(validate=validate.OneOf(["distance", "balance"]))
+
+
+class AbsenceSchema(StrictSchema):
+    agent_id = ma.fields.Integer(required=True, validate=ID)
+    reason = ma.fields.String(load_default="病假 / sick", validate=validate.Length(max=200))
+
+
+class UrgentSchema(StrictSchema):
+    case_id = ma.fields.Integer(required=True, validate=ID)
+
+
+class OverrideSchema(StrictSchema):
+    kind = ma.fields.String(required=True, validate=validate.OneOf(["pin", "forbid", "lock"]))
+    agent_id = ma.fields.Integer(required=True, validate=ID)
+    task_key = ma.fields.String(load_default="", validate=validate.Length(max=60))
+
+
+class OverrideOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    agent_id = ma.fields.Integer(allow_none=True)
+    task_key = ma.fields.String()
+    forced = ma.fields.Boolean()
+    detail = ma.fields.Dict()
+
+
+class MoveSchema(StrictSchema):
+    task_key = ma.fields.String(required=True, validate=validate.Length(1, 60))
+    agent_id = ma.fields.Integer(required=True, validate=ID)
+    position = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=500))
+    force = ma.fields.Boolean(load_default=False)
+    note = ma.fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class ChangeResultSchema(ma.Schema):
+    plan_id = ma.fields.Integer()
+    version = ma.fields.Integer()
+    status = ma.fields.String()
+    notified_agents = ma.fields.List(ma.fields.Integer())
+    violations = ma.fields.List(ma.fields.Dict())
+    overridden = ma.fields.Boolean()
+    placed = ma.fields.Boolean()
+
+
+class StopUpdateSchema(StrictSchema):
+    status = ma.fields.String(required=True,
+                              validate=validate.OneOf(["arrived", "done", "failed"]))
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=500))
+    at = ma.fields.AwareDateTime()
+
+
+class StopStateSchema(ma.Schema):
+    id = ma.fields.Integer()
+    status = ma.fields.String()
+    status_at = ma.fields.AwareDateTime(allow_none=True)
+    fail_reason = ma.fields.String()
+
+
+class TodayArgsSchema(StrictSchema):
+    day = ma.fields.Date()
+
+
+class DiffArgsSchema(StrictSchema):
+    against = ma.fields.Integer(validate=ID)

@@ -1,0 +1,100 @@
+"""Celery tasks: ids in, services called; a city-wide plan fans out one task per township."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import Celery, Task, chord, shared_task
+from flask import Flask
+
+from dispatch.extensions import db
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """The Flask docs' pattern: every task runs inside an app context."""
+
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                try:
+                    return self.run(*args, **kwargs)
+                finally:
+                    db.session.remove()
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.conf.update(
+        broker_url=app.config["CELERY_BROKER_URL"],
+        result_backend=app.config["CELERY_RESULT_BACKEND"] or app.config["CELERY_BROKER_URL"],
+        task_acks_late=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        timezone="Asia/Shanghai",
+        beat_schedule={
+            "drain-outbox": {"task": "dispatch.jobs.celery_tasks.drain_outbox",
+                             "schedule": 5.0},
+        },
+    )
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
+
+
+def fan_out_plan(job_id: str, codes: list[str]) -> None:
+    chord(plan_one.s(job_id, code) for code in codes)(finish_plan.s(job_id))
+
+
+@shared_task(name="dispatch.jobs.celery_tasks.plan_one")
+def plan_one(job_id: str, code: str) -> dict:  # type: ignore[type-arg]
+    """Plan and publish one township; returns its summary for the chord to gather."""
+    from dispatch.jobs.work import progress
+    from dispatch.models.plans import Job
+    from dispatch.planning.runner import plan_city
+
+    job = db.session.get(Job, job_id)
+    assert job is not None
+    if job.status == "queued":
+        job.status = "running"
+        db.session.commit()
+    params = job.params
+    summary = plan_city(db.session, date.fromisoformat(params["day"]), codes=[code],
+                        objective=params.get("objective", "distance"),
+                        time_limit=params.get("time_limit", 0.5), workers=1)
+    progress(db.session, job_id)
+    return summary.as_dict() | {"code": code}
+
+
+@shared_task(name="dispatch.jobs.celery_tasks.finish_plan")
+def finish_plan(results: list[dict], job_id: str) -> None:  # type: ignore[type-arg]
+    from dispatch.models.plans import Job
+
+    job = db.session.get(Job, job_id)
+    assert job is not None
+    merged = merge_summaries(results)
+    job.result, job.done = merged, job.total
+    job.status = "done" if merged["planned"] else "failed"
+    db.session.commit()
+
+
+def merge_summaries(results: list[dict]) -> dict:  # type: ignore[type-arg]
+    out = {"planned": 0, "townships": len(results), "tasks": 0, "assigned": 0, "agents": 0,
+           "km": 0.0, "longest_agent_day_hours": 0.0, "unassigned_by_reason": {},
+           "skipped": {}, "plan_ids": []}
+    for r in results:
+        out["planned"] += r["planned"]
+        for key in ("tasks", "assigned", "agents", "km"):
+            out[key] += r[key]
+        out["longest_agent_day_hours"] = max(out["longest_agent_day_hours"],
+                                             r["longest_agent_day_hours"])
+        for reason, n in r["unassigned_by_reason"].items():
+            out["unassigned_by_reason"][reason] = out["unassigned_by_reason"].get(reason, 0) + n
+        out["skipped"].update(r["skipped"])
+        out["plan_ids"] += r["plan_ids"]
+    out["km"] = round(out["km"], 1)
+    return out
+
+
+@shared_task(name="dispatch.jobs.celery_tasks.drain_outbox")
+def drain_outbox() -> int:
+    from dispatch.services.notify import drain_once
+
+    return drain_once()

@@ -1,0 +1,66 @@
+"""The work a job does, as plain functions of ids: the same in a thread or on Celery."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from dispatch.errors import DomainError
+from dispatch.models.plans import Job
+from dispatch.planning.runner import CitySummary, plan_city
+
+log = logging.getLogger(__name__)
+
+
+def progress(session: Session, job_id: str, step: int = 1) -> None:
+    """Count finished townships; committed at once so pollers see it."""
+    job = session.get(Job, job_id)
+    if job is not None:
+        job.done = min(job.total, job.done + step)
+        session.commit()
+
+
+def run_plan_job(session: Session, job_id: str) -> None:
+    """Plan the townships named in the job and record the summary."""
+    job = session.get(Job, job_id)
+    if job is None:
+        return
+    job.status = "running"
+    session.commit()
+    params = dict(job.params)
+    try:
+        summary = plan_city(
+            session, date.fromisoformat(params["day"]), codes=params["codes"],
+            objective=params.get("objective", "distance"),
+            time_limit=params.get("time_limit", 0.5), workers=params.get("workers", 1),
+            on_progress=lambda n: progress(session, job_id, n),
+        )
+    except DomainError as err:
+        _fail(session, job_id, err.message)
+        return
+    except Exception as err:  # a job must always end with a status a person can read
+        log.exception("plan job %s failed", job_id)
+        _fail(session, job_id, f"内部错误 / internal error: {type(err).__name__}")
+        return
+    finish_job(session, job_id, summary)
+
+
+def finish_job(session: Session, job_id: str, summary: CitySummary) -> None:
+    job = session.get(Job, job_id)
+    assert job is not None
+    job.result = summary.as_dict()
+    job.done = job.total
+    job.status = "failed" if summary.skipped and not summary.planned else "done"
+    if job.status == "failed":
+        job.error = "; ".join(f"{k}: {v}" for k, v in summary.skipped.items())
+    session.commit()
+
+
+def _fail(session: Session, job_id: str, message: str) -> None:
+    session.rollback()
+    job = session.get(Job, job_id)
+    assert job is not None
+    job.status, job.error = "failed", message
+    session.commit()

@@ -1,0 +1,217 @@
+"""Home-visit slots that the plan can really absorb, and booking them under a lock.
+
+A slot is offered only if a visit in that window can be inserted into the day's routes (the
+published plan, plus visits booked since it was made) without breaking any window, shift,
+break or capacity. Booking re-checks the same thing while holding the township's lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+import routing
+from dispatch.errors import Conflict, Invalid, NotFound
+from dispatch.models.agents import Appointment, AppointmentStatus
+from dispatch.models.applicants import Applicant
+from dispatch.models.cases import Case
+from dispatch.planning.build import routing_task
+from dispatch.planning.service import Prepared, current_plan, prepare, replan
+from dispatch.planning.tasks import Place, visit_task
+from dispatch.services import outbox
+from dispatch.services.workdays import CST
+
+SLOTS = (("08:30", "10:30"), ("10:30", "12:00"), ("14:30", "16:30"), ("16:00", "18:00"))
+_sqlite_locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
+
+
+def _slot_bounds(day: date, slot: tuple[str, str]) -> tuple[datetime, datetime]:
+    a, b = (time.fromisoformat(x) for x in slot)
+    return datetime.combine(day, a, tzinfo=CST), datetime.combine(day, b, tzinfo=CST)
+
+
+def _base(session: Session, prep: Prepared) -> routing.Solution:
+    """The day's routes as published, with visits booked since then inserted."""
+    problem = prep.built.problem
+    plan = current_plan(session, prep.ctx.township.id, prep.ctx.day)
+    ids: dict[str, list[routing.TaskKey]] = defaultdict(list)
+    for tid, (task, role) in sorted(prep.built.task_of.items()):
+        ids[task.key].append(tid if role == "job" else (role, tid))
+    agent_vehicle = {a: v for v, a in prep.built.vehicle_agent.items()}
+    routes: dict[int, list[routing.TaskKey]] = {}
+    if plan is not None:
+        for route in plan.routes:
+            if route.agent_id not in agent_vehicle:
+                continue
+            seen: list[routing.TaskKey] = []
+            for stop in route.stops:
+                for key in ids.get(stop.task_key, []):
+                    if key not in seen:
+                        seen.append(key)
+            routes[agent_vehicle[route.agent_id]] = seen
+    solution = routing.evaluate(problem, routes)
+    if routing.check(problem, solution):
+        solution = routing.evaluate(problem, {})
+    for task, role in prep.built.task_of.values():
+        if task.key.startswith("visit:") and role in ("job", "pickup") and not _routed(
+                solution, task.key):
+            tid = next(t for t, (tk, r) in prep.built.task_of.items()
+                       if tk.key == task.key and r == role)
+            inserted = routing.try_insert(problem, solution, tid if role == "job"
+                                          else ("pickup", tid))
+            if inserted is not None:
+                solution = inserted
+    return solution
+
+
+def _routed(solution: routing.Solution, key: str) -> bool:
+    return any(s.description.split("#")[0] == key for r in solution.routes for s in r.steps)
+
+
+def _fits(prep: Prepared, base: routing.Solution, applicant: Applicant, case: Case | None,
+          window: tuple[datetime, datetime]) -> bool:
+    hub = Place(prep.ctx.centre.lon, prep.ctx.centre.lat, prep.ctx.centre.name)
+    apt = Appointment(applicant=applicant, applicant_id=applicant.id,
+                      case_id=case.id if case else None, window_start=window[0],
+                      window_end=window[1])
+    task = visit_task(apt, case, hub)
+    first_id = max(prep.built.task_of, default=0) + 1
+    converted = routing_task(task, first_id)
+    problem = prep.built.problem
+    if isinstance(converted.task, routing.Job):
+        problem = dataclasses.replace(problem, jobs=problem.jobs + (converted.task,))
+        key: routing.TaskKey = first_id
+    else:
+        problem = dataclasses.replace(problem, shipments=problem.shipments + (converted.task,))
+        key = ("pickup", first_id)
+    return routing.try_insert(problem, base, key) is not None
+
+
+def _check_request(session: Session, applicant: Applicant, day: date,
+                   case: Case | None) -> None:
+    today = datetime.now(CST).date()
+    if day < today:
+        raise Invalid("不能预约过去的日期 / Cannot book a day in the past",
+                      {"date": [f"{day} is before today {today}"]})
+    if day > today + timedelta(days=30):
+        raise Invalid("只能预约30天内 / Book at most 30 days ahead", {"date": [str(day)]})
+    if not applicant.vulnerable and not (case and case.item.in_person):
+        raise Invalid(
+            "上门服务仅面向老年人和残疾人 / Home visits are for elderly or disabled villagers; "
+            "others drop their documents at the village room",
+            {"applicant_id": ["not marked as elderly or disabled"]},
+        )
+    if case is not None and case.applicant_id != applicant.id:
+        raise Invalid("该件不属于此申请人 / The case is not this applicant's",
+                      {"case_id": [str(case.id)]})
+
+
+def available_slots(session: Session, applicant: Applicant, day: date,
+                    case: Case | None = None) -> list[dict[str, Any]]:
+    _check_request(session, applicant, day, case)
+    prep = prepare(session, applicant.village.code[:9] + "000", day)
+    base = _base(session, prep)
+    out = []
+    now = datetime.now(UTC)
+    for slot in SLOTS:
+        window = _slot_bounds(day, slot)
+        ok = window[1] > now + timedelta(hours=1) and _fits(prep, base, applicant, case, window)
+        out.append({"start": window[0], "end": window[1], "label": f"{slot[0]}-{slot[1]}",
+                    "available": ok})
+    return out
+
+
+def _lock(session: Session, township_id: int) -> threading.Lock | None:
+    """Serialise bookings per township: an advisory lock on PostgreSQL, a mutex on SQLite."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + township_id})
+        return None
+    lock = _sqlite_locks[township_id]
+    lock.acquire()
+    return lock
+
+
+def book(session: Session, applicant: Applicant, day: date, slot_label: str,
+         case: Case | None = None, user_id: int | None = None) -> Appointment:
+    """Book a slot if, under the lock, the plan can still absorb it."""
+    _check_request(session, applicant, day, case)
+    slot = next((s for s in SLOTS if f"{s[0]}-{s[1]}" == slot_label), None)
+    if slot is None:
+        raise Invalid("未知时段 / Unknown slot",
+                      {"slot": [f"one of {', '.join(a + '-' + b for a, b in SLOTS)}"]})
+    window = _slot_bounds(day, slot)
+    township_code = applicant.village.code[:9] + "000"
+    prep = prepare(session, township_code, day)
+    lock = _lock(session, prep.ctx.township.id)
+    try:
+        prep = prepare(session, township_code, day)  # re-read under the lock
+        if not _fits(prep, _base(session, prep), applicant, case, window):
+            raise Conflict("该时段已满 / That slot is no longer available; pick another",
+                           slot=slot_label)
+        apt = Appointment(applicant_id=applicant.id, case_id=case.id if case else None,
+                          window_start=window[0], window_end=window[1])
+        session.add(apt)
+        session.flush()
+        _confirm(session, apt, applicant, day, slot_label, case)
+        session.commit()
+    finally:
+        if lock is not None:
+            lock.release()
+    _replan_if_published(session, prep.ctx.township.id, day, "新预约 / new booking")
+    return apt
+
+
+def _confirm(session: Session, apt: Appointment, applicant: Applicant, day: date,
+             slot_label: str, case: Case | None) -> None:
+    variables = {"name": applicant.name, "date": day.isoformat(), "slot": slot_label,
+                 "reference": case.reference if case else f"YY{apt.id:06d}"}
+    township = applicant.village.code[:9] + "000"
+    outbox.enqueue(session, "booking_confirmed", "sms", "villager", applicant.id,
+                   phone=applicant.phone, variables=variables,
+                   data={"appointment_id": apt.id}, township_code=township)
+    reminder_at = datetime.combine(day - timedelta(days=1), time(18, 0), tzinfo=CST)
+    if reminder_at > datetime.now(UTC):
+        outbox.enqueue(session, "booking_reminder", "sms", "villager", applicant.id,
+                       phone=applicant.phone, variables=variables,
+                       data={"appointment_id": apt.id}, township_code=township,
+                       not_before=reminder_at)
+
+
+def cancel(session: Session, apt: Appointment, reason: str = "") -> Appointment:
+    """Cancel a booking: the slot is free again, and a published plan is re-planned."""
+    if apt.status != AppointmentStatus.BOOKED:
+        raise Conflict(f"预约已是 {apt.status} / The booking is already {apt.status}")
+    apt.status = AppointmentStatus.CANCELLED
+    apt.note = reason
+    session.commit()
+    day = apt.window_start.astimezone(CST).date()
+    township_id = apt.applicant.village.parent_id
+    if township_id is not None:
+        _replan_if_published(session, township_id, day, "取消预约 / booking cancelled")
+    return apt
+
+
+def _replan_if_published(session: Session, township_id: int, day: date, reason: str) -> None:
+    plan = current_plan(session, township_id, day)
+    if plan is not None:
+        replan(session, plan, reason=reason, publish_now=True)
+
+
+def get_appointment(session: Session, apt_id: int) -> Appointment:
+    apt = session.get(Appointment, apt_id)
+    if apt is None:
+        raise NotFound(f"没有预约 {apt_id} / No booking {apt_id}")
+    return apt
+
+
+def get_applicant(session: Session, applicant_id: int) -> Applicant:
+    applicant = session.scalar(select(Applicant).where(Applicant.id == applicant_id))
+    if applicant is None:
+        raise NotFound(f"没有申请人 {applicant_id} / No applicant {applicant_id}")
+    return applicant

@@ -1,0 +1,29 @@
+"""Helpers for planning tests: a working day, and a plan made through the API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from dispatch.services.workdays import CST, next_working_day
+
+
+@pytest.fixture(scope="session")
+def work_day() -> date:
+    """The next working day after today (CST), so bookings are never in the past."""
+    return next_working_day(datetime.now(CST).date())
+
+
+@pytest.fixture()
+def planned(client, auth, work_day, app):
+    """Plan and publish the dispatcher's township for the working day; returns the plan."""
+    app.config["JOBS_EAGER"] = True
+    resp = client.post("/api/plans/", json={"township": "445203103000",
+                                            "day": work_day.isoformat()},
+                       headers=auth("dispatcher"))
+    assert resp.status_code == 202, resp.get_json()
+    job = client.get(f"/api/jobs/{resp.get_json()['id']}", headers=auth("dispatcher")).get_json()
+    assert job["status"] == "done" and job["percent"] == 100, job
+    plan_id = job["result"]["plan_ids"][0]
+    return client.get(f"/api/plans/{plan_id}", headers=auth("dispatcher")).get_json()
