@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from typing import Any
+
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 RESOURCES = (
     "auth",
@@ -23,9 +26,18 @@ RESOURCES = (
 )
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` capped at a 32-bit row id: a huge number is a 404, not a DB overflow."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
     from dispatch.extensions import api
 
+    app.url_map.converters["int"] = RowIdConverter
     for name in RESOURCES:
         module = import_module(f"dispatch.api.{name}")
         api.register_blueprint(module.blp, url_prefix=f"/api/{name}")

@@ -129,7 +129,7 @@ def available_slots(session: Session, applicant: Applicant, day: date,
 
 def _lock(session: Session, township_id: int) -> threading.Lock | None:
     """Serialise bookings per township: an advisory lock on PostgreSQL, a mutex on SQLite."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + township_id})
         return None
     lock = _sqlite_locks[township_id]

@@ -14,8 +14,8 @@ from dispatch.services.workdays import is_working_day
 CAR_SKILL = 1
 PIN_SKILL_BASE = 1_000  # + vehicle id: a task pinned to that vehicle
 FORBID_SKILL_BASE = 100_000  # + n: held by every vehicle but the forbidden ones
-LUNCH = routing.Break(id=1, time_windows=(routing.TimeWindow(11 * 3600 + 45 * 60, 14 * 3600),),
-                      service=45 * 60, description="午休 / lunch")
+LUNCH_WINDOW = (11 * 3600 + 45 * 60, 14 * 3600)
+LUNCH_S = 45 * 60
 # Dimensions: document bags, passenger seats.
 DIMENSIONS = ("bags", "seats")
 
@@ -55,6 +55,16 @@ def shift_window(agent: Agent, day: date) -> routing.TimeWindow | None:
 
 def _windows(place: Place) -> tuple[routing.TimeWindow, ...]:
     return tuple(routing.TimeWindow(a, b) for a, b in place.windows)
+
+
+def lunch_break(shift: routing.TimeWindow) -> tuple[routing.Break, ...]:
+    """A 45-minute lunch inside the shift, if the shift spans midday at all."""
+    start = max(LUNCH_WINDOW[0], shift.start)
+    end = min(LUNCH_WINDOW[1], shift.end - LUNCH_S)
+    if end < start:
+        return ()
+    return (routing.Break(id=1, time_windows=(routing.TimeWindow(start, end),), service=LUNCH_S,
+                          description="午休 / lunch"),)
 
 
 def _at(place: Place) -> tuple[float, float]:
@@ -113,7 +123,7 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
         rvehicles.append(routing.Vehicle(
             id=vid, profile="car" if is_car else "motorbike", start=hub, end=hub,
             capacity=(v.bag_capacity, v.seats), skills=frozenset(skills), time_window=window,
-            breaks=(LUNCH,), costs=routing.Costs(fixed=0, per_hour=3600, per_km=0),
+            breaks=lunch_break(window), costs=routing.Costs(fixed=0, per_hour=3600, per_km=0),
             steps=locked, description=f"{agent.name} ({v.kind})",
         ))
     problem = routing.Problem(vehicles=tuple(rvehicles), jobs=tuple(jobs),
