@@ -44,11 +44,21 @@ class _Model:
     locks: list[list[int]] = field(default_factory=list)
 
 
-def _node_locs(prep: Prepared, tasks: list[int]) -> np.ndarray:
+def _node_locs(prep: Prepared, tasks: list[int]) -> tuple[np.ndarray, list[int], list[int]]:
+    """Location per node; vehicles share one depot node per place (copies hurt the search)."""
     locs = [prep.tasks[i].loc for i in tasks]
-    for start, end in zip(prep.starts, prep.ends, strict=True):
-        locs += [-1 if start is None else start, -1 if end is None else end]
-    return np.asarray(locs, dtype=np.int64)
+    depot: dict[int, int] = {}
+
+    def node(loc: int | None) -> int:
+        key = -1 if loc is None else loc
+        if key not in depot:
+            depot[key] = len(locs)
+            locs.append(key)
+        return depot[key]
+
+    starts = [node(loc) for loc in prep.starts]
+    ends = [node(loc) for loc in prep.ends]
+    return np.asarray(locs, dtype=np.int64), starts, ends
 
 
 def _lift(matrix: np.ndarray, locs: np.ndarray) -> np.ndarray:
@@ -71,9 +81,7 @@ def build(prep: Prepared, tasks: list[int], params: SolveParams) -> _Model:
     """Build the RoutingModel over the given task indices."""
     nv = len(prep.vehicles)
     n = len(tasks)
-    locs = _node_locs(prep, tasks)
-    starts = [n + 2 * v for v in range(nv)]
-    ends = [n + 2 * v + 1 for v in range(nv)]
+    locs, starts, ends = _node_locs(prep, tasks)
     manager = pywrapcp.RoutingIndexManager(len(locs), nv, starts, ends)
     routing = pywrapcp.RoutingModel(manager)
     node_of = [manager.NodeToIndex(k) for k in range(n)]
@@ -125,8 +133,8 @@ def build(prep: Prepared, tasks: list[int], params: SolveParams) -> _Model:
     for k, i in enumerate(tasks):
         _set_windows(time_dim.CumulVar(node_of[k]), prep.tasks[i].windows)
 
-    _limits(prep, routing, travel_cbs, dist_cbs, tasks, n)
-    _capacities(prep, routing, manager, tasks)
+    _limits(prep, routing, travel_cbs, dist_cbs, len(locs), n)
+    _capacities(prep, routing, tasks, len(locs) - n)
     model = _Model(manager, routing, tasks, time_dim)
     _breaks(prep, model, visit)
     _tasks(prep, model, node_of, params)
@@ -148,7 +156,7 @@ def _limits(
     routing: pywrapcp.RoutingModel,
     travel_cbs: list[int],
     dist_cbs: list[int],
-    tasks: list[int],
+    nodes: int,
     n: int,
 ) -> None:
     vehicles = prep.vehicles
@@ -159,7 +167,7 @@ def _limits(
         caps = [v.max_distance if v.max_distance is not None else HORIZON for v in vehicles]
         routing.AddDimensionWithVehicleTransitAndCapacity(dist_cbs, 0, caps, True, "distance")
     if any(v.max_tasks is not None for v in vehicles):
-        ones = [1] * n + [0] * (2 * len(vehicles))
+        ones = [1] * n + [0] * (nodes - n)
         cb = routing.RegisterUnaryTransitVector(ones)
         caps = [v.max_tasks if v.max_tasks is not None else n + 1 for v in vehicles]
         routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, "tasks")
@@ -168,12 +176,12 @@ def _limits(
 def _capacities(
     prep: Prepared,
     routing: pywrapcp.RoutingModel,
-    manager: pywrapcp.RoutingIndexManager,
     tasks: list[int],
+    depots: int,
 ) -> None:
     """One dimension per capacity; jobs' deliveries are loaded at the start."""
     nv = len(prep.vehicles)
-    pad = [0] * (2 * nv)
+    pad = [0] * depots
     for d in range(prep.dims):
         caps = [prep.vehicles[v].capacity[d] for v in range(nv)]
         ts = [prep.tasks[i] for i in tasks]
@@ -281,9 +289,17 @@ def search_parameters(
     sp.first_solution_strategy = strategy
     if metaheuristic == "gls":
         sp.local_search_metaheuristic = LSM.GUIDED_LOCAL_SEARCH
-    elif metaheuristic == "ils":
+    elif metaheuristic in ("ils", "sisr"):
         sp.use_iterated_local_search = True
         sp.local_search_metaheuristic = LSM.GREEDY_DESCENT
+        if metaheuristic == "sisr":
+            rr = sp.iterated_local_search_parameters.ruin_recreate_parameters
+            del rr.ruin_strategies[:]
+            ruin = rr.ruin_strategies.add()
+            ruin.sisr.max_removed_sequence_size = 10
+            ruin.sisr.avg_num_removed_visits = 10
+            ruin.sisr.bypass_factor = 0.01
+            rr.recreate_strategy.heuristic = FSS.LOCAL_CHEAPEST_INSERTION
     else:
         sp.local_search_metaheuristic = LSM.GREEDY_DESCENT
     sp.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
