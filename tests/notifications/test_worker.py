@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -9,7 +10,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from notifications.channels.log import LogChannel
@@ -30,17 +31,30 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.02)
 
 
-def start_worker(db: Path, fcm: FakeFcm, batch: int, lease: float) -> subprocess.Popen[str]:
+@contextlib.contextmanager
+def start_worker(
+    db: Path, fcm: FakeFcm, batch: int, lease: float
+) -> Iterator[subprocess.Popen[str]]:
+    """Run ``sigkill_worker`` in a child process; it is killed on the way out if still alive."""
     assert fcm.account is not None
     args = [str(db), str(fcm.account.path), fcm.fcm_url, str(batch), str(lease)]
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.notifications.sigkill_worker", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    # The worker's log goes to a file: an unread pipe could fill up and stall it.
+    with (db.parent / f"worker-{uuid.uuid4().hex[:8]}.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.notifications.sigkill_worker", *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    try:
+        yield process
+    finally:
+        process.kill()
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def test_run_worker_drains_and_stops_on_the_event() -> None:
@@ -71,15 +85,12 @@ def test_run_worker_drains_and_stops_on_the_event() -> None:
 
 def test_sigterm_stops_the_worker_gracefully(tmp_path: Path, fake_fcm: FakeFcm) -> None:
     """SIGTERM ends the process with status 0 after the current pass."""
-    worker = start_worker(tmp_path / "outbox.sqlite3", fake_fcm, batch=10, lease=5)
-    try:
+    with start_worker(tmp_path / "outbox.sqlite3", fake_fcm, batch=10, lease=5) as worker:
         assert worker.stdout is not None
         assert worker.stdout.readline().strip() == "ready"
         time.sleep(0.2)
         worker.send_signal(signal.SIGTERM)
-        assert worker.wait(timeout=20) == 0, worker.stderr.read() if worker.stderr else ""
-    finally:
-        worker.kill()
+        assert worker.wait(timeout=20) == 0
 
 
 def test_sigkill_mid_batch_then_restart_loses_nothing(tmp_path: Path, fake_fcm: FakeFcm) -> None:
@@ -101,24 +112,19 @@ def test_sigkill_mid_batch_then_restart_loses_nothing(tmp_path: Path, fake_fcm: 
             killed.set()
 
     fake_fcm.on_accept = kill_inside_second_batch
-    worker.append(start_worker(db, fake_fcm, batch=20, lease=1))
-    try:
-        assert worker[0].wait(timeout=60) == -signal.SIGKILL
-    finally:
-        worker[0].kill()
+    with start_worker(db, fake_fcm, batch=20, lease=1) as first:
+        worker.append(first)
+        assert first.wait(timeout=60) == -signal.SIGKILL
     fake_fcm.on_accept = None
     statuses = store.statuses()
     sent_before = sum(s == "sent" for s in statuses.values())
     assert 20 <= sent_before < 40, statuses  # batch 1 settled, batch 2 was not
     assert len(fake_fcm.snapshot().deliveries) >= 30
 
-    restarted = start_worker(db, fake_fcm, batch=20, lease=1)
-    try:
+    with start_worker(db, fake_fcm, batch=20, lease=1) as restarted:
         wait_for(lambda: all(s == "sent" for s in store.statuses().values()), 60, "all rows sent")
         restarted.send_signal(signal.SIGTERM)
         assert restarted.wait(timeout=20) == 0
-    finally:
-        restarted.kill()
     deliveries = fake_fcm.snapshot().deliveries
     assert set(deliveries) == ids  # every message arrived, nothing else did
     assert sum(deliveries.values()) > 200  # the killed batch was sent again: at least once
