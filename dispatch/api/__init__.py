@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from importlib import import_module
-
 from typing import Any
 
 from flask import Flask
@@ -23,6 +22,8 @@ RESOURCES = (
     "plans",
     "jobs",
     "bookings",
+    "notifications",
+    "devices",
 )
 
 
