@@ -22,8 +22,6 @@ RESOURCES = (
     "plans",
     "jobs",
     "bookings",
-    "notifications",
-    "devices",
 )
 
 
