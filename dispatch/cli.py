@@ -162,7 +162,29 @@ def serve_cmd(host: str, port: int) -> None:
     current_app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
+@click.command("notify-worker")
+@click.option("--poll", default=1.0, show_default=True, help="seconds between empty polls")
+@click.option("--once", is_flag=True, help="drain what is due now, then exit")
+@with_appcontext
+def notify_worker_cmd(poll: float, once: bool) -> None:
+    """Send outbox messages (push, SMS) until stopped; SIGTERM finishes the batch first."""
+    import threading
+
+    from notifications.worker import run_worker
+
+    from dispatch.services.notify import build_channels, make_sender, store_scope
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    channels, sender = build_channels(app), make_sender(app)
+    if once:
+        with store_scope() as store:
+            report = sender.drain(store, channels)
+    else:
+        report = run_worker(store_scope, channels, threading.Event(), poll, sender=sender)
+    click.echo(f"sent {report.sent}, retried {report.retried}, dead {report.dead}")
+
+
 def init_app(app: Flask) -> None:
     for command in (import_divisions_cmd, create_user_cmd, seed_demo_cmd, demo_setup_cmd,
-                    serve_cmd, plan_cmd):
+                    serve_cmd, plan_cmd, notify_worker_cmd):
         app.cli.add_command(command)

@@ -22,6 +22,8 @@ RESOURCES = (
     "plans",
     "jobs",
     "bookings",
+    "notifications",
+    "devices",
 )
 
 

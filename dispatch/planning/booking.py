@@ -169,7 +169,8 @@ def book(session: Session, applicant: Applicant, day: date, slot_label: str,
 
 def _confirm(session: Session, apt: Appointment, applicant: Applicant, day: date,
              slot_label: str, case: Case | None) -> None:
-    variables = {"name": applicant.name, "date": day.isoformat(), "slot": slot_label,
+    variables = {"name": applicant.name, "date": day.isoformat(), "time_window": slot_label,
+                 "service": case.item.name if case else "上门服务 / home visit",
                  "reference": case.reference if case else f"YY{apt.id:06d}"}
     township = applicant.village.code[:9] + "000"
     outbox.enqueue(session, "booking_confirmed", "sms", "villager", applicant.id,

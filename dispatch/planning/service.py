@@ -188,14 +188,13 @@ def _tell_agent(session: Session, plan: Plan, agent_id: int, old: list[str], new
     urgent = [k for k in added if k in urgent_keys]
     kind = "urgent_task" if urgent else "plan_published" if first else "route_changed"
     variables = {
-        "agent": agent.name if agent else "",
-        "date": plan.day.isoformat(),
-        "version": plan.version,
-        "stops": len(set(new)),
-        "added": len(added),
-        "removed": len(removed),
-        "changes": f"+{len(added)} / -{len(removed)}",
+        "plan_date": plan.day.isoformat(),
+        "plan_version": plan.version,
+        "stop_count": len(set(new)),
+        "changes": f"新增 {len(added)} 项，取消 {len(removed)} 项 / +{len(added)} -{len(removed)}",
+        "village": plan.township.name,
         "task": urgent[0] if urgent else "",
+        "deadline": plan.day.isoformat(),
     }
     outbox.enqueue(
         session, kind, "push", "agent", agent_id, phone=agent.phone if agent else "",

@@ -6,10 +6,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from dispatch.models.cases import Case
 from dispatch.models.outbox import OutboxMessage
+from dispatch.services.workdays import CST, next_working_day
 
 # Case events that the villager hears about, and the template each one uses.
 CASE_TEMPLATES = {
@@ -64,9 +66,16 @@ def enqueue_case_message(session: Session, case: Case, event: str) -> OutboxMess
         phone=applicant.phone,
         variables={
             "name": applicant.name,
-            "item": case.item.name,
+            "certificate": case.item.name,
+            "service": case.item.name,
+            "delivery_date": (case.predicted_date or next_working_day(today())).isoformat(),
+            "link": f"{current_app.config['RATE_URL']}?ref={case.reference}",
             "reference": case.reference,
         },
         data={"case_id": case.id},
         township_code=case.village.code[:9] + "000",
     )
+
+
+def today():  # type: ignore[no-untyped-def]
+    return datetime.now(CST).date()

@@ -1,0 +1,3 @@
+from dispatch.api.devices.resources import blp
+
+__all__ = ["blp"]

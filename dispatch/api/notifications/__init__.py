@@ -1,0 +1,3 @@
+from dispatch.api.notifications.resources import blp
+
+__all__ = ["blp"]
