@@ -92,7 +92,9 @@ def _search(
     if params.threads > 1:
         return _portfolio(prep, tasks, params, budget)
     deadline = time.perf_counter() + budget
-    plan = _ortools.run(prep, tasks, params, *PORTFOLIO[0], budget * 0.999)
+    # Parallel cheapest insertion is quadratic in the tasks: too slow a start beyond ~500.
+    first = PORTFOLIO[0] if len(tasks) <= LARGE else PORTFOLIO[1]
+    plan = _ortools.run(prep, tasks, params, *first, budget * 0.999)
     if plan is None:  # no first solution: fall back on other strategies
         for strategy, meta in PORTFOLIO[1:]:
             left = deadline - time.perf_counter()
@@ -103,6 +105,9 @@ def _search(
                 break
     return plan
 
+
+#: Above this many tasks the search starts from local cheapest insertion.
+LARGE = 500
 
 _SHARED: dict[str, tuple[Prepared, list[int], SolveParams]] = {}
 
