@@ -6,7 +6,7 @@ from dispatch.models.base import Base
 from dispatch.models.cases import Case, CustodyEvent, StatusChange
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.outbox import Device, OutboxAttempt, OutboxMessage
-from dispatch.models.plans import Job, Override, Plan, PlanRoute, PlanStop
+from dispatch.models.plans import Job, Override, Plan, PlanRoute, PlanStop, StopEvent
 from dispatch.models.centres import ClosedDay, ServiceCentre
 from dispatch.models.regions import Region
 from dispatch.models.users import RevokedToken, User
@@ -28,6 +28,7 @@ __all__ = [
     "PlanRoute",
     "PlanStop",
     "Region",
+    "StopEvent",
     "RevokedToken",
     "ServiceCentre",
     "ServiceItem",

@@ -142,3 +142,22 @@ class Job(Base):
     region_prefix: Mapped[str] = mapped_column(String(12), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class StopEvent(Base):
+    """Each report about a stop (arrived, done, failed), as sent by the phone.
+
+    The idempotency key makes a retried offline sync harmless: the same report is stored once.
+    """
+
+    __tablename__ = "plan_stop_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stop_id: Mapped[int] = mapped_column(ForeignKey("plan_stops.id", ondelete="CASCADE"),
+                                         index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

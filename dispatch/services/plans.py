@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch.models.agents import Agent
 from dispatch.models.cases import Case
-from dispatch.models.plans import Override, Plan, PlanRoute, PlanStatus, PlanStop, StopStatus
+from dispatch.models.plans import (
+    Override,
+    Plan,
+    PlanRoute,
+    PlanStatus,
+    PlanStop,
+    StopEvent,
+    StopStatus,
+)
 from dispatch.models.regions import Region
 from dispatch.models.users import Role
 from dispatch.planning import service as planning
@@ -158,8 +166,15 @@ STOP_MOVES = {
 
 
 def update_stop(session: Session, scope: Scope, stop_id: int, status: str, reason: str = "",
-                at: datetime | None = None) -> PlanStop:
-    """An agent reports a stop arrived, done or failed (with a reason). Repeats are harmless."""
+                at: datetime | None = None, idempotency_key: str | None = None) -> PlanStop:
+    """An agent reports a stop arrived, done or failed (with a reason). Repeats are harmless:
+    a report with a key already seen is not applied again."""
+    if idempotency_key and session.scalar(
+            select(StopEvent.id).where(StopEvent.idempotency_key == idempotency_key)):
+        stop = session.get(PlanStop, stop_id)
+        if stop is None:
+            raise NotFound(f"没有站点 {stop_id} / No stop {stop_id}")
+        return stop
     stop = session.get(PlanStop, stop_id)
     if stop is None or (scope.role == Role.AGENT and stop.route.agent_id != scope.agent_id):
         raise NotFound(f"没有站点 {stop_id} / No stop {stop_id} on your route")
@@ -177,6 +192,8 @@ def update_stop(session: Session, scope: Scope, stop_id: int, status: str, reaso
         raise Invalid("请填写未完成原因 / Say why the stop failed", {"reason": ["required"]})
     stop.status, stop.fail_reason = target, reason
     stop.status_at = at or datetime.now(UTC)
+    session.add(StopEvent(stop_id=stop.id, status=target, at=stop.status_at, reason=reason,
+                          idempotency_key=idempotency_key, user_id=scope.user_id))
     session.commit()
     return stop
 

@@ -151,6 +151,7 @@ class StopUpdateSchema(StrictSchema):
                               validate=validate.OneOf(["arrived", "done", "failed"]))
     reason = ma.fields.String(load_default="", validate=validate.Length(max=500))
     at = ma.fields.AwareDateTime()
+    idempotency_key = ma.fields.String(validate=validate.Length(8, 64))
 
 
 class StopStateSchema(ma.Schema):

@@ -36,9 +36,23 @@ def _drain(app, channels, ack_timeout=None):
         return report
 
 
-def test_publish_sends_one_push_per_affected_agent(app, client, auth, planned, fcm):
+@pytest.fixture()
+def first_plan(client, auth, work_day, app):
+    """The first published plan of a township no other test plans (揭西县 龙潭镇)."""
+    app.config["JOBS_EAGER"] = True
+    resp = client.post("/api/plans/", json={"township": "445222102000",
+                                            "day": work_day.isoformat()}, headers=auth("admin"))
+    job = client.get(f"/api/jobs/{resp.get_json()['id']}", headers=auth("admin")).get_json()
+    assert job["status"] == "done", job
+    return client.get(f"/api/plans/{job['result']['plan_ids'][0]}",
+                      headers=auth("admin")).get_json()
+
+
+def test_publish_sends_one_push_per_affected_agent(app, client, auth, first_plan, fcm):
     """Each agent with a route gets exactly one push carrying the plan version and message id."""
     server, channel = fcm
+    planned = first_plan
+    assert planned["version"] == 1 and planned["routes"]
     agents = [r["agent_id"] for r in planned["routes"]]
     with app.app_context():
         for agent_id in agents:
