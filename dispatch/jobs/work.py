@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from sqlalchemy import case, update
 from sqlalchemy.orm import Session
 
 from dispatch.errors import DomainError
@@ -15,11 +16,18 @@ log = logging.getLogger(__name__)
 
 
 def progress(session: Session, job_id: str, step: int = 1) -> None:
-    """Count finished townships; committed at once so pollers see it."""
-    job = session.get(Job, job_id)
-    if job is not None:
-        job.done = min(job.total, job.done + step)
-        session.commit()
+    """Count finished townships; committed at once so pollers see it.
+
+    One ``UPDATE`` adds the step: Celery workers finish townships at the same time, and a
+    read-then-write would lose counts (the percentage could even go backwards).
+    """
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(done=case((Job.done + step > Job.total, Job.total), else_=Job.done + step))
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
 
 
 def run_plan_job(session: Session, job_id: str) -> None:
@@ -32,9 +40,12 @@ def run_plan_job(session: Session, job_id: str) -> None:
     params = dict(job.params)
     try:
         summary = plan_city(
-            session, date.fromisoformat(params["day"]), codes=params["codes"],
+            session,
+            date.fromisoformat(params["day"]),
+            codes=params["codes"],
             objective=params.get("objective", "distance"),
-            time_limit=params.get("time_limit", 0.5), workers=params.get("workers", 1),
+            time_limit=params.get("time_limit", 0.5),
+            workers=params.get("workers", 1),
             on_progress=lambda n: progress(session, job_id, n),
         )
     except DomainError as err:
