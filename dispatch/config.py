@@ -42,6 +42,9 @@ class Config:
         self.SMS_ACCESS_KEY_SECRET = env.get("DAIBAN_SMS_ACCESS_KEY_SECRET", "")
         self.SMS_SIGN_NAME = env.get("DAIBAN_SMS_SIGN_NAME", "揭阳代办")
         self.PUSH_ACK_TIMEOUT_S = int(env.get("DAIBAN_PUSH_ACK_TIMEOUT_S", "900"))
+        # A sender that dies holds its batch this long; longer than a batch takes to send.
+        self.OUTBOX_LEASE_S = float(env.get("DAIBAN_OUTBOX_LEASE_S", "120"))
+        self.OUTBOX_BATCH = int(env.get("DAIBAN_OUTBOX_BATCH", "500"))
         self.RATE_URL = env.get("DAIBAN_RATE_URL", "http://127.0.0.1:5000/rate")
         self.PLAN_TIME_LIMIT_S = float(env.get("DAIBAN_PLAN_TIME_LIMIT_S", "2"))
         # Map tiles: empty means the offline outline map.

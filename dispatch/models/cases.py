@@ -55,6 +55,8 @@ class Case(Base):
     registered_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_date: Mapped[date]
     predicted_date: Mapped[date | None]
+    # Why the case is not moving today (a cut-off missed, a task that did not fit), for people.
+    waiting_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     urgent: Mapped[bool] = mapped_column(default=False)
     missing_notice: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")

@@ -56,7 +56,24 @@ def store_plan(
             continue
         plan.routes.append(_route(ctx, built, route, cases, hub))
     plan.summary = summarise(ctx, built, solution)
+    _predict(ctx, tasks, plan, cases)
     return plan
+
+
+def _predict(ctx: DayContext, tasks: list[TaskSpec], plan: Plan, cases: dict[int, Case]) -> None:
+    """Refresh each open case's predicted date and why it waits, given this plan."""
+    from dispatch.planning.predict import arrival_date, predict
+
+    planned = {c.id for r in plan.routes for s in r.stops for c in s.cases}
+    unplaced = {cid: u["reason_text"] or u["reason"] for u in plan.summary["unassigned"]
+                for cid in u["case_ids"]}
+    for case in cases.values():
+        case.predicted_date = predict(case, ctx.day, case.id in planned, arrival_date(case))
+        case.waiting_reason = (
+            f"今日未排入：{unplaced[case.id]}，顺延至下一工作日 / not planned today "
+            f"({unplaced[case.id]}); rolls to the next working day"
+            if case.id in unplaced else ctx.waiting.get(case.id, "")
+        )
 
 
 def _route(ctx: DayContext, built: Built, route: routing.Route, cases: dict[int, Case],

@@ -158,6 +158,11 @@ def _leg(case: Case, holder: ServiceCentre | None, ctx: DayContext) -> tuple[str
         return ("drop", case.holder_id)
     if status == Status.AT_TOWNSHIP and holder is not None and holder.id == ctx.centre.id:
         if case.item.level in ("county", "city"):
+            if _missed_cutoff(case, ctx):
+                ctx.waiting[case.id] = (
+                    "送达乡镇晚于发车截止时间，等下一班 / reached the township after the car's "
+                    "cut-off; waits for the next county run")
+                return None
             return ("county_out", case.item.level == "city")
         ctx.waiting[case.id] = "乡镇审批中 / being decided at the township"
         return None
@@ -173,6 +178,19 @@ def _leg(case: Case, holder: ServiceCentre | None, ctx: DayContext) -> tuple[str
             return ("return_home", case.id)
         return ("return", case.village_id)
     return None
+
+
+def cutoff_seconds(ctx: DayContext) -> int:
+    """The car leaves for the county when the township centre opens (its first span)."""
+    windows = centre_windows(ctx.centre, ctx.day)
+    return windows[0][0] if windows else 0
+
+
+def _missed_cutoff(case: Case, ctx: DayContext) -> bool:
+    if not case.custody:
+        return False
+    arrived = case.custody[-1].at.astimezone(CST)
+    return arrived.date() == ctx.day and seconds(arrived) > cutoff_seconds(ctx)
 
 
 def _group_task(leg: str, ref: int, members: list[Case], ctx: DayContext, hub: Place,

@@ -45,6 +45,7 @@ def list_cases(
     item: str | None = None,
     open_only: bool = False,
     overdue_before: date | None = None,
+    at_risk: bool = False,
 ) -> Select[Any]:
     stmt = scoped_cases(scope)
     if status:
@@ -57,6 +58,9 @@ def list_cases(
         stmt = stmt.where(Case.status.in_([s.value for s in OPEN]))
     if overdue_before:
         stmt = stmt.where(Case.due_date <= overdue_before)
+    if at_risk:
+        stmt = stmt.where(Case.status.in_([s.value for s in OPEN]),
+                          Case.predicted_date >= Case.due_date)
     return stmt.order_by(Case.id)
 
 

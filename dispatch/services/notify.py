@@ -173,13 +173,16 @@ def build_channels(app: Flask) -> dict[str, Channel]:
 
 
 def make_sender(app: Flask) -> Sender:
-    return Sender(ack_timeout=timedelta(seconds=app.config["PUSH_ACK_TIMEOUT_S"]))
+    return Sender(batch_size=app.config["OUTBOX_BATCH"],
+                  ack_timeout=timedelta(seconds=app.config["PUSH_ACK_TIMEOUT_S"]))
 
 
 @contextmanager
 def store_scope() -> Iterator[SqlOutboxStore]:
+    """A store on the app's session with the configured lease; the session ends with it."""
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_S"])
     try:
-        yield SqlOutboxStore(db.session)
+        yield SqlOutboxStore(db.session, lease=lease)
     finally:
         db.session.remove()
 

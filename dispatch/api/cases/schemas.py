@@ -7,6 +7,15 @@ from dispatch.models.cases import Channel, HolderKind, Status
 STATUSES = [s.value for s in Status]
 
 
+def risk_of(case) -> str:
+    """late: predicted after the promise; tight: on the promised day; else ok."""
+    if case.predicted_date is None or case.status in ("closed", "cancelled", "delivered"):
+        return "ok"
+    if case.predicted_date > case.due_date:
+        return "late"
+    return "tight" if case.predicted_date == case.due_date else "ok"
+
+
 class StatusChangeSchema(ma.Schema):
     from_status = ma.fields.String(allow_none=True)
     to_status = ma.fields.String()
@@ -46,6 +55,8 @@ class CaseSchema(ma.Schema):
     registered_at = ma.fields.AwareDateTime()
     due_date = ma.fields.Date()
     predicted_date = ma.fields.Date(allow_none=True)
+    risk = ma.fields.Function(lambda c: risk_of(c))
+    waiting_reason = ma.fields.String()
     urgent = ma.fields.Boolean()
     missing_notice = ma.fields.String()
     note = ma.fields.String()
@@ -74,6 +85,7 @@ class CaseQueryArgsSchema(StrictSchema):
     item = ma.fields.String(validate=validate.Length(1, 40))
     open_only = ma.fields.Boolean()
     overdue_before = ma.fields.Date()
+    at_risk = ma.fields.Boolean()
 
 
 class TransitionSchema(StrictSchema):

@@ -1,0 +1,132 @@
+"""The pages people use: the agent's phone app, the booking page and the dispatcher console.
+
+Pages only render templates; every piece of data comes from the JSON API with a bearer token
+the page obtains itself. Strings live in Flask-Babel catalogues (Chinese default, English).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    send_from_directory,
+)
+from flask_babel import Babel, get_locale
+
+from dispatch.web.strings import js_strings
+
+LANGS = ("zh", "en")
+LANG_COOKIE = "daiban_lang"
+DIVISION_FILES = {"counties": "counties.geojson", "townships": "townships.geojson"}
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/web/static")
+babel = Babel()
+
+
+def select_locale() -> str:
+    """``?lang=`` first, then the cookie the toggle set, then Simplified Chinese."""
+    for lang in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if lang in LANGS:
+            return lang
+    return "zh"
+
+
+@bp.record_once
+def _init_babel(state: Any) -> None:
+    app: Flask = state.app
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
+    babel.init_app(app, locale_selector=select_locale)
+
+
+@bp.after_app_request
+def _remember_lang(response: Any) -> Any:
+    lang = request.args.get("lang")
+    if lang in LANGS and not request.path.startswith("/api/"):
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+@bp.app_context_processor
+def _page_context() -> dict[str, Any]:
+    cfg = current_app.config
+    return {
+        "lang": str(get_locale() or "zh"),
+        "other_lang": "en" if str(get_locale()) == "zh" else "zh",
+        "map_config": {"tile_url": cfg.get("MAP_TILE_URL", ""),
+                       "tile_datum": cfg.get("MAP_TILE_DATUM", "WGS-84"),
+                       "push": cfg.get("PUSH_CHANNEL") == "fcm" and bool(cfg.get("FCM_URL"))},
+        "js_strings": js_strings(),
+    }
+
+
+def _page(template: str) -> Any:
+    response = make_response(render_template(template))
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/")
+def index() -> Any:
+    return _page("index.html")
+
+
+@bp.route("/app")
+@bp.route("/app/")
+def agent_app() -> Any:
+    return _page("agent.html")
+
+
+@bp.route("/app/sw.js")
+def service_worker() -> Any:
+    # Served under /app so the worker's scope covers the app; never cached by the browser.
+    response = make_response(render_template("sw.js"))
+    response.headers["Content-Type"] = "application/javascript; charset=utf-8"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/app/manifest.webmanifest")
+def manifest() -> Any:
+    response = make_response(render_template("manifest.webmanifest"))
+    response.headers["Content-Type"] = "application/manifest+json; charset=utf-8"
+    return response
+
+
+@bp.route("/book")
+def booking() -> Any:
+    return _page("book.html")
+
+
+@bp.route("/console")
+def console() -> Any:
+    return _page("console.html")
+
+
+@bp.route("/web/vendor/leaflet/<path:filename>")
+def leaflet(filename: str) -> Any:
+    import xstatic.pkg.leaflet as xleaflet
+
+    return send_from_directory(xleaflet.BASE_DIR, filename, max_age=86400)
+
+
+@bp.route("/web/divisions/<name>.geojson")
+def divisions(name: str) -> Any:
+    """County and township outlines for the map without tiles (offline, tests)."""
+    if name not in DIVISION_FILES:
+        return {"code": 404, "status": "Not Found", "message": f"no outline {name}"}, 404
+    folder = Path(current_app.config["DIVISIONS_DIR"])
+    response = send_from_directory(folder, DIVISION_FILES[name], max_age=86400)
+    response.headers["Content-Type"] = "application/geo+json"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
