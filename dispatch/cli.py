@@ -141,6 +141,40 @@ def plan_cmd(day, township: str | None, all_: bool, objective: str) -> None:  # 
     _plan_all(day.date() if day else None, [township] if township else None, objective)
 
 
+@click.command("demo")
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("instance/demo/report.html"), show_default=True)
+@click.option("--township", default=None, help="township drawn in the report")
+@with_appcontext
+def demo_cmd(seed: int, day, report: Path, township: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Fresh demo: migrate, import, seed, plan every township, summarise, write a report."""
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from dispatch.models.plans import Plan
+    from dispatch.planning.report import render_report
+    from dispatch.planning.store import agent_names
+    from dispatch.services.demo import DEMO_TOWNSHIP
+
+    upgrade()
+    ctx = click.get_current_context()
+    ctx.invoke(import_divisions_cmd, path=None)
+    ctx.invoke(seed_demo_cmd, seed=seed)
+    summary = _plan_all(day.date() if day else None)
+    code = township or DEMO_TOWNSHIP
+    plans = [p for p in _session().scalars(select(Plan).where(Plan.id.in_(summary["plan_ids"])))]
+    plan = next((p for p in plans if p.township.code == code), plans[0] if plans else None)
+    if plan is None:
+        raise click.ClickException("no township could be planned; see the reasons above")
+    names = agent_names(_session(), [r.agent_id for r in plan.routes])
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(render_report(plan, summary, Path(current_app.config["DIVISIONS_DIR"]),
+                                    names), encoding="utf-8")
+    click.echo(f"report: {report.resolve()}")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
@@ -186,5 +220,5 @@ def notify_worker_cmd(poll: float, once: bool) -> None:
 
 def init_app(app: Flask) -> None:
     for command in (import_divisions_cmd, create_user_cmd, seed_demo_cmd, demo_setup_cmd,
-                    serve_cmd, plan_cmd, notify_worker_cmd):
+                    serve_cmd, plan_cmd, notify_worker_cmd, demo_cmd):
         app.cli.add_command(command)

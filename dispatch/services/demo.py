@@ -129,9 +129,10 @@ def seed_demo(
     for r in regions:
         children.setdefault(r.parent_id, []).append(r)
     counts = {"centres": 0, "vehicles": 0, "agents": 0, "applicants": 0, "cases": 0}
+    centres: dict[str, ServiceCentre] = {}
     for region in regions:
         if region.level in (Level.CITY, Level.COUNTY) and region.lon is not None:
-            _centre(session, region, CentreKind(region.level))
+            centres[region.code] = _centre(session, region, CentreKind(region.level))
             counts["centres"] += 1
     townships = [r for r in regions if r.level == Level.TOWNSHIP and (not only or r.code in only)]
     for township in townships:
@@ -140,7 +141,7 @@ def seed_demo(
             if on_township:
                 on_township()
             continue
-        _seed_township(session, rng, township, villages, items, now, counts)
+        _seed_township(session, rng, township, villages, items, now, counts, centres)
         if on_township:
             on_township()
     session.flush()
@@ -151,8 +152,9 @@ def seed_demo(
 
 def _seed_township(session: Session, rng: random.Random, township: Region,
                    villages: list[Region], items: list[ServiceItem], now: datetime,
-                   counts: dict[str, int]) -> None:
+                   counts: dict[str, int], centres: dict[str, ServiceCentre]) -> None:
     centre = _centre(session, township, CentreKind.TOWNSHIP)
+    centres[township.code] = centre
     session.flush()
     car = Vehicle(kind=VehicleKind.CAR, plate=f"粤V·{rng.randrange(10000, 99999)}", seats=3,
                   bag_capacity=60, home_centre_id=centre.id)
@@ -185,7 +187,7 @@ def _seed_township(session: Session, rng: random.Random, township: Region,
             session.add(applicant)
             counts["applicants"] += 1
             if rng.random() < 0.55:
-                _seed_case(session, rng, applicant, village, items, now)
+                _seed_case(session, rng, applicant, village, items, now, centres)
                 counts["cases"] += 1
 
 
@@ -198,7 +200,8 @@ PATH = [Status.REGISTERED, Status.MATERIALS_CHECKED, Status.AT_TOWNSHIP, Status.
 
 
 def _seed_case(session: Session, rng: random.Random, applicant: Applicant, village: Region,
-               items: list[ServiceItem], now: datetime) -> None:
+               items: list[ServiceItem], now: datetime,
+               centres: dict[str, ServiceCentre]) -> None:
     item = rng.choice(items)
     status = rng.choices([s for s, _ in OPEN_STATUSES], [w for _, w in OPEN_STATUSES])[0]
     if status == Status.AT_COUNTY and item.level == "township":
@@ -225,18 +228,14 @@ def _seed_case(session: Session, rng: random.Random, applicant: Applicant, villa
             break
     else:
         case.history.append(StatusChange(from_status=previous, to_status=status, at=registered))
-    _seed_custody(session, case, status, registered)
+    _seed_custody(session, case, status, registered, centres)
 
 
-def _seed_custody(session: Session, case: Case, status: Status, at: datetime) -> None:
+def _seed_custody(session: Session, case: Case, status: Status, at: datetime,
+                  centres: dict[str, ServiceCentre]) -> None:
     """Give seeded cases a plausible custody chain so every holder is real."""
-    township_code = case.village.code[:9] + "000"
-    township_centre = session.scalar(
-        select(ServiceCentre).join(Region).where(Region.code == township_code)
-    )
-    county_centre = session.scalar(
-        select(ServiceCentre).join(Region).where(Region.code == case.village.code[:6] + "000000")
-    )
+    township_centre = centres.get(case.village.code[:9] + "000")
+    county_centre = centres.get(case.village.code[:6] + "000000")
     chain: list[tuple[HolderKind, int]] = []
     if status in (Status.AT_TOWNSHIP, Status.DECIDED, Status.RETURNING, Status.AT_COUNTY):
         assert township_centre is not None
