@@ -16,6 +16,12 @@ PIN_SKILL_BASE = 1_000  # + vehicle id: a task pinned to that vehicle
 FORBID_SKILL_BASE = 100_000  # + n: held by every vehicle but the forbidden ones
 LUNCH_WINDOW = (11 * 3600 + 45 * 60, 14 * 3600)
 LUNCH_S = 45 * 60
+# Running costs in VROOM's units (per_hour 3600 = 1 per second): the car burns fuel, so
+# village errands go to motorbikes unless the car is on its way anyway.
+COSTS = {
+    VehicleKind.CAR: routing.Costs(fixed=0, per_hour=3600, per_km=1000),
+    VehicleKind.MOTORBIKE: routing.Costs(fixed=0, per_hour=3600, per_km=200),
+}
 # Dimensions: document bags, passenger seats.
 DIMENSIONS = ("bags", "seats")
 
@@ -123,7 +129,7 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
         rvehicles.append(routing.Vehicle(
             id=vid, profile="car" if is_car else "motorbike", start=hub, end=hub,
             capacity=(v.bag_capacity, v.seats), skills=frozenset(skills), time_window=window,
-            breaks=lunch_break(window), costs=routing.Costs(fixed=0, per_hour=3600, per_km=0),
+            breaks=lunch_break(window), costs=COSTS[v.kind],
             steps=locked, description=f"{agent.name} ({v.kind})",
         ))
     problem = routing.Problem(vehicles=tuple(rvehicles), jobs=tuple(jobs),
