@@ -78,13 +78,16 @@ class HaversineProvider:
 
 
 def great_circle_matrix(points: Sequence[tuple[float, float]]) -> np.ndarray:
-    """Return the haversine distance in metres between every pair of ``(lon, lat)`` points."""
+    """Return the great-circle distance in metres between every pair of ``(lon, lat)`` points.
+
+    Uses the chord between unit vectors (one matrix product and one arcsin per pair), which
+    equals the haversine formula and is several times faster on large matrices.
+    """
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    lon = np.radians(pts[:, 0])
-    lat = np.radians(pts[:, 1])
-    dlat = lat[:, None] - lat[None, :]
-    dlon = lon[:, None] - lon[None, :]
-    cos_lat = np.cos(lat)
-    h = np.sin(dlat / 2) ** 2 + np.outer(cos_lat, cos_lat) * np.sin(dlon / 2) ** 2
-    out: np.ndarray = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    lon, lat = np.radians(pts[:, 0]), np.radians(pts[:, 1])
+    xyz = np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
+    chord2 = np.maximum(2.0 - 2.0 * (xyz @ xyz.T), 0.0)
+    half = np.minimum(np.sqrt(chord2) / 2.0, 1.0)
+    out: np.ndarray = 2 * EARTH_RADIUS_M * np.arcsin(half)
+    np.fill_diagonal(out, 0.0)
     return out
