@@ -9,7 +9,7 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides the environment-driven defaults."""
-    from dispatch import cli, errors, extensions, security
+    from dispatch import cli, errors, extensions, security, web
     from dispatch.api import register_blueprints
     from dispatch.config import Config
 
@@ -22,4 +22,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
+    web.init_app(app)
     return app

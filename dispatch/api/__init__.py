@@ -24,6 +24,7 @@ RESOURCES = (
     "bookings",
     "notifications",
     "devices",
+    "public",
 )
 
 

@@ -1,0 +1,266 @@
+/* The dispatcher console: one township's day of routes, moves, versions and messages. */
+(function () {
+  "use strict";
+  const { t, el, api, loginGate, hhmm, cstDate, ll, makeMap, COLOURS, toast } = Daiban;
+  const params = new URLSearchParams(location.search);
+  const s = { township: null, day: params.get("day") || cstDate(), plans: [], plan: null, map: null, layer: null, villages: null };
+  const FIXED = ["start", "end", "break"];
+  const colour = (i) => COLOURS[i % COLOURS.length];
+  const VIOLATIONS = { skills: "The vehicle lacks a needed skill (a car or seats)", time_window: "Arrives outside the time window", capacity: "Over the bag or seat capacity", shift: "Outside the agent’s shift", max_travel_time: "Over the longest allowed day" };
+
+  async function loadPlans(selectId) {
+    s.plans = (await api("GET", "/api/plans/?page_size=50&township=" + s.township + "&day=" + s.day)).data;
+    const sel = document.getElementById("versions");
+    sel.replaceChildren(...s.plans.map((p) => el("option", { value: p.id }, "v" + p.version + " · " + t(p.status))));
+    if (!s.plans.length) { s.plan = null; renderAll(); return; }
+    const pick = selectId || (s.plans.find((p) => p.status === "draft") || s.plans.find((p) => p.status === "published") || s.plans[0]).id;
+    sel.value = pick;
+    await loadPlan(pick);
+  }
+
+  async function loadPlan(id) {
+    s.plan = (await api("GET", "/api/plans/" + id)).data;
+    renderAll();
+    loadDiff();
+  }
+
+  function renderAll() {
+    const p = s.plan;
+    document.getElementById("plan-status").textContent = p ? "v" + p.version + " " + t(p.status) : t("No plan for this day");
+    document.getElementById("publish").disabled = !p || p.status !== "draft";
+    document.getElementById("replan").disabled = !p;
+    drawMap(); drawLanes(); drawGantt(); drawBars(); drawUnassigned();
+  }
+
+  /* ---------- map ---------- */
+  async function drawMap() {
+    if (!s.map) s.map = makeMap(document.getElementById("map"));
+    if (s.layer) s.layer.remove();
+    s.layer = L.layerGroup().addTo(s.map);
+    if (!s.villages) {
+      try { s.villages = (await api("GET", "/api/regions/?page_size=100&level=village&parent=" + s.township)).data; } catch (e) { s.villages = []; }
+    }
+    s.villages.filter((v) => v.lon).forEach((v) => L.circleMarker(ll(v.lon, v.lat), { radius: 3, color: "#777", weight: 1 }).bindTooltip(v.name).addTo(s.layer));
+    const bounds = [];
+    const legend = document.getElementById("map-legend");
+    legend.replaceChildren();
+    (s.plan ? s.plan.routes : []).forEach((r, i) => {
+      const pts = r.stops.map((x) => ll(x.lon, x.lat));
+      L.polyline(pts, { color: colour(i), weight: 4, opacity: 0.8 }).addTo(s.layer);
+      r.stops.forEach((x) => {
+        const centre = FIXED.includes(x.kind);
+        L.circleMarker(ll(x.lon, x.lat), { radius: centre ? 9 : 6, color: centre ? "#000" : colour(i), fillColor: colour(i), fillOpacity: centre ? 0.2 : 0.9 })
+          .bindTooltip(r.agent + " · " + x.seq + " " + x.label).addTo(s.layer);
+      });
+      bounds.push(...pts);
+      legend.append(el("span", {}, el("i", { style: "background:" + colour(i) }), r.agent));
+    });
+    const un = s.plan && s.plan.summary && s.plan.summary.unassigned || [];
+    if (un.length) legend.append(el("span", {}, "✕ " + t("unassigned: {n}", { n: un.length })));
+    if (bounds.length) s.map.fitBounds(L.latLngBounds(bounds).pad(0.15));
+  }
+
+  /* ---------- lanes with drag and drop ---------- */
+  let dragged = null;
+  function drawLanes() {
+    const lanes = document.getElementById("lanes");
+    lanes.replaceChildren();
+    (s.plan ? s.plan.routes : []).forEach((r, i) => {
+      const ol = el("ol", { "data-agent": r.agent_id });
+      r.stops.forEach((x) => {
+        const fixed = FIXED.includes(x.kind) || !x.task_key;
+        const li = el("li", { class: fixed ? "fixed" : "", draggable: fixed ? null : "true", style: "--c:" + colour(i),
+          "data-task": x.task_key, "data-kind": x.kind, "data-stop": x.id }, hhmm(x.arrival) + " " + x.label);
+        if (!fixed) {
+          li.addEventListener("dragstart", (ev) => { dragged = { task: x.task_key, from: r.agent_id }; ev.dataTransfer.setData("text/plain", x.task_key); ev.dataTransfer.effectAllowed = "move"; });
+        }
+        li.addEventListener("dragover", (ev) => { if (dragged) { ev.preventDefault(); ev.stopPropagation(); li.classList.add("drop-before"); } });
+        li.addEventListener("dragleave", () => li.classList.remove("drop-before"));
+        li.addEventListener("drop", (ev) => { ev.preventDefault(); ev.stopPropagation(); li.classList.remove("drop-before"); dropAt(r, x); });
+        ol.append(li);
+      });
+      ol.addEventListener("dragover", (ev) => { if (dragged) { ev.preventDefault(); ol.classList.add("drop-end"); } });
+      ol.addEventListener("dragleave", () => ol.classList.remove("drop-end"));
+      ol.addEventListener("drop", (ev) => { ev.preventDefault(); ol.classList.remove("drop-end"); dropAt(r, null); });
+      lanes.append(el("div", { class: "lane" }, el("h4", { style: "color:" + colour(i) }, r.agent + " (" + t(r.vehicle_kind || "") + ")"), ol));
+    });
+  }
+
+  /** Position = the number of task stops (other than the dragged task's) before the drop point. */
+  function dropAt(route, before) {
+    if (!dragged) return;
+    const task = dragged.task;
+    dragged = null;
+    let position = 0;
+    for (const x of route.stops) {
+      if (before && x.id === before.id) break;
+      if (x.task_key && !FIXED.includes(x.kind) && x.task_key !== task) position += 1;
+    }
+    move({ task_key: task, agent_id: route.agent_id, position, force: false });
+  }
+
+  async function move(body) {
+    const out = document.getElementById("move-result");
+    try {
+      const res = (await api("POST", "/api/plans/" + s.plan.id + "/moves", body)).data;
+      out.replaceChildren(el("p", {}, t("Moved; new draft version {v}", { v: res.version })));
+      await loadPlans(res.plan_id);
+    } catch (err) {
+      if (err.status === 409 && err.body.violations) { showViolations(body, err.body.violations); return; }
+      out.replaceChildren(el("p", { class: "violations", role: "alert" }, err.message));
+    }
+  }
+
+  function showViolations(body, violations) {
+    const dlg = document.getElementById("violations");
+    document.getElementById("violation-list").replaceChildren(...violations.map((v) =>
+      el("li", {}, t(VIOLATIONS[v.code] || v.code || "Constraint") + (v.message ? " — " + v.message : ""))));
+    document.getElementById("move-result").replaceChildren(el("p", { class: "violations", role: "alert" },
+      t("Move of {task} rejected: {n} violation(s)", { task: body.task_key, n: violations.length })));
+    dlg.returnValue = "";
+    dlg.onclose = () => { if (dlg.returnValue === "force") move(Object.assign({}, body, { force: true, note: "forced in console" })); };
+    dlg.showModal();
+  }
+
+  /* ---------- timeline ---------- */
+  function drawGantt() {
+    const g = document.getElementById("gantt");
+    g.replaceChildren();
+    if (!s.plan) return;
+    const all = s.plan.routes.flatMap((r) => r.stops);
+    if (!all.length) return;
+    const t0 = Math.min(...all.map((x) => Date.parse(x.arrival))) - 15 * 60000;
+    const t1 = Math.max(...all.map((x) => Date.parse(x.departure || x.arrival))) + 15 * 60000;
+    const pct = (ms) => ((ms - t0) / (t1 - t0) * 100).toFixed(2) + "%";
+    const seg = (cls, a, b, title, c) => el("div", { class: "g-seg " + cls, title, style: "left:" + pct(a) + ";width:" + (((b - a) / (t1 - t0)) * 100).toFixed(2) + "%;" + (c ? "background:" + c : "") });
+    s.plan.routes.forEach((r, i) => {
+      const track = el("div", { class: "g-track" });
+      let prev = null;
+      r.stops.forEach((x) => {
+        const arr = Date.parse(x.arrival), dep = Date.parse(x.departure || x.arrival);
+        if (prev !== null && arr > prev) track.append(seg("travel", prev, arr, t("Travel")));
+        const ws = x.window_start ? Date.parse(x.window_start) : null;
+        let begin = arr;
+        if (ws && ws > arr && ws < dep) { track.append(seg("wait", arr, ws, t("Waiting"))); begin = ws; }
+        if (dep > begin) track.append(seg(x.kind === "break" ? "break" : "stop", begin, dep, hhmm(x.arrival) + " " + x.label, x.kind === "break" ? null : colour(i)));
+        prev = dep;
+      });
+      g.append(el("div", { class: "g-row" }, el("span", { class: "g-name", style: "color:" + colour(i) }, r.agent), track));
+    });
+    const axis = el("div", { class: "g-axis" });
+    for (let k = 0; k <= 4; k++) axis.append(el("span", {}, hhmm(new Date(t0 + (t1 - t0) * k / 4).toISOString())));
+    g.append(axis);
+  }
+
+  /* ---------- load balance, unassigned, diff ---------- */
+  function drawBars() {
+    const box = document.getElementById("bars");
+    box.replaceChildren(el("div", { class: "b-row" }, el("b", {}, t("Agent")), el("b", {}, t("Hours")), el("b", {}, t("km"))));
+    const agents = (s.plan && s.plan.summary.agents) || [];
+    const maxH = Math.max(1, ...agents.map((a) => a.hours)), maxK = Math.max(1, ...agents.map((a) => a.km));
+    agents.forEach((a) => {
+      const i = s.plan.routes.findIndex((r) => r.agent_id === a.agent_id);
+      box.append(el("div", { class: "b-row", style: "--c:" + colour(Math.max(i, 0)) }, el("span", {}, a.agent),
+        el("div", { class: "b", style: "width:" + (a.hours / maxH * 100) + "%" }, a.hours + " h"),
+        el("div", { class: "b", style: "width:" + (a.km / maxK * 100) + "%" }, a.km + " km")));
+    });
+    document.getElementById("spread").textContent = s.plan ? t("Spread between the longest and shortest day: {h} h", { h: s.plan.summary.spread_hours || 0 }) : "";
+  }
+
+  function drawUnassigned() {
+    const tbl = document.getElementById("unassigned");
+    const un = (s.plan && s.plan.summary.unassigned) || [];
+    tbl.replaceChildren(el("tr", {}, el("th", {}, t("Task")), el("th", {}, t("Reason"))),
+      ...(un.length ? un.map((u) => el("tr", {}, el("td", {}, u.label || u.task_key), el("td", {}, u.reason_text || u.reason)))
+        : [el("tr", {}, el("td", { colspan: 2 }, t("Every task is assigned")))]));
+  }
+
+  async function loadDiff() {
+    const box = document.getElementById("diff");
+    if (!s.plan) { box.replaceChildren(); return; }
+    try {
+      const d = (await api("GET", "/api/plans/" + s.plan.id + "/diff")).data;
+      const name = (id) => (s.plan.routes.find((r) => r.agent_id === id) || { agent: "#" + id }).agent;
+      box.replaceChildren(d.against ? el("p", {}, t("Version {a} against version {b}", { a: d.version, b: d.against_version })) : el("p", {}, t("First version of the day")),
+        ...d.agents.map((a) => el("p", {}, el("strong", {}, name(a.agent_id) + ": "),
+          ...a.added.map((k) => el("ins", {}, "+" + k + " ")), ...a.removed.map((k) => el("del", {}, "−" + k + " ")),
+          a.reordered.length ? t("reordered: {k}", { k: a.reordered.join(", ") }) : "")));
+      if (d.against && !d.agents.length) box.append(el("p", {}, t("No changes")));
+    } catch (e) { box.replaceChildren(el("p", {}, e.message)); }
+  }
+
+  /* ---------- overdue risk and outbox ---------- */
+  async function loadOverdue() {
+    const soon = new Date(Date.now() + 3 * 86400000);
+    const rows = (await api("GET", "/api/cases/?open_only=true&page_size=50&overdue_before=" + cstDate(soon))).data;
+    document.getElementById("overdue").replaceChildren(
+      el("tr", {}, el("th", {}, t("Reference")), el("th", {}, t("Service")), el("th", {}, t("Status")), el("th", {}, t("Due")), el("th", {}, t("Predicted"))),
+      ...(rows.length ? rows.map((c) => el("tr", {}, el("td", {}, c.reference), el("td", {}, c.item_name), el("td", {}, t(c.status)), el("td", {}, c.due_date), el("td", {}, c.predicted_date || "—")))
+        : [el("tr", {}, el("td", { colspan: 5 }, t("Nothing at risk")))]));
+  }
+
+  async function loadOutbox() {
+    const status = document.getElementById("outbox-status").value;
+    const rows = (await api("GET", "/api/notifications/outbox?page_size=50&status=" + status)).data;
+    document.getElementById("outbox").replaceChildren(
+      el("tr", {}, el("th", {}, t("Message")), el("th", {}, t("Channel")), el("th", {}, t("Status")), el("th", {}, t("Attempts")), el("th", {}, "")),
+      ...(rows.length ? rows.map((m) => el("tr", {}, el("td", {}, m.kind), el("td", {}, m.channel),
+        el("td", {}, el("span", { class: "pill " + (m.last_error && m.status === "pending" ? "failed" : m.status) }, t(m.status)), m.last_error ? el("div", { class: "muted" }, m.last_error) : null),
+        el("td", {}, m.attempts),
+        el("td", {}, m.status !== "sent" ? el("button", { type: "button", onclick: () => resend(m.id) }, t("Resend")) : null)))
+        : [el("tr", {}, el("td", { colspan: 5 }, t("No messages")))]));
+  }
+
+  async function resend(id) {
+    try { await api("POST", "/api/notifications/outbox/" + encodeURIComponent(id) + "/resend", {}); toast(t("Queued again")); loadOutbox(); } catch (e) { toast(e.message, "error"); }
+  }
+
+  /* ---------- planning actions ---------- */
+  async function waitJob(job) {
+    const label = document.getElementById("job");
+    for (let i = 0; i < 300; i++) {
+      const j = (await api("GET", "/api/jobs/" + job.id)).data;
+      label.textContent = t("Planning… {p}%", { p: j.percent || 0 });
+      if (j.status === "done") { label.textContent = ""; return j; }
+      if (j.status === "failed" || j.status === "error") { label.textContent = j.error || t("Planning failed"); return null; }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    return null;
+  }
+
+  async function guarded(fn) {
+    try { await fn(); } catch (e) { toast(e.message, "error"); }
+  }
+
+  function wire() {
+    const day = document.getElementById("day");
+    day.value = s.day;
+    day.addEventListener("change", () => { s.day = day.value; loadPlans(); });
+    document.getElementById("versions").addEventListener("change", (ev) => loadPlan(Number(ev.target.value)));
+    document.getElementById("plan-new").addEventListener("click", () => guarded(async () => {
+      const job = (await api("POST", "/api/plans/", { township: s.township, day: s.day, objective: "balance" })).data;
+      const done = await waitJob(job);
+      if (done && done.result && done.result.plan_ids) await loadPlans(done.result.plan_ids[0]);
+    }));
+    document.getElementById("replan").addEventListener("click", () => guarded(async () => {
+      const res = (await api("POST", "/api/plans/" + s.plan.id + "/replan", { reason: t("Re-planned in the console") })).data;
+      await loadPlans(res.plan_id);
+    }));
+    document.getElementById("publish").addEventListener("click", () => guarded(async () => {
+      await api("POST", "/api/plans/" + s.plan.id + "/publish", {});
+      toast(t("Published; agents whose route changed are told"));
+      await loadPlans(s.plan.id);
+    }));
+    document.getElementById("outbox-status").addEventListener("change", () => guarded(loadOutbox));
+  }
+
+  loginGate(document.getElementById("login"), async (me) => {
+    document.getElementById("console").hidden = false;
+    const prefix = (me && me.prefix) || "";
+    s.township = params.get("township") || (prefix.length >= 9 ? prefix.slice(0, 9) + "000" : "");
+    wire();
+    await guarded(() => loadPlans());
+    guarded(loadOverdue);
+    guarded(loadOutbox);
+  });
+})();
