@@ -32,6 +32,8 @@ class Overrides:
     forbids: dict[str, set[int]] = field(default_factory=dict)  # task key -> agent ids
     absent: set[int] = field(default_factory=set)
     locked: dict[int, list[str]] = field(default_factory=dict)  # agent id -> task keys prefix
+    # Re-planning mid-day: agent id -> (lon, lat, seconds) where and when they are free again.
+    resume: dict[int, tuple[float, float, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -87,6 +89,12 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
         if window is None or agent.id in overrides.absent or agent.vehicle is None:
             off.append(agent.id)
             continue
+        if agent.id in overrides.resume:
+            _, _, free_at = overrides.resume[agent.id]
+            if free_at >= window.end:
+                off.append(agent.id)
+                continue
+            window = routing.TimeWindow(max(window.start, free_at), window.end)
         v = agent.vehicle
         is_car = v.kind == VehicleKind.CAR
         skills = {PIN_SKILL_BASE + v.id} | ({CAR_SKILL} if is_car else set())
@@ -126,8 +134,9 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
     for vid, agent, window, is_car, skills in vehicles:
         v = agent.vehicle
         locked = tuple(k for key in overrides.locked.get(agent.id, []) for k in key_ids.get(key, []))
+        start = overrides.resume.get(agent.id, (*hub, 0))[:2]
         rvehicles.append(routing.Vehicle(
-            id=vid, profile="car" if is_car else "motorbike", start=hub, end=hub,
+            id=vid, profile="car" if is_car else "motorbike", start=start, end=hub,
             capacity=(v.bag_capacity, v.seats), skills=frozenset(skills), time_window=window,
             breaks=lunch_break(window), costs=COSTS[v.kind],
             steps=locked, description=f"{agent.name} ({v.kind})",

@@ -75,6 +75,7 @@ def prepare(session: Session, township_code: str, day: date) -> Prepared:
     skip = served_today(base)
     tasks = [t for t in derive_tasks(session, ctx) if t.key not in skip]
     overrides = load_overrides(session, ctx.township.id, day)
+    overrides.resume = resume_points(base)
     built = build_problem(ctx, tasks, overrides)
     if not built.problem.vehicles:
         raise Conflict(
@@ -98,6 +99,19 @@ def finish(session: Session, prep: Prepared, solution: routing.Solution, *, obje
     if prep.base is not None:
         _keep_history(prep.base, plan)
     return plan
+
+
+def resume_points(base: Plan | None) -> dict[int, tuple[float, float, int]]:
+    """Where and when each agent is free again: after their last stop done or under way."""
+    from dispatch.planning.tasks import seconds
+
+    out = {}
+    for route in base.routes if base else []:
+        kept = [s for s in route.stops if s.status in (StopStatus.DONE, StopStatus.ARRIVED)]
+        if kept:
+            last = kept[-1]
+            out[route.agent_id] = (last.lon, last.lat, seconds(last.departure))
+    return out
 
 
 def plan_township(
