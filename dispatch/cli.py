@@ -28,8 +28,12 @@ def _session():  # type: ignore[no-untyped-def]
 
 
 @click.command("import-divisions")
-@click.option("--path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="divisions.csv; defaults to ../shared/data/jieyang/divisions.csv")
+@click.option(
+    "--path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="divisions.csv; defaults to ../shared/data/jieyang/divisions.csv",
+)
 @with_appcontext
 def import_divisions_cmd(path: Path | None) -> None:
     """Load Jieyang's divisions and place villages that have no point."""
@@ -54,13 +58,17 @@ def import_divisions_cmd(path: Path | None) -> None:
 @click.command("create-user")
 @click.option("--username", required=True)
 @click.option("--password", required=True)
-@click.option("--role", required=True,
-              type=click.Choice(["admin", "supervisor", "dispatcher", "agent", "village_staff"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "supervisor", "dispatcher", "agent", "village_staff"]),
+)
 @click.option("--region", "region_code", default=None, help="12-digit region code")
 @click.option("--agent-id", type=int, default=None, help="the agent this login belongs to")
 @with_appcontext
-def create_user_cmd(username: str, password: str, role: str, region_code: str | None,
-                    agent_id: int | None) -> None:
+def create_user_cmd(
+    username: str, password: str, role: str, region_code: str | None, agent_id: int | None
+) -> None:
     """Create a user from the shell."""
     from dispatch.errors import DomainError
     from dispatch.services.auth import create_user
@@ -106,8 +114,9 @@ def demo_setup_cmd(seed: int, day) -> None:  # type: ignore[no-untyped-def]
     _plan_all(plan_day)
 
 
-def _plan_all(day: date | None, codes: list[str] | None = None,
-              objective: str = "distance") -> dict:  # type: ignore[type-arg]
+def _plan_all(
+    day: date | None, codes: list[str] | None = None, objective: str = "distance"
+) -> dict:  # type: ignore[type-arg]
     from dispatch.planning.runner import plan_city, townships_with_centres
     from dispatch.services.workdays import CST, is_working_day, next_working_day
 
@@ -121,15 +130,21 @@ def _plan_all(day: date | None, codes: list[str] | None = None,
         day = later
     codes = codes if codes is not None else townships_with_centres(_session())
     with click.progressbar(length=len(codes), label=f"规划 / planning {day}") as bar:
-        summary = plan_city(_session(), day, codes=codes, objective=objective,
-                            on_progress=lambda n: bar.update(n))
+        summary = plan_city(
+            _session(), day, codes=codes, objective=objective, on_progress=lambda n: bar.update(n)
+        )
     click.echo(summary.text())
     return summary.as_dict()
 
 
 @click.command("plan")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="the day to plan (CST); defaults to today, or the next working day")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="the day to plan (CST); defaults to today, or the next working day",
+)
 @click.option("--township", default=None, help="12-digit township code")
 @click.option("--all", "all_", is_flag=True, help="every township with a centre")
 @click.option("--objective", type=click.Choice(["distance", "balance"]), default="distance")
@@ -144,8 +159,12 @@ def plan_cmd(day, township: str | None, all_: bool, objective: str) -> None:  # 
 @click.command("demo")
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None)
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("instance/demo/report.html"), show_default=True)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("instance/demo/report.html"),
+    show_default=True,
+)
 @click.option("--township", default=None, help="township drawn in the report")
 @with_appcontext
 def demo_cmd(seed: int, day, report: Path, township: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -170,8 +189,10 @@ def demo_cmd(seed: int, day, report: Path, township: str | None) -> None:  # typ
         raise click.ClickException("no township could be planned; see the reasons above")
     names = agent_names(_session(), [r.agent_id for r in plan.routes])
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(render_report(plan, summary, Path(current_app.config["DIVISIONS_DIR"]),
-                                    names), encoding="utf-8")
+    report.write_text(
+        render_report(plan, summary, Path(current_app.config["DIVISIONS_DIR"]), names),
+        encoding="utf-8",
+    )
     click.echo(f"report: {report.resolve()}")
 
 
@@ -204,9 +225,8 @@ def notify_worker_cmd(poll: float, once: bool) -> None:
     """Send outbox messages (push, SMS) until stopped; SIGTERM finishes the batch first."""
     import threading
 
-    from notifications.worker import run_worker
-
     from dispatch.services.notify import build_channels, make_sender, store_scope
+    from notifications.worker import run_worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     channels, sender = build_channels(app), make_sender(app)
@@ -219,6 +239,14 @@ def notify_worker_cmd(poll: float, once: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (import_divisions_cmd, create_user_cmd, seed_demo_cmd, demo_setup_cmd,
-                    serve_cmd, plan_cmd, notify_worker_cmd, demo_cmd):
+    for command in (
+        import_divisions_cmd,
+        create_user_cmd,
+        seed_demo_cmd,
+        demo_setup_cmd,
+        serve_cmd,
+        plan_cmd,
+        notify_worker_cmd,
+        demo_cmd,
+    ):
         app.cli.add_command(command)

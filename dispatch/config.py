@@ -7,7 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = Path(os.environ.get("DAIBAN_SHARED_DATA", ROOT.parent / "shared" / "data" / "jieyang"))
+SHARED_DATA = Path(
+    os.environ.get("DAIBAN_SHARED_DATA", ROOT.parent / "shared" / "data" / "jieyang")
+)
 
 
 def _default_db() -> str:
@@ -21,12 +23,12 @@ class Config:
 
     def __init__(self) -> None:
         env = os.environ
-        self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-change-me-this-is-not-a-secret-0123456789")
+        self.SECRET_KEY = env.get(
+            "SECRET_KEY", "dev-only-change-me-this-is-not-a-secret-0123456789"
+        )
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or _default_db()
         self.JWT_SECRET_KEY = env.get("JWT_SECRET_KEY", self.SECRET_KEY)
-        self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(
-            minutes=int(env.get("JWT_ACCESS_MINUTES", "720"))
-        )
+        self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=int(env.get("JWT_ACCESS_MINUTES", "720")))
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
         self.CELERY_BROKER_URL = env.get("CELERY_BROKER_URL", "")
         self.CELERY_RESULT_BACKEND = env.get("CELERY_RESULT_BACKEND", self.CELERY_BROKER_URL)

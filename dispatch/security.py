@@ -68,7 +68,9 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
             scope = current_scope()
             if scope.role != Role.ADMIN and scope.role not in roles:
                 allowed = ", ".join(r.value for r in roles)
-                raise Forbidden(f"角色 {scope.role.value} 无权操作 / Role not allowed; needs {allowed}")
+                raise Forbidden(
+                    f"角色 {scope.role.value} 无权操作 / Role not allowed; needs {allowed}"
+                )
             return view(*args, **kwargs)
 
         wrapper.__doc__ = view.__doc__

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from celery import Celery, Task, chord, shared_task
 from flask import Flask
 
 from dispatch.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -30,8 +33,7 @@ def celery_init_app(app: Flask) -> Celery:
         task_serializer="json",
         timezone="Asia/Shanghai",
         beat_schedule={
-            "drain-outbox": {"task": "dispatch.jobs.celery_tasks.drain_outbox",
-                             "schedule": 5.0},
+            "drain-outbox": {"task": "dispatch.jobs.celery_tasks.drain_outbox", "schedule": 5.0},
         },
     )
     celery_app.set_default()
@@ -48,7 +50,7 @@ def plan_one(job_id: str, code: str) -> dict:  # type: ignore[type-arg]
     """Plan and publish one township; returns its summary for the chord to gather."""
     from dispatch.jobs.work import progress
     from dispatch.models.plans import Job
-    from dispatch.planning.runner import plan_city
+    from dispatch.planning.runner import CitySummary, plan_city
 
     job = db.session.get(Job, job_id)
     assert job is not None
@@ -56,9 +58,21 @@ def plan_one(job_id: str, code: str) -> dict:  # type: ignore[type-arg]
         job.status = "running"
         db.session.commit()
     params = job.params
-    summary = plan_city(db.session, date.fromisoformat(params["day"]), codes=[code],
-                        objective=params.get("objective", "distance"),
-                        time_limit=params.get("time_limit", 0.5), workers=1)
+    day = date.fromisoformat(params["day"])
+    try:
+        summary = plan_city(
+            db.session,
+            day,
+            codes=[code],
+            objective=params.get("objective", "distance"),
+            time_limit=params.get("time_limit", 0.5),
+            workers=1,
+        )
+    except Exception as err:  # a failed township must not leave the chord, and the job, hanging
+        log.exception("planning %s for job %s failed", code, job_id)
+        db.session.rollback()
+        summary = CitySummary(day=day, townships=1)
+        summary.skipped[code] = f"内部错误 / internal error: {type(err).__name__}"
     progress(db.session, job_id)
     return summary.as_dict() | {"code": code}
 
@@ -72,19 +86,31 @@ def finish_plan(results: list[dict], job_id: str) -> None:  # type: ignore[type-
     merged = merge_summaries(results)
     job.result, job.done = merged, job.total
     job.status = "done" if merged["planned"] else "failed"
+    if job.status == "failed":
+        job.error = "; ".join(f"{k}: {v}" for k, v in merged["skipped"].items())
     db.session.commit()
 
 
 def merge_summaries(results: list[dict]) -> dict:  # type: ignore[type-arg]
-    out = {"planned": 0, "townships": len(results), "tasks": 0, "assigned": 0, "agents": 0,
-           "km": 0.0, "longest_agent_day_hours": 0.0, "unassigned_by_reason": {},
-           "skipped": {}, "plan_ids": []}
+    out = {
+        "planned": 0,
+        "townships": len(results),
+        "tasks": 0,
+        "assigned": 0,
+        "agents": 0,
+        "km": 0.0,
+        "longest_agent_day_hours": 0.0,
+        "unassigned_by_reason": {},
+        "skipped": {},
+        "plan_ids": [],
+    }
     for r in results:
         out["planned"] += r["planned"]
         for key in ("tasks", "assigned", "agents", "km"):
             out[key] += r[key]
-        out["longest_agent_day_hours"] = max(out["longest_agent_day_hours"],
-                                             r["longest_agent_day_hours"])
+        out["longest_agent_day_hours"] = max(
+            out["longest_agent_day_hours"], r["longest_agent_day_hours"]
+        )
         for reason, n in r["unassigned_by_reason"].items():
             out["unassigned_by_reason"][reason] = out["unassigned_by_reason"].get(reason, 0) + n
         out["skipped"].update(r["skipped"])

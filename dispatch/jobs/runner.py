@@ -15,14 +15,27 @@ from dispatch.models.plans import Job
 from dispatch.security import Scope
 
 
-def start_plan_job(session: Session, scope: Scope, codes: list[str], day: date,
-                   objective: str = "distance", time_limit: float | None = None) -> Job:
+def start_plan_job(
+    session: Session,
+    scope: Scope,
+    codes: list[str],
+    day: date,
+    objective: str = "distance",
+    time_limit: float | None = None,
+) -> Job:
     """Record a planning job and start it: one Celery task per township, or a thread."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     job = Job(
-        id=str(uuid.uuid4()), kind="plan", total=len(codes), region_prefix=scope.prefix,
-        params={"codes": codes, "day": day.isoformat(), "objective": objective,
-                "time_limit": time_limit or app.config["PLAN_TIME_LIMIT_S"]},
+        id=str(uuid.uuid4()),
+        kind="plan",
+        total=len(codes),
+        region_prefix=scope.prefix,
+        params={
+            "codes": codes,
+            "day": day.isoformat(),
+            "objective": objective,
+            "time_limit": time_limit or app.config["PLAN_TIME_LIMIT_S"],
+        },
     )
     session.add(job)
     session.commit()

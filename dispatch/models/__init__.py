@@ -5,9 +5,9 @@ from dispatch.models.applicants import Applicant
 from dispatch.models.base import Base
 from dispatch.models.cases import Case, CustodyEvent, StatusChange
 from dispatch.models.catalog import ServiceItem
+from dispatch.models.centres import ClosedDay, ServiceCentre
 from dispatch.models.outbox import Device, OutboxAttempt, OutboxMessage
 from dispatch.models.plans import Job, Override, Plan, PlanRoute, PlanStop, StopEvent
-from dispatch.models.centres import ClosedDay, ServiceCentre
 from dispatch.models.regions import Region
 from dispatch.models.users import RevokedToken, User
 

@@ -32,8 +32,9 @@ class OutboxMessage(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     urgent: Mapped[bool] = mapped_column(default=False)
     township_code: Mapped[str] = mapped_column(String(12), default="", index=True)
-    status: Mapped[OutboxStatus] = mapped_column(String(10), default=OutboxStatus.PENDING,
-                                                 index=True)
+    status: Mapped[OutboxStatus] = mapped_column(
+        String(10), default=OutboxStatus.PENDING, index=True
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     lease_until: Mapped[datetime | None]
@@ -54,8 +55,7 @@ class OutboxAttempt(Base):
     __tablename__ = "outbox_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[str] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"),
-                                            index=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(12))
     provider_message_id: Mapped[str] = mapped_column(String(120), default="")

@@ -82,8 +82,9 @@ class PlanStop(Base):
     __tablename__ = "plan_stops"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    route_id: Mapped[int] = mapped_column(ForeignKey("plan_routes.id", ondelete="CASCADE"),
-                                          index=True)
+    route_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_routes.id", ondelete="CASCADE"), index=True
+    )
     seq: Mapped[int]
     # start / end / break / visit / pickup / delivery
     kind: Mapped[str] = mapped_column(String(12))
@@ -153,8 +154,9 @@ class StopEvent(Base):
     __tablename__ = "plan_stop_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    stop_id: Mapped[int] = mapped_column(ForeignKey("plan_stops.id", ondelete="CASCADE"),
-                                         index=True)
+    stop_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_stops.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[str] = mapped_column(String(10))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -59,12 +59,17 @@ def _base(session: Session, prep: Prepared) -> routing.Solution:
     if routing.check(problem, solution):
         solution = routing.evaluate(problem, {})
     for task, role in prep.built.task_of.values():
-        if task.key.startswith("visit:") and role in ("job", "pickup") and not _routed(
-                solution, task.key):
-            tid = next(t for t, (tk, r) in prep.built.task_of.items()
-                       if tk.key == task.key and r == role)
-            inserted = routing.try_insert(problem, solution, tid if role == "job"
-                                          else ("pickup", tid))
+        if (
+            task.key.startswith("visit:")
+            and role in ("job", "pickup")
+            and not _routed(solution, task.key)
+        ):
+            tid = next(
+                t for t, (tk, r) in prep.built.task_of.items() if tk.key == task.key and r == role
+            )
+            inserted = routing.try_insert(
+                problem, solution, tid if role == "job" else ("pickup", tid)
+            )
             if inserted is not None:
                 solution = inserted
     return solution
@@ -74,12 +79,21 @@ def _routed(solution: routing.Solution, key: str) -> bool:
     return any(s.description.split("#")[0] == key for r in solution.routes for s in r.steps)
 
 
-def _fits(prep: Prepared, base: routing.Solution, applicant: Applicant, case: Case | None,
-          window: tuple[datetime, datetime]) -> bool:
+def _fits(
+    prep: Prepared,
+    base: routing.Solution,
+    applicant: Applicant,
+    case: Case | None,
+    window: tuple[datetime, datetime],
+) -> bool:
     hub = Place(prep.ctx.centre.lon, prep.ctx.centre.lat, prep.ctx.centre.name)
-    apt = Appointment(applicant=applicant, applicant_id=applicant.id,
-                      case_id=case.id if case else None, window_start=window[0],
-                      window_end=window[1])
+    apt = Appointment(
+        applicant=applicant,
+        applicant_id=applicant.id,
+        case_id=case.id if case else None,
+        window_start=window[0],
+        window_end=window[1],
+    )
     task = visit_task(apt, case, hub)
     first_id = max(prep.built.task_of, default=0) + 1
     converted = routing_task(task, first_id)
@@ -93,12 +107,13 @@ def _fits(prep: Prepared, base: routing.Solution, applicant: Applicant, case: Ca
     return routing.try_insert(problem, base, key) is not None
 
 
-def _check_request(session: Session, applicant: Applicant, day: date,
-                   case: Case | None) -> None:
+def _check_request(session: Session, applicant: Applicant, day: date, case: Case | None) -> None:
     today = datetime.now(CST).date()
     if day < today:
-        raise Invalid("不能预约过去的日期 / Cannot book a day in the past",
-                      {"date": [f"{day} is before today {today}"]})
+        raise Invalid(
+            "不能预约过去的日期 / Cannot book a day in the past",
+            {"date": [f"{day} is before today {today}"]},
+        )
     if day > today + timedelta(days=30):
         raise Invalid("只能预约30天内 / Book at most 30 days ahead", {"date": [str(day)]})
     if not applicant.vulnerable and not (case and case.item.in_person):
@@ -108,12 +123,14 @@ def _check_request(session: Session, applicant: Applicant, day: date,
             {"applicant_id": ["not marked as elderly or disabled"]},
         )
     if case is not None and case.applicant_id != applicant.id:
-        raise Invalid("该件不属于此申请人 / The case is not this applicant's",
-                      {"case_id": [str(case.id)]})
+        raise Invalid(
+            "该件不属于此申请人 / The case is not this applicant's", {"case_id": [str(case.id)]}
+        )
 
 
-def available_slots(session: Session, applicant: Applicant, day: date,
-                    case: Case | None = None) -> list[dict[str, Any]]:
+def available_slots(
+    session: Session, applicant: Applicant, day: date, case: Case | None = None
+) -> list[dict[str, Any]]:
     _check_request(session, applicant, day, case)
     prep = prepare(session, applicant.village.code[:9] + "000", day)
     base = _base(session, prep)
@@ -122,8 +139,9 @@ def available_slots(session: Session, applicant: Applicant, day: date,
     for slot in SLOTS:
         window = _slot_bounds(day, slot)
         ok = window[1] > now + timedelta(hours=1) and _fits(prep, base, applicant, case, window)
-        out.append({"start": window[0], "end": window[1], "label": f"{slot[0]}-{slot[1]}",
-                    "available": ok})
+        out.append(
+            {"start": window[0], "end": window[1], "label": f"{slot[0]}-{slot[1]}", "available": ok}
+        )
     return out
 
 
@@ -137,14 +155,22 @@ def _lock(session: Session, township_id: int) -> threading.Lock | None:
     return lock
 
 
-def book(session: Session, applicant: Applicant, day: date, slot_label: str,
-         case: Case | None = None, user_id: int | None = None) -> Appointment:
+def book(
+    session: Session,
+    applicant: Applicant,
+    day: date,
+    slot_label: str,
+    case: Case | None = None,
+    user_id: int | None = None,
+) -> Appointment:
     """Book a slot if, under the lock, the plan can still absorb it."""
     _check_request(session, applicant, day, case)
     slot = next((s for s in SLOTS if f"{s[0]}-{s[1]}" == slot_label), None)
     if slot is None:
-        raise Invalid("未知时段 / Unknown slot",
-                      {"slot": [f"one of {', '.join(a + '-' + b for a, b in SLOTS)}"]})
+        raise Invalid(
+            "未知时段 / Unknown slot",
+            {"slot": [f"one of {', '.join(a + '-' + b for a, b in SLOTS)}"]},
+        )
     window = _slot_bounds(day, slot)
     township_code = applicant.village.code[:9] + "000"
     prep = prepare(session, township_code, day)
@@ -152,10 +178,15 @@ def book(session: Session, applicant: Applicant, day: date, slot_label: str,
     try:
         prep = prepare(session, township_code, day)  # re-read under the lock
         if not _fits(prep, _base(session, prep), applicant, case, window):
-            raise Conflict("该时段已满 / That slot is no longer available; pick another",
-                           slot=slot_label)
-        apt = Appointment(applicant_id=applicant.id, case_id=case.id if case else None,
-                          window_start=window[0], window_end=window[1])
+            raise Conflict(
+                "该时段已满 / That slot is no longer available; pick another", slot=slot_label
+            )
+        apt = Appointment(
+            applicant_id=applicant.id,
+            case_id=case.id if case else None,
+            window_start=window[0],
+            window_end=window[1],
+        )
         session.add(apt)
         session.flush()
         _confirm(session, apt, applicant, day, slot_label, case)
@@ -167,21 +198,47 @@ def book(session: Session, applicant: Applicant, day: date, slot_label: str,
     return apt
 
 
-def _confirm(session: Session, apt: Appointment, applicant: Applicant, day: date,
-             slot_label: str, case: Case | None) -> None:
-    variables = {"name": applicant.name, "date": day.isoformat(), "time_window": slot_label,
-                 "service": case.item.name if case else "上门服务 / home visit",
-                 "reference": case.reference if case else f"YY{apt.id:06d}"}
+def _confirm(
+    session: Session,
+    apt: Appointment,
+    applicant: Applicant,
+    day: date,
+    slot_label: str,
+    case: Case | None,
+) -> None:
+    variables = {
+        "name": applicant.name,
+        "date": day.isoformat(),
+        "time_window": slot_label,
+        "service": case.item.name if case else "上门服务 / home visit",
+        "reference": case.reference if case else f"YY{apt.id:06d}",
+    }
     township = applicant.village.code[:9] + "000"
-    outbox.enqueue(session, "booking_confirmed", "sms", "villager", applicant.id,
-                   phone=applicant.phone, variables=variables,
-                   data={"appointment_id": apt.id}, township_code=township)
+    outbox.enqueue(
+        session,
+        "booking_confirmed",
+        "sms",
+        "villager",
+        applicant.id,
+        phone=applicant.phone,
+        variables=variables,
+        data={"appointment_id": apt.id},
+        township_code=township,
+    )
     reminder_at = datetime.combine(day - timedelta(days=1), time(18, 0), tzinfo=CST)
     if reminder_at > datetime.now(UTC):
-        outbox.enqueue(session, "booking_reminder", "sms", "villager", applicant.id,
-                       phone=applicant.phone, variables=variables,
-                       data={"appointment_id": apt.id}, township_code=township,
-                       not_before=reminder_at)
+        outbox.enqueue(
+            session,
+            "booking_reminder",
+            "sms",
+            "villager",
+            applicant.id,
+            phone=applicant.phone,
+            variables=variables,
+            data={"appointment_id": apt.id},
+            township_code=township,
+            not_before=reminder_at,
+        )
 
 
 def cancel(session: Session, apt: Appointment, reason: str = "") -> Appointment:

@@ -57,8 +57,9 @@ def shift_window(agent: Agent, day: date) -> routing.TimeWindow | None:
     if span is None:
         return None
     start, end = span
-    return routing.TimeWindow(start.hour * 3600 + start.minute * 60,
-                              end.hour * 3600 + end.minute * 60)
+    return routing.TimeWindow(
+        start.hour * 3600 + start.minute * 60, end.hour * 3600 + end.minute * 60
+    )
 
 
 def _windows(place: Place) -> tuple[routing.TimeWindow, ...]:
@@ -71,8 +72,14 @@ def lunch_break(shift: routing.TimeWindow) -> tuple[routing.Break, ...]:
     end = min(LUNCH_WINDOW[1], shift.end - LUNCH_S)
     if end < start:
         return ()
-    return (routing.Break(id=1, time_windows=(routing.TimeWindow(start, end),), service=LUNCH_S,
-                          description="午休 / lunch"),)
+    return (
+        routing.Break(
+            id=1,
+            time_windows=(routing.TimeWindow(start, end),),
+            service=LUNCH_S,
+            description="午休 / lunch",
+        ),
+    )
 
 
 def _at(place: Place) -> tuple[float, float]:
@@ -133,16 +140,28 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
     rvehicles = []
     for vid, agent, window, is_car, skills in vehicles:
         v = agent.vehicle
-        locked = tuple(k for key in overrides.locked.get(agent.id, []) for k in key_ids.get(key, []))
+        locked = tuple(
+            k for key in overrides.locked.get(agent.id, []) for k in key_ids.get(key, [])
+        )
         start = overrides.resume.get(agent.id, (*hub, 0))[:2]
-        rvehicles.append(routing.Vehicle(
-            id=vid, profile="car" if is_car else "motorbike", start=start, end=hub,
-            capacity=(v.bag_capacity, v.seats), skills=frozenset(skills), time_window=window,
-            breaks=lunch_break(window), costs=COSTS[v.kind],
-            steps=locked, description=f"{agent.name} ({v.kind})",
-        ))
-    problem = routing.Problem(vehicles=tuple(rvehicles), jobs=tuple(jobs),
-                              shipments=tuple(shipments))
+        rvehicles.append(
+            routing.Vehicle(
+                id=vid,
+                profile="car" if is_car else "motorbike",
+                start=start,
+                end=hub,
+                capacity=(v.bag_capacity, v.seats),
+                skills=frozenset(skills),
+                time_window=window,
+                breaks=lunch_break(window),
+                costs=COSTS[v.kind],
+                steps=locked,
+                description=f"{agent.name} ({v.kind})",
+            )
+        )
+    problem = routing.Problem(
+        vehicles=tuple(rvehicles), jobs=tuple(jobs), shipments=tuple(shipments)
+    )
     return Built(problem, vehicle_agent, task_of, places, off)
 
 
@@ -161,20 +180,37 @@ def routing_task(task: TaskSpec, first_id: int, skills: set[int] | None = None) 
     amount = (task.bags, task.seats)
     if task.origin is None:
         job = routing.Job(
-            id=first_id, location=_at(task.place), service=task.service_s,
-            delivery=amount if task.held_by_agent else (0, 0), skills=frozenset(skills),
-            priority=task.priority, time_windows=_windows(task.place), description=task.key,
+            id=first_id,
+            location=_at(task.place),
+            service=task.service_s,
+            delivery=amount if task.held_by_agent else (0, 0),
+            skills=frozenset(skills),
+            priority=task.priority,
+            time_windows=_windows(task.place),
+            description=task.key,
         )
         return Converted(job, {first_id: (task, "job")}, {first_id: task.place})
-    pickup = routing.ShipmentStep(id=first_id, location=_at(task.origin), service=task.service_s,
-                                  time_windows=_windows(task.origin),
-                                  description=f"{task.key}#pickup")
-    delivery = routing.ShipmentStep(id=first_id + 1, location=_at(task.place),
-                                    service=min(task.service_s, 10 * 60),
-                                    time_windows=_windows(task.place),
-                                    description=f"{task.key}#delivery")
-    shipment = routing.Shipment(pickup=pickup, delivery=delivery, amount=amount,
-                                skills=frozenset(skills), priority=task.priority)
+    pickup = routing.ShipmentStep(
+        id=first_id,
+        location=_at(task.origin),
+        service=task.service_s,
+        time_windows=_windows(task.origin),
+        description=f"{task.key}#pickup",
+    )
+    delivery = routing.ShipmentStep(
+        id=first_id + 1,
+        location=_at(task.place),
+        service=min(task.service_s, 10 * 60),
+        time_windows=_windows(task.place),
+        description=f"{task.key}#delivery",
+    )
+    shipment = routing.Shipment(
+        pickup=pickup,
+        delivery=delivery,
+        amount=amount,
+        skills=frozenset(skills),
+        priority=task.priority,
+    )
     return Converted(
         shipment,
         {first_id: (task, "pickup"), first_id + 1: (task, "delivery")},

@@ -16,9 +16,7 @@ from dispatch.planning.service import finish, prepare
 
 def _task_keys(plan: Plan) -> dict[int, list[tuple[str, str]]]:
     """Agent id -> ordered (task key, stop kind) of the plan's routes."""
-    return {
-        r.agent_id: [(s.task_key, s.kind) for s in r.stops if s.task_key] for r in plan.routes
-    }
+    return {r.agent_id: [(s.task_key, s.kind) for s in r.stops if s.task_key] for r in plan.routes}
 
 
 def _needs_car(plan: Plan, task_key: str) -> bool:
@@ -30,22 +28,28 @@ def _needs_car(plan: Plan, task_key: str) -> bool:
     for ship in plan.problem.get("shipments", []):
         if ship["pickup"].get("description", "").split("#")[0] == task_key:
             return car_skill in ship.get("skills", [])
-    raise Invalid(f"计划中没有任务 {task_key} / No task {task_key} in this plan",
-                  {"task_key": [task_key]})
+    raise Invalid(
+        f"计划中没有任务 {task_key} / No task {task_key} in this plan", {"task_key": [task_key]}
+    )
 
 
-def add_override(session: Session, plan: Plan, kind: str, agent_id: int, task_key: str,
-                 user_id: int) -> Override:
+def add_override(
+    session: Session, plan: Plan, kind: str, agent_id: int, task_key: str, user_id: int
+) -> Override:
     """Record a pin, forbid or lock; later plans of this day keep it."""
     agent = session.get(Agent, agent_id)
     if agent is None or agent.region_id != plan.township_id:
-        raise Invalid("该代办员不属于此乡镇 / That agent is not in this township",
-                      {"agent_id": [str(agent_id)]})
+        raise Invalid(
+            "该代办员不属于此乡镇 / That agent is not in this township",
+            {"agent_id": [str(agent_id)]},
+        )
     detail: dict[str, Any] = {}
     if kind in ("pin", "forbid"):
         needs_car = _needs_car(plan, task_key)
-        if kind == "pin" and needs_car and (
-            agent.vehicle is None or agent.vehicle.kind != VehicleKind.CAR
+        if (
+            kind == "pin"
+            and needs_car
+            and (agent.vehicle is None or agent.vehicle.kind != VehicleKind.CAR)
         ):
             raise Invalid(
                 "此任务需要汽车（载人或送县）/ This task needs a car (a passenger or a county "
@@ -54,27 +58,43 @@ def add_override(session: Session, plan: Plan, kind: str, agent_id: int, task_ke
             )
     if kind == "lock":
         detail["task_keys"] = [k for k, _ in _task_keys(plan).get(agent_id, [])]
-    override = Override(township_id=plan.township_id, day=plan.day, kind=kind,
-                        task_key=task_key, agent_id=agent_id, detail=detail,
-                        created_by_id=user_id)
+    override = Override(
+        township_id=plan.township_id,
+        day=plan.day,
+        kind=kind,
+        task_key=task_key,
+        agent_id=agent_id,
+        detail=detail,
+        created_by_id=user_id,
+    )
     session.add(override)
     session.commit()
     return override
 
 
-def move_task(session: Session, plan: Plan, task_key: str, agent_id: int, position: int,
-              force: bool, user_id: int, note: str = "") -> dict[str, Any]:
+def move_task(
+    session: Session,
+    plan: Plan,
+    task_key: str,
+    agent_id: int,
+    position: int,
+    force: bool,
+    user_id: int,
+    note: str = "",
+) -> dict[str, Any]:
     """Move a task to ``agent_id`` at ``position``; violations reject it unless forced."""
     orders = _task_keys(plan)
     source = next((a for a, keys in orders.items() if any(k == task_key for k, _ in keys)), None)
     if source is None:
-        raise Invalid(f"计划中没有任务 {task_key} / No task {task_key} on any route",
-                      {"task_key": [task_key]})
+        raise Invalid(
+            f"计划中没有任务 {task_key} / No task {task_key} on any route", {"task_key": [task_key]}
+        )
     prep = prepare(session, plan.township.code, plan.day)
     agent_vehicle = {a: v for v, a in prep.built.vehicle_agent.items()}
     if agent_id not in agent_vehicle:
-        raise Invalid("该代办员今天不在岗 / That agent is not on shift today",
-                      {"agent_id": [str(agent_id)]})
+        raise Invalid(
+            "该代办员今天不在岗 / That agent is not on shift today", {"agent_id": [str(agent_id)]}
+        )
     moved = [(k, kind) for k, kind in orders[source] if k == task_key]
     orders[source] = [(k, kind) for k, kind in orders[source] if k != task_key]
     target = orders.setdefault(agent_id, [])
@@ -83,24 +103,46 @@ def move_task(session: Session, plan: Plan, task_key: str, agent_id: int, positi
     ids = _ids_by_key(prep.built.task_of)
     routes = {
         agent_vehicle[a]: [tid for key, kind in keys for tid in ids.get((key, kind), [])]
-        for a, keys in orders.items() if a in agent_vehicle
+        for a, keys in orders.items()
+        if a in agent_vehicle
     }
     solution = routing.evaluate(prep.built.problem, routes)
     violations = routing.check(prep.built.problem, solution)
     found = [_violation(v) for v in violations]
     if found and not force:
-        raise Conflict("调整违反约束，未保存 / The move breaks constraints and was not saved; "
-                       "send force=true to override", violations=found)
-    new = finish(session, prep, solution, objective=plan.objective, user_id=user_id,
-                 reason=f"手动调整 {task_key} → agent {agent_id}", check=not found)
-    session.add(Override(township_id=plan.township_id, day=plan.day, kind="pin",
-                         task_key=task_key, agent_id=agent_id, forced=bool(found),
-                         detail={"position": position, "violations": found, "note": note},
-                         created_by_id=user_id))
+        raise Conflict(
+            "调整违反约束，未保存 / The move breaks constraints and was not saved; "
+            "send force=true to override",
+            violations=found,
+        )
+    new = finish(
+        session,
+        prep,
+        solution,
+        objective=plan.objective,
+        user_id=user_id,
+        reason=f"手动调整 {task_key} → agent {agent_id}",
+        check=not found,
+    )
+    session.add(
+        Override(
+            township_id=plan.township_id,
+            day=plan.day,
+            kind="pin",
+            task_key=task_key,
+            agent_id=agent_id,
+            forced=bool(found),
+            detail={"position": position, "violations": found, "note": note},
+            created_by_id=user_id,
+        )
+    )
     session.commit()
-    return {"plan_id": new.id, "version": new.version, "violations": found,
-            "overridden": bool(found)}
-
+    return {
+        "plan_id": new.id,
+        "version": new.version,
+        "violations": found,
+        "overridden": bool(found),
+    }
 
 
 def _ids_by_key(task_of: dict[int, Any]) -> dict[tuple[str, str], list[routing.TaskKey]]:
@@ -113,5 +155,7 @@ def _ids_by_key(task_of: dict[int, Any]) -> dict[tuple[str, str], list[routing.T
 
 def _violation(v: routing.Violation) -> dict[str, Any]:
     data = asdict(v) if hasattr(v, "__dataclass_fields__") else {"message": str(v)}
-    return {k: (val if isinstance(val, int | float | str | None) else str(val))
-            for k, val in data.items()}
+    return {
+        k: (val if isinstance(val, int | float | str | None) else str(val))
+        for k, val in data.items()
+    }

@@ -51,8 +51,9 @@ def predict(case: Case, today: date, planned_today: bool, arrived: date | None =
         at_county = _moves_on(today, today, planned_today)
         return add_working_days(add_working_days(at_county, processing_days(case)), 2)
     # Still in the village: registered, returned, materials checked, or with the agent.
-    at_township = _moves_on(today, today, planned_today and status in (
-        Status.MATERIALS_CHECKED, Status.WITH_AGENT))
+    at_township = _moves_on(
+        today, today, planned_today and status in (Status.MATERIALS_CHECKED, Status.WITH_AGENT)
+    )
     if goes_up:
         at_township = next_working_day(at_township)  # misses the car's cut-off that day
     decided = add_working_days(at_township, processing_days(case))

@@ -15,8 +15,20 @@ from jinja2 import Environment, select_autoescape
 from dispatch.models.plans import Plan
 from dispatch.services.workdays import CST
 
-COLOURS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6",
-           "#9a6324", "#469990", "#800000", "#808000", "#000075"]
+COLOURS = [
+    "#e6194b",
+    "#3cb44b",
+    "#4363d8",
+    "#f58231",
+    "#911eb4",
+    "#42d4f4",
+    "#f032e6",
+    "#9a6324",
+    "#469990",
+    "#800000",
+    "#808000",
+    "#000075",
+]
 W, H = 760, 560
 GANTT_START, GANTT_END = 7 * 3600, 19 * 3600
 
@@ -61,8 +73,9 @@ def _secs(moment: datetime) -> int:
     return local.hour * 3600 + local.minute * 60
 
 
-def render_report(plan: Plan, summary: dict[str, Any], divisions_dir: Path,
-                  agent_names: dict[int, str]) -> str:
+def render_report(
+    plan: Plan, summary: dict[str, Any], divisions_dir: Path, agent_names: dict[int, str]
+) -> str:
     stops = [s for r in plan.routes for s in r.stops]
     points = [(s.lon, s.lat) for s in stops] or [(116.37, 23.55)]
     proj = _Projection(points)
@@ -78,25 +91,38 @@ def render_report(plan: Plan, summary: dict[str, Any], divisions_dir: Path,
             if prev_end is not None and a > prev_end:
                 bars.append(("travel", prev_end, a, ""))
             if s.kind not in ("start", "end"):
-                bars.append(("break" if s.kind == "break" else "stop", a, max(d, a + 60),
-                             s.label))
+                bars.append(("break" if s.kind == "break" else "stop", a, max(d, a + 60), s.label))
             prev_end = d
-        routes.append({
-            "agent": agent_names.get(route.agent_id, str(route.agent_id)), "colour": colour,
-            "line": " ".join(f"{x},{y}" for x, y in xy), "points": xy,
-            "labels": [s.label for s in route.stops],
-            "km": round(route.distance_m / 1000, 1),
-            "bars": [(kind, round((a - GANTT_START) / span * 100, 2),
-                      round((b - a) / span * 100, 2), label) for kind, a, b, label in bars],
-        })
+        routes.append(
+            {
+                "agent": agent_names.get(route.agent_id, str(route.agent_id)),
+                "colour": colour,
+                "line": " ".join(f"{x},{y}" for x, y in xy),
+                "points": xy,
+                "labels": [s.label for s in route.stops],
+                "km": round(route.distance_m / 1000, 1),
+                "bars": [
+                    (
+                        kind,
+                        round((a - GANTT_START) / span * 100, 2),
+                        round((b - a) / span * 100, 2),
+                        label,
+                    )
+                    for kind, a, b, label in bars
+                ],
+            }
+        )
     env = Environment(autoescape=select_autoescape(default=True))
     return env.from_string(TEMPLATE).render(
-        plan=plan, summary=summary, routes=routes, W=W, H=H,
+        plan=plan,
+        summary=summary,
+        routes=routes,
+        W=W,
+        H=H,
         outlines=_outline_paths(divisions_dir, proj, plan.township.code),
         hours=list(range(GANTT_START // 3600, GANTT_END // 3600 + 1)),
         unassigned=plan.summary.get("unassigned", []),
-        hub=proj(plan.routes[0].stops[0].lon, plan.routes[0].stops[0].lat) if plan.routes
-        else None,
+        hub=proj(plan.routes[0].stops[0].lon, plan.routes[0].stops[0].lat) if plan.routes else None,
     )
 
 

@@ -57,13 +57,19 @@ class CitySummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "day": self.day.isoformat(), "townships": self.townships,
-            "planned": len(self.planned), "skipped": self.skipped, "agents": self.agents,
-            "tasks": self.tasks, "assigned": self.assigned,
-            "unassigned_by_reason": dict(self.unassigned), "km": round(self.km, 1),
+            "day": self.day.isoformat(),
+            "townships": self.townships,
+            "planned": len(self.planned),
+            "skipped": self.skipped,
+            "agents": self.agents,
+            "tasks": self.tasks,
+            "assigned": self.assigned,
+            "unassigned_by_reason": dict(self.unassigned),
+            "km": round(self.km, 1),
             "longest_agent_day_hours": self.longest_hours,
             "mean_spread_hours": round(sum(self.spreads) / max(len(self.spreads), 1), 2),
-            "plan_ids": self.plan_ids, "seconds": round(self.seconds, 1),
+            "plan_ids": self.plan_ids,
+            "seconds": round(self.seconds, 1),
         }
 
     def text(self) -> str:
@@ -90,11 +96,14 @@ class CitySummary:
 
 
 def townships_with_centres(session: Session, prefix: str = "") -> list[str]:
-    return list(session.scalars(
-        select(Region.code).join(ServiceCentre, ServiceCentre.region_id == Region.id)
-        .where(ServiceCentre.kind == CentreKind.TOWNSHIP, Region.code.like(f"{prefix}%"))
-        .order_by(Region.code)
-    ))
+    return list(
+        session.scalars(
+            select(Region.code)
+            .join(ServiceCentre, ServiceCentre.region_id == Region.id)
+            .where(ServiceCentre.kind == CentreKind.TOWNSHIP, Region.code.like(f"{prefix}%"))
+            .order_by(Region.code)
+        )
+    )
 
 
 def _solve(args: tuple[routing.Problem, routing.SolveParams]) -> routing.Solution:
@@ -130,11 +139,11 @@ def plan_city(
     if workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             solutions = pool.map(_solve, jobs, chunksize=1)
-            _store_all(session, prepared, solutions, summary, objective, publish_plans,
-                       on_progress)
+            _store_all(session, prepared, solutions, summary, objective, publish_plans, on_progress)
     else:
-        _store_all(session, prepared, map(_solve, jobs), summary, objective, publish_plans,
-                   on_progress)
+        _store_all(
+            session, prepared, map(_solve, jobs), summary, objective, publish_plans, on_progress
+        )
     summary.seconds = time.perf_counter() - started
     return summary
 

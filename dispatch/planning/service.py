@@ -23,15 +23,18 @@ log = logging.getLogger(__name__)
 
 def solve_params(objective: str, time_limit: float | None) -> routing.SolveParams:
     limit = time_limit if time_limit is not None else current_app.config["PLAN_TIME_LIMIT_S"]
-    return routing.SolveParams(time_limit=limit, threads=1, seed=0,
-                               balance_weight=1.0 if objective == "balance" else 0.0)
+    return routing.SolveParams(
+        time_limit=limit, threads=1, seed=0, balance_weight=1.0 if objective == "balance" else 0.0
+    )
 
 
 def load_overrides(session: Session, township_id: int, day: date) -> Overrides:
     out = Overrides()
-    for o in session.scalars(select(Override).where(
-            Override.township_id == township_id, Override.day == day,
-            Override.active.is_(True)).order_by(Override.id)):
+    for o in session.scalars(
+        select(Override)
+        .where(Override.township_id == township_id, Override.day == day, Override.active.is_(True))
+        .order_by(Override.id)
+    ):
         if o.kind == "pin" and o.agent_id:
             out.pins[o.task_key] = o.agent_id
         elif o.kind == "forbid" and o.agent_id:
@@ -43,8 +46,9 @@ def load_overrides(session: Session, township_id: int, day: date) -> Overrides:
     return out
 
 
-def current_plan(session: Session, township_id: int, day: date,
-                 published_only: bool = True) -> Plan | None:
+def current_plan(
+    session: Session, township_id: int, day: date, published_only: bool = True
+) -> Plan | None:
     stmt = select(Plan).where(Plan.township_id == township_id, Plan.day == day)
     if published_only:
         stmt = stmt.where(Plan.status == PlanStatus.PUBLISHED)
@@ -55,8 +59,12 @@ def served_today(plan: Plan | None) -> set[str]:
     """Task keys already done or under way in the published plan: they are not re-planned."""
     if plan is None:
         return set()
-    return {s.task_key for r in plan.routes for s in r.stops
-            if s.task_key and s.status in (StopStatus.DONE, StopStatus.ARRIVED)}
+    return {
+        s.task_key
+        for r in plan.routes
+        for s in r.stops
+        if s.task_key and s.status in (StopStatus.DONE, StopStatus.ARRIVED)
+    }
 
 
 @dataclass
@@ -85,8 +93,16 @@ def prepare(session: Session, township_code: str, day: date) -> Prepared:
     return Prepared(ctx, tasks, built, base)
 
 
-def finish(session: Session, prep: Prepared, solution: routing.Solution, *, objective: str,
-           user_id: int | None = None, reason: str = "", check: bool = True) -> Plan:
+def finish(
+    session: Session,
+    prep: Prepared,
+    solution: routing.Solution,
+    *,
+    objective: str,
+    user_id: int | None = None,
+    reason: str = "",
+    check: bool = True,
+) -> Plan:
     """Check the solution independently and store it as a new draft version.
 
     ``check=False`` is only for a dispatcher's explicit, recorded override.
@@ -94,8 +110,17 @@ def finish(session: Session, prep: Prepared, solution: routing.Solution, *, obje
     violations = routing.check(prep.built.problem, solution) if check else []
     if violations:  # the solver promises feasibility; never store a plan that breaks it
         raise RuntimeError(f"solver returned an infeasible plan: {violations[:3]}")
-    plan = store_plan(session, prep.ctx, prep.built, solution, objective=objective,
-                      tasks=prep.tasks, reason=reason, user_id=user_id, based_on=prep.base)
+    plan = store_plan(
+        session,
+        prep.ctx,
+        prep.built,
+        solution,
+        objective=objective,
+        tasks=prep.tasks,
+        reason=reason,
+        user_id=user_id,
+        based_on=prep.base,
+    )
     if prep.base is not None:
         _keep_history(prep.base, plan)
     return plan
@@ -149,10 +174,30 @@ def _keep_history(base: Plan, plan: Plan) -> None:
 def _copy_stop(stop):  # type: ignore[no-untyped-def]
     from dispatch.models.plans import PlanStop
 
-    copy = PlanStop(**{c: getattr(stop, c) for c in (
-        "kind", "task_key", "label", "lon", "lat", "village_id", "centre_id", "applicant_id",
-        "arrival", "departure", "window_start", "window_end", "action", "status", "status_at",
-        "fail_reason")}, seq=0)
+    copy = PlanStop(
+        **{
+            c: getattr(stop, c)
+            for c in (
+                "kind",
+                "task_key",
+                "label",
+                "lon",
+                "lat",
+                "village_id",
+                "centre_id",
+                "applicant_id",
+                "arrival",
+                "departure",
+                "window_start",
+                "window_end",
+                "action",
+                "status",
+                "status_at",
+                "fail_reason",
+            )
+        },
+        seq=0,
+    )
     copy.cases = list(stop.cases)
     return copy
 
@@ -170,11 +215,18 @@ def publish(session: Session, plan: Plan, urgent_keys: set[str] | None = None) -
     Returns the ids of the agents who were told.
     """
     if plan.status != PlanStatus.DRAFT:
-        raise Conflict(f"计划 v{plan.version} 已是 {plan.status} / Plan is {plan.status}, "
-                       "only a draft can be published")
+        raise Conflict(
+            f"计划 v{plan.version} 已是 {plan.status} / Plan is {plan.status}, "
+            "only a draft can be published"
+        )
     previous = session.scalar(
-        select(Plan).where(Plan.township_id == plan.township_id, Plan.day == plan.day,
-                           Plan.status == PlanStatus.PUBLISHED).with_for_update()
+        select(Plan)
+        .where(
+            Plan.township_id == plan.township_id,
+            Plan.day == plan.day,
+            Plan.status == PlanStatus.PUBLISHED,
+        )
+        .with_for_update()
     )
     before, after = route_signature(previous), route_signature(plan)
     told = []
@@ -192,8 +244,15 @@ def publish(session: Session, plan: Plan, urgent_keys: set[str] | None = None) -
     return told
 
 
-def _tell_agent(session: Session, plan: Plan, agent_id: int, old: list[str], new: list[str],
-                first: bool, urgent_keys: set[str]) -> None:
+def _tell_agent(
+    session: Session,
+    plan: Plan,
+    agent_id: int,
+    old: list[str],
+    new: list[str],
+    first: bool,
+    urgent_keys: set[str],
+) -> None:
     from dispatch.models.agents import Agent
 
     agent = session.get(Agent, agent_id)
@@ -211,11 +270,22 @@ def _tell_agent(session: Session, plan: Plan, agent_id: int, old: list[str], new
         "deadline": plan.day.isoformat(),
     }
     outbox.enqueue(
-        session, kind, "push", "agent", agent_id, phone=agent.phone if agent else "",
+        session,
+        kind,
+        "push",
+        "agent",
+        agent_id,
+        phone=agent.phone if agent else "",
         variables=variables,
-        data={"plan_id": plan.id, "plan_version": plan.version, "day": plan.day.isoformat(),
-              "added": added, "removed": removed},
-        urgent=bool(urgent), township_code=plan.township.code,
+        data={
+            "plan_id": plan.id,
+            "plan_version": plan.version,
+            "day": plan.day.isoformat(),
+            "added": added,
+            "removed": removed,
+        },
+        urgent=bool(urgent),
+        township_code=plan.township.code,
     )
 
 
@@ -226,12 +296,25 @@ def get_plan(session: Session, plan_id: int) -> Plan:
     return plan
 
 
-def replan(session: Session, plan: Plan, *, reason: str, user_id: int | None = None,
-           publish_now: bool = True, urgent_keys: set[str] | None = None,
-           objective: str | None = None) -> Plan:
+def replan(
+    session: Session,
+    plan: Plan,
+    *,
+    reason: str,
+    user_id: int | None = None,
+    publish_now: bool = True,
+    urgent_keys: set[str] | None = None,
+    objective: str | None = None,
+) -> Plan:
     """Re-solve a township's day around what is done, and publish if asked."""
-    new = plan_township(session, plan.township.code, plan.day,
-                        objective=objective or plan.objective, user_id=user_id, reason=reason)
+    new = plan_township(
+        session,
+        plan.township.code,
+        plan.day,
+        objective=objective or plan.objective,
+        user_id=user_id,
+        reason=reason,
+    )
     if publish_now:
         publish(session, new, urgent_keys)
     return new

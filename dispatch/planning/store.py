@@ -41,15 +41,23 @@ def store_plan(
     based_on: Plan | None = None,
 ) -> Plan:
     plan = Plan(
-        township_id=ctx.township.id, day=ctx.day,
-        version=next_version(session, ctx.township.id, ctx.day), objective=objective,
+        township_id=ctx.township.id,
+        day=ctx.day,
+        version=next_version(session, ctx.township.id, ctx.day),
+        objective=objective,
         problem=routing.problem_to_vroom(built.problem),
-        solution=routing.solution_to_vroom(solution), reason=reason, created_by_id=user_id,
+        solution=routing.solution_to_vroom(solution),
+        reason=reason,
+        created_by_id=user_id,
         based_on_id=based_on.id if based_on else None,
     )
     session.add(plan)
-    cases = {c.id: c for c in session.scalars(
-        select(Case).where(Case.id.in_({cid for t in tasks for cid in t.case_ids})))}
+    cases = {
+        c.id: c
+        for c in session.scalars(
+            select(Case).where(Case.id.in_({cid for t in tasks for cid in t.case_ids}))
+        )
+    }
     hub = Place(ctx.centre.lon, ctx.centre.lat, ctx.centre.name, centre_id=ctx.centre.id)
     for route in solution.routes:
         if not any(s.type in ("job", "pickup", "delivery") for s in route.steps):
@@ -65,38 +73,55 @@ def _predict(ctx: DayContext, tasks: list[TaskSpec], plan: Plan, cases: dict[int
     from dispatch.planning.predict import arrival_date, predict
 
     planned = {c.id for r in plan.routes for s in r.stops for c in s.cases}
-    unplaced = {cid: u["reason_text"] or u["reason"] for u in plan.summary["unassigned"]
-                for cid in u["case_ids"]}
+    unplaced = {
+        cid: u["reason_text"] or u["reason"]
+        for u in plan.summary["unassigned"]
+        for cid in u["case_ids"]
+    }
     for case in cases.values():
         case.predicted_date = predict(case, ctx.day, case.id in planned, arrival_date(case))
         case.waiting_reason = (
             f"今日未排入：{unplaced[case.id]}，顺延至下一工作日 / not planned today "
             f"({unplaced[case.id]}); rolls to the next working day"
-            if case.id in unplaced else ctx.waiting.get(case.id, "")
+            if case.id in unplaced
+            else ctx.waiting.get(case.id, "")
         )
 
 
-def _route(ctx: DayContext, built: Built, route: routing.Route, cases: dict[int, Case],
-           hub: Place) -> PlanRoute:
+def _route(
+    ctx: DayContext, built: Built, route: routing.Route, cases: dict[int, Case], hub: Place
+) -> PlanRoute:
     agent_id = built.vehicle_agent[route.vehicle]
-    row = PlanRoute(agent_id=agent_id, vehicle_id=route.vehicle, distance_m=route.distance,
-                    travel_s=route.duration)
+    row = PlanRoute(
+        agent_id=agent_id,
+        vehicle_id=route.vehicle,
+        distance_m=route.distance,
+        travel_s=route.duration,
+    )
     for seq, step in enumerate(route.steps):
         row.stops.append(_stop(ctx.day, built, step, seq, cases, hub))
     row.start_at, row.end_at = row.stops[0].arrival, row.stops[-1].departure
     return row
 
 
-def _stop(day: date, built: Built, step: routing.Step, seq: int, cases: dict[int, Case],
-          hub: Place) -> PlanStop:
+def _stop(
+    day: date, built: Built, step: routing.Step, seq: int, cases: dict[int, Case], hub: Place
+) -> PlanStop:
     arrival = at(day, step.arrival)
     departure = at(day, step.arrival + step.waiting_time + step.setup + step.service)
     if step.type in ("start", "end", "break"):
         label = {"start": "出发 / start", "end": "返回 / back", "break": "午休 / lunch"}[step.type]
         lon, lat = step.location if step.location else (hub.lon, hub.lat)
-        return PlanStop(seq=seq, kind=step.type, label=label, lon=lon, lat=lat,
-                        centre_id=hub.centre_id if step.type != "break" else None,
-                        arrival=arrival, departure=departure)
+        return PlanStop(
+            seq=seq,
+            kind=step.type,
+            label=label,
+            lon=lon,
+            lat=lat,
+            centre_id=hub.centre_id if step.type != "break" else None,
+            arrival=arrival,
+            departure=departure,
+        )
     assert step.id is not None
     task, role = built.task_of[step.id]
     place = built.places[step.id]
@@ -105,10 +130,18 @@ def _stop(day: date, built: Built, step: routing.Step, seq: int, cases: dict[int
     if task.action == "visit":
         action = "visit" if role != "delivery" else "hand_over"
     stop = PlanStop(
-        seq=seq, kind=role if role != "job" else "visit" if task.action == "visit" else "job",
-        task_key=task.key, label=f"{task.label}" + (f" ({role})" if role != "job" else ""),
-        lon=place.lon, lat=place.lat, village_id=place.village_id, centre_id=place.centre_id,
-        applicant_id=place.applicant_id, arrival=arrival, departure=departure, action=action,
+        seq=seq,
+        kind=role if role != "job" else "visit" if task.action == "visit" else "job",
+        task_key=task.key,
+        label=f"{task.label}" + (f" ({role})" if role != "job" else ""),
+        lon=place.lon,
+        lat=place.lat,
+        village_id=place.village_id,
+        centre_id=place.centre_id,
+        applicant_id=place.applicant_id,
+        arrival=arrival,
+        departure=departure,
+        action=action,
         window_start=_window_edge(day, window, arrival, 0),
         window_end=_window_edge(day, window, arrival, 1),
     )
@@ -116,8 +149,9 @@ def _stop(day: date, built: Built, step: routing.Step, seq: int, cases: dict[int
     return stop
 
 
-def _window_edge(day: date, windows: tuple[tuple[int, int], ...], arrival: datetime,
-                 edge: int) -> datetime | None:
+def _window_edge(
+    day: date, windows: tuple[tuple[int, int], ...], arrival: datetime, edge: int
+) -> datetime | None:
     """The edge of the window the stop falls in (or the first one)."""
     if not windows:
         return None
@@ -136,22 +170,33 @@ def summarise(ctx: DayContext, built: Built, solution: routing.Solution) -> dict
             continue
         start, end = route.steps[0].arrival, route.steps[-1].arrival
         agent = agents[built.vehicle_agent[route.vehicle]]
-        per_agent.append({
-            "agent_id": agent.id, "agent": agent.name, "vehicle_id": route.vehicle,
-            "stops": len(tasks), "hours": round((end - start) / 3600, 2),
-            "travel_hours": round(route.duration / 3600, 2), "km": round(route.distance / 1000, 1),
-        })
+        per_agent.append(
+            {
+                "agent_id": agent.id,
+                "agent": agent.name,
+                "vehicle_id": route.vehicle,
+                "stops": len(tasks),
+                "hours": round((end - start) / 3600, 2),
+                "travel_hours": round(route.duration / 3600, 2),
+                "km": round(route.distance / 1000, 1),
+            }
+        )
     hours = [a["hours"] for a in per_agent] or [0.0]
     unassigned = []
     for u in solution.unassigned:
         task, role = built.task_of[u.id]
         if role == "delivery":
             continue
-        unassigned.append({
-            "task_key": task.key, "label": task.label, "reason": u.reason,
-            "reason_text": u.reason_text, "case_ids": list(task.case_ids),
-            "priority": task.priority,
-        })
+        unassigned.append(
+            {
+                "task_key": task.key,
+                "label": task.label,
+                "reason": u.reason,
+                "reason_text": u.reason_text,
+                "case_ids": list(task.case_ids),
+                "priority": task.priority,
+            }
+        )
     return {
         "agents": per_agent,
         "agents_on_shift": len(built.vehicle_agent),

@@ -81,8 +81,14 @@ def centre_windows(centre: ServiceCentre, day: date) -> tuple[Window, ...]:
 
 
 def _place_of_centre(centre: ServiceCentre, day: date) -> Place:
-    return Place(centre.lon, centre.lat, centre.name, centre_windows(centre, day),
-                 centre_id=centre.id, village_id=centre.region_id)
+    return Place(
+        centre.lon,
+        centre.lat,
+        centre.name,
+        centre_windows(centre, day),
+        centre_id=centre.id,
+        village_id=centre.region_id,
+    )
 
 
 def urgency(due: date, day: date) -> int:
@@ -103,30 +109,56 @@ def load_context(session: Session, township_code: str, day: date) -> DayContext:
         )
     )
     if centre is None:
-        raise Conflict(f"{township.name}没有政务服务中心 / {township.name} has no service centre "
-                       "to plan from; add one with POST /api/centres/")
+        raise Conflict(
+            f"{township.name}没有政务服务中心 / {township.name} has no service centre "
+            "to plan from; add one with POST /api/centres/"
+        )
     if not centre_windows(centre, day):
-        raise Conflict(f"{day} 中心不办公（节假日或闭馆）/ The centre is closed on {day}: "
-                       "a holiday, a weekend or a closed day; pick a working day")
-    agents = list(session.scalars(
-        select(Agent).where(Agent.region_id == township.id, Agent.active.is_(True),
-                            Agent.vehicle_id.is_not(None)).order_by(Agent.id)
-    ))
+        raise Conflict(
+            f"{day} 中心不办公（节假日或闭馆）/ The centre is closed on {day}: "
+            "a holiday, a weekend or a closed day; pick a working day"
+        )
+    agents = list(
+        session.scalars(
+            select(Agent)
+            .where(
+                Agent.region_id == township.id,
+                Agent.active.is_(True),
+                Agent.vehicle_id.is_not(None),
+            )
+            .order_by(Agent.id)
+        )
+    )
     return DayContext(township=township, day=day, centre=centre, agents=agents)
 
 
 def derive_tasks(session: Session, ctx: DayContext) -> list[TaskSpec]:
     """Every leg that can move today, grouped where one stop serves several cases."""
-    day, hub = ctx.day, _place_of_centre(ctx.centre, ctx.day)
+    hub = _place_of_centre(ctx.centre, ctx.day)
     prefix = ctx.township.short_code
-    cases = list(session.scalars(
-        select(Case).join(Case.village).where(
-            Region.code.like(f"{prefix}%"),
-            Case.status.in_([s.value for s in (
-                Status.MATERIALS_CHECKED, Status.WITH_AGENT, Status.AT_TOWNSHIP,
-                Status.AT_COUNTY, Status.DECIDED, Status.RETURNING)]),
-        ).order_by(Case.id)
-    ))
+    cases = list(
+        session.scalars(
+            select(Case)
+            .join(Case.village)
+            .where(
+                Region.code.like(f"{prefix}%"),
+                Case.status.in_(
+                    [
+                        s.value
+                        for s in (
+                            Status.MATERIALS_CHECKED,
+                            Status.WITH_AGENT,
+                            Status.AT_TOWNSHIP,
+                            Status.AT_COUNTY,
+                            Status.DECIDED,
+                            Status.RETURNING,
+                        )
+                    ]
+                ),
+            )
+            .order_by(Case.id)
+        )
+    )
     visits = _visits(session, ctx, hub)
     visiting = {cid for t in visits for cid in t.case_ids}
     tasks = list(visits)
@@ -151,7 +183,8 @@ def derive_tasks(session: Session, ctx: DayContext) -> list[TaskSpec]:
 def _leg(case: Case, holder: ServiceCentre | None, ctx: DayContext) -> tuple[str, int] | None:
     status = Status(case.status)
     if status == Status.MATERIALS_CHECKED and case.holder_kind in (
-        HolderKind.APPLICANT, HolderKind.CENTRE
+        HolderKind.APPLICANT,
+        HolderKind.CENTRE,
     ):
         return ("collect", case.village_id)
     if status == Status.WITH_AGENT and case.holder_kind == HolderKind.AGENT:
@@ -161,7 +194,8 @@ def _leg(case: Case, holder: ServiceCentre | None, ctx: DayContext) -> tuple[str
             if _missed_cutoff(case, ctx):
                 ctx.waiting[case.id] = (
                     "送达乡镇晚于发车截止时间，等下一班 / reached the township after the car's "
-                    "cut-off; waits for the next county run")
+                    "cut-off; waits for the next county run"
+                )
                 return None
             return ("county_out", case.item.level == "city")
         ctx.waiting[case.id] = "乡镇审批中 / being decided at the township"
@@ -171,8 +205,10 @@ def _leg(case: Case, holder: ServiceCentre | None, ctx: DayContext) -> tuple[str
         return None
     if status == Status.DECIDED and holder is not None and holder.kind in ("county", "city"):
         return ("county_in", holder.id)
-    if status in (Status.DECIDED, Status.RETURNING) and holder is not None and (
-        holder.id == ctx.centre.id
+    if (
+        status in (Status.DECIDED, Status.RETURNING)
+        and holder is not None
+        and (holder.id == ctx.centre.id)
     ):
         if case.applicant.vulnerable:
             return ("return_home", case.id)
@@ -193,9 +229,15 @@ def _missed_cutoff(case: Case, ctx: DayContext) -> bool:
     return arrived.date() == ctx.day and seconds(arrived) > cutoff_seconds(ctx)
 
 
-def _group_task(leg: str, ref: int, members: list[Case], ctx: DayContext, hub: Place,
-                centres: dict[int, ServiceCentre], rooms: dict[int, ServiceCentre]
-                ) -> TaskSpec | None:
+def _group_task(
+    leg: str,
+    ref: int,
+    members: list[Case],
+    ctx: DayContext,
+    hub: Place,
+    centres: dict[int, ServiceCentre],
+    rooms: dict[int, ServiceCentre],
+) -> TaskSpec | None:
     ids = tuple(c.id for c in members)
     prio = max(urgency(c.due_date, ctx.day) for c in members)
     n = len(members)
@@ -203,39 +245,100 @@ def _group_task(leg: str, ref: int, members: list[Case], ctx: DayContext, hub: P
     first = members[0]
     if leg == "collect":
         room = rooms.get(ref)
-        origin = _place_of_centre(room, ctx.day) if room else Place(
-            first.village.lon or hub.lon, first.village.lat or hub.lat, first.village.name)
-        return TaskSpec(f"collect:{first.village.code}", f"收件 {first.village.name}", hub,
-                        "collect", ids, origin=origin, service_s=service, bags=n, priority=prio)
+        origin = (
+            _place_of_centre(room, ctx.day)
+            if room
+            else Place(
+                first.village.lon or hub.lon, first.village.lat or hub.lat, first.village.name
+            )
+        )
+        return TaskSpec(
+            f"collect:{first.village.code}",
+            f"收件 {first.village.name}",
+            hub,
+            "collect",
+            ids,
+            origin=origin,
+            service_s=service,
+            bags=n,
+            priority=prio,
+        )
     if leg == "drop":
-        return TaskSpec(f"drop:agent:{ref}", f"交件到中心 {hub.label}", hub, "hand_over", ids,
-                        service_s=service, bags=0, priority=prio, held_by_agent=ref)
+        return TaskSpec(
+            f"drop:agent:{ref}",
+            f"交件到中心 {hub.label}",
+            hub,
+            "hand_over",
+            ids,
+            service_s=service,
+            bags=0,
+            priority=prio,
+            held_by_agent=ref,
+        )
     if leg == "county_out":
         dest = _decision_centre(first, centres)
         if dest is None:
             return None
-        return TaskSpec(f"county_out:{dest.id}", f"送件到 {dest.name}",
-                        _place_of_centre(dest, ctx.day), "hand_over", ids,
-                        origin=_cutoff(hub), service_s=CENTRE_SERVICE_S + PER_CASE_S * n,
-                        bags=n, needs_car=True, priority=prio)
+        return TaskSpec(
+            f"county_out:{dest.id}",
+            f"送件到 {dest.name}",
+            _place_of_centre(dest, ctx.day),
+            "hand_over",
+            ids,
+            origin=_cutoff(hub),
+            service_s=CENTRE_SERVICE_S + PER_CASE_S * n,
+            bags=n,
+            needs_car=True,
+            priority=prio,
+        )
     if leg == "county_in":
         source = centres[ref]
-        return TaskSpec(f"county_in:{source.id}", f"取证回乡镇 {source.name}", hub, "collect",
-                        ids, origin=_place_of_centre(source, ctx.day),
-                        service_s=CENTRE_SERVICE_S + PER_CASE_S * n, bags=n, needs_car=True,
-                        priority=prio)
+        return TaskSpec(
+            f"county_in:{source.id}",
+            f"取证回乡镇 {source.name}",
+            hub,
+            "collect",
+            ids,
+            origin=_place_of_centre(source, ctx.day),
+            service_s=CENTRE_SERVICE_S + PER_CASE_S * n,
+            bags=n,
+            needs_car=True,
+            priority=prio,
+        )
     if leg == "return":
         room = rooms.get(ref)
-        dest = _place_of_centre(room, ctx.day) if room else Place(
-            first.village.lon or hub.lon, first.village.lat or hub.lat, first.village.name)
-        return TaskSpec(f"return:{first.village.code}", f"送证到 {first.village.name}", dest,
-                        "hand_over", ids, origin=hub, service_s=service, bags=n, priority=prio)
+        dest = (
+            _place_of_centre(room, ctx.day)
+            if room
+            else Place(
+                first.village.lon or hub.lon, first.village.lat or hub.lat, first.village.name
+            )
+        )
+        return TaskSpec(
+            f"return:{first.village.code}",
+            f"送证到 {first.village.name}",
+            dest,
+            "hand_over",
+            ids,
+            origin=hub,
+            service_s=service,
+            bags=n,
+            priority=prio,
+        )
     if leg == "return_home":
         a = first.applicant
         home = Place(a.lon, a.lat, f"{a.name} 家", applicant_id=a.id, village_id=a.village_id)
-        return TaskSpec(f"return_home:{first.id}", f"送证上门 {first.village.name}", home,
-                        "hand_over", ids, origin=hub, service_s=VISIT_SERVICE_S, bags=1,
-                        priority=prio)
+        return TaskSpec(
+            f"return_home:{first.id}",
+            f"送证上门 {first.village.name}",
+            home,
+            "hand_over",
+            ids,
+            origin=hub,
+            service_s=VISIT_SERVICE_S,
+            bags=1,
+            priority=prio,
+        )
     return None
 
 
@@ -250,9 +353,12 @@ def _cutoff(hub: Place) -> Place:
 def _centres_for(session: Session, prefix: str) -> dict[int, ServiceCentre]:
     """The township's own centres (its rooms and hub) and every county and city centre."""
     rows = session.execute(
-        select(ServiceCentre, Region.code).join(Region, Region.id == ServiceCentre.region_id)
-        .where(Region.code.like(f"{prefix}%")
-               | ServiceCentre.kind.in_([CentreKind.COUNTY, CentreKind.CITY]))
+        select(ServiceCentre, Region.code)
+        .join(Region, Region.id == ServiceCentre.region_id)
+        .where(
+            Region.code.like(f"{prefix}%")
+            | ServiceCentre.kind.in_([CentreKind.COUNTY, CentreKind.CITY])
+        )
     )
     out = {}
     for centre, code in rows:
@@ -263,7 +369,9 @@ def _centres_for(session: Session, prefix: str) -> dict[int, ServiceCentre]:
 
 def _decision_centre(case: Case, centres: dict[int, ServiceCentre]) -> ServiceCentre | None:
     kind = "city" if case.item.level == "city" else "county"
-    code = case.village.code[:4] + "00000000" if kind == "city" else case.village.code[:6] + "000000"
+    code = (
+        case.village.code[:4] + "00000000" if kind == "city" else case.village.code[:6] + "000000"
+    )
     for centre in centres.values():
         if centre.kind == kind and centre.region_code == code:  # type: ignore[attr-defined]
             return centre
@@ -278,25 +386,42 @@ def _visits(session: Session, ctx: DayContext, hub: Place) -> list[TaskSpec]:
         select(Appointment)
         .join(Applicant, Applicant.id == Appointment.applicant_id)
         .join(Region, Region.id == Applicant.village_id)
-        .where(Region.code.like(f"{ctx.township.short_code}%"),
-               Appointment.status == AppointmentStatus.BOOKED,
-               Appointment.window_start >= start, Appointment.window_start <= end)
+        .where(
+            Region.code.like(f"{ctx.township.short_code}%"),
+            Appointment.status == AppointmentStatus.BOOKED,
+            Appointment.window_start >= start,
+            Appointment.window_start <= end,
+        )
         .order_by(Appointment.id)
     )
-    return [visit_task(apt, session.get(Case, apt.case_id) if apt.case_id else None, hub)
-            for apt in rows]
+    return [
+        visit_task(apt, session.get(Case, apt.case_id) if apt.case_id else None, hub)
+        for apt in rows
+    ]
 
 
 def visit_task(apt: Appointment, case: Case | None, hub: Place) -> TaskSpec:
     """A home visit; when the applicant must appear in person, the agent drives them."""
     a = apt.applicant
     window = (seconds(apt.window_start), seconds(apt.window_end))
-    home = Place(a.lon, a.lat, f"{a.name} 家", (window,), applicant_id=a.id,
-                 village_id=a.village_id)
+    home = Place(
+        a.lon, a.lat, f"{a.name} 家", (window,), applicant_id=a.id, village_id=a.village_id
+    )
     ids = (case.id,) if case else ()
     key = f"visit:{apt.id}" if apt.id else "visit:new"
     if case is not None and case.item.in_person:
-        return TaskSpec(key, f"上门接送 {a.name}", hub, "visit", ids, origin=home,
-                        service_s=VISIT_SERVICE_S, seats=1, needs_car=True, priority=100)
-    return TaskSpec(key, f"上门服务 {a.name}", home, "visit", ids,
-                    service_s=VISIT_SERVICE_S, priority=100)
+        return TaskSpec(
+            key,
+            f"上门接送 {a.name}",
+            hub,
+            "visit",
+            ids,
+            origin=home,
+            service_s=VISIT_SERVICE_S,
+            seats=1,
+            needs_car=True,
+            priority=100,
+        )
+    return TaskSpec(
+        key, f"上门服务 {a.name}", home, "visit", ids, service_s=VISIT_SERVICE_S, priority=100
+    )

@@ -21,47 +21,77 @@ def stop_view(stop: PlanStop, role: str, applicants: dict[int, Applicant]) -> di
         a = applicants[stop.applicant_id]
         contact = {"name": a.name, "phone": phone_for(role, a.phone), "address": a.address}
     return {
-        "id": stop.id, "seq": stop.seq, "kind": stop.kind, "task_key": stop.task_key,
-        "label": stop.label, "action": stop.action, "lon": stop.lon, "lat": stop.lat,
-        "arrival": stop.arrival, "departure": stop.departure,
-        "window_start": stop.window_start, "window_end": stop.window_end,
-        "status": stop.status, "fail_reason": stop.fail_reason, "contact": contact,
+        "id": stop.id,
+        "seq": stop.seq,
+        "kind": stop.kind,
+        "task_key": stop.task_key,
+        "label": stop.label,
+        "action": stop.action,
+        "lon": stop.lon,
+        "lat": stop.lat,
+        "arrival": stop.arrival,
+        "departure": stop.departure,
+        "window_start": stop.window_start,
+        "window_end": stop.window_end,
+        "status": stop.status,
+        "fail_reason": stop.fail_reason,
+        "contact": contact,
         "nav": nav_links(stop.lon, stop.lat, stop.label),
         "cases": [
-            {"id": c.id, "reference": c.reference, "item": c.item.name, "status": c.status,
-             "materials": c.item.materials, "in_person": c.item.in_person}
+            {
+                "id": c.id,
+                "reference": c.reference,
+                "item": c.item.name,
+                "status": c.status,
+                "materials": c.item.materials,
+                "in_person": c.item.in_person,
+            }
             for c in stop.cases
         ],
     }
 
 
-def route_view(route: PlanRoute, role: str, agents: dict[int, Agent],
-               applicants: dict[int, Applicant]) -> dict[str, Any]:
+def route_view(
+    route: PlanRoute, role: str, agents: dict[int, Agent], applicants: dict[int, Applicant]
+) -> dict[str, Any]:
     agent = agents.get(route.agent_id)
     return {
-        "id": route.id, "agent_id": route.agent_id,
+        "id": route.id,
+        "agent_id": route.agent_id,
         "agent": agent.name if agent else "",
         "agent_phone": phone_for(role, agent.phone) if agent else "",
         "vehicle_id": route.vehicle_id,
         "vehicle_kind": agent.vehicle.kind if agent and agent.vehicle else "",
-        "start_at": route.start_at, "end_at": route.end_at, "distance_m": route.distance_m,
-        "travel_s": route.travel_s, "locked": route.locked,
+        "start_at": route.start_at,
+        "end_at": route.end_at,
+        "distance_m": route.distance_m,
+        "travel_s": route.travel_s,
+        "locked": route.locked,
         "stops": [stop_view(s, role, applicants) for s in route.stops],
     }
 
 
-def plan_view(session: Session, plan: Plan, scope: Scope,
-              only_agent: int | None = None) -> dict[str, Any]:
+def plan_view(
+    session: Session, plan: Plan, scope: Scope, only_agent: int | None = None
+) -> dict[str, Any]:
     routes = [r for r in plan.routes if only_agent is None or r.agent_id == only_agent]
     agent_ids = [r.agent_id for r in routes]
     agents = {a.id: a for a in session.scalars(select(Agent).where(Agent.id.in_(agent_ids)))}
     applicant_ids = {s.applicant_id for r in routes for s in r.stops if s.applicant_id}
-    applicants = {a.id: a for a in session.scalars(
-        select(Applicant).where(Applicant.id.in_(applicant_ids)))}
+    applicants = {
+        a.id: a for a in session.scalars(select(Applicant).where(Applicant.id.in_(applicant_ids)))
+    }
     return {
-        "id": plan.id, "township_code": plan.township.code, "township": plan.township.name,
-        "day": plan.day, "version": plan.version, "status": plan.status,
-        "objective": plan.objective, "reason": plan.reason, "created_at": plan.created_at,
-        "published_at": plan.published_at, "summary": plan.summary,
+        "id": plan.id,
+        "township_code": plan.township.code,
+        "township": plan.township.name,
+        "day": plan.day,
+        "version": plan.version,
+        "status": plan.status,
+        "objective": plan.objective,
+        "reason": plan.reason,
+        "created_at": plan.created_at,
+        "published_at": plan.published_at,
+        "summary": plan.summary,
         "routes": [route_view(r, scope.role, agents, applicants) for r in routes],
     }

@@ -22,11 +22,10 @@ def _applicant(session: Session, scope: Scope, applicant_id: int) -> Applicant:
     if scope.role not in BOOKERS:
         raise Forbidden("只读角色 / Your role cannot book visits")
     applicant = session.get(Applicant, applicant_id)
-    if applicant is None or (
-        scope.role != Role.AGENT and not scope.covers(applicant.village.code)
-    ):
-        raise NotFound(f"没有申请人 {applicant_id}，或不在辖区 / No applicant {applicant_id} "
-                       "in your region")
+    if applicant is None or (scope.role != Role.AGENT and not scope.covers(applicant.village.code)):
+        raise NotFound(
+            f"没有申请人 {applicant_id}，或不在辖区 / No applicant {applicant_id} in your region"
+        )
     return applicant
 
 
@@ -39,14 +38,21 @@ def _case(session: Session, case_id: int | None) -> Case | None:
     return case
 
 
-def slots(session: Session, scope: Scope, applicant_id: int, day: date,
-          case_id: int | None = None) -> list[dict[str, Any]]:
+def slots(
+    session: Session, scope: Scope, applicant_id: int, day: date, case_id: int | None = None
+) -> list[dict[str, Any]]:
     applicant = _applicant(session, scope, applicant_id)
     return booking.available_slots(session, applicant, day, _case(session, case_id))
 
 
-def book(session: Session, scope: Scope, applicant_id: int, day: date, slot: str,
-         case_id: int | None = None) -> Appointment:
+def book(
+    session: Session,
+    scope: Scope,
+    applicant_id: int,
+    day: date,
+    slot: str,
+    case_id: int | None = None,
+) -> Appointment:
     applicant = _applicant(session, scope, applicant_id)
     return booking.book(session, applicant, day, slot, _case(session, case_id), scope.user_id)
 

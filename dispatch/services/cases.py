@@ -59,8 +59,9 @@ def list_cases(
     if overdue_before:
         stmt = stmt.where(Case.due_date <= overdue_before)
     if at_risk:
-        stmt = stmt.where(Case.status.in_([s.value for s in OPEN]),
-                          Case.predicted_date >= Case.due_date)
+        stmt = stmt.where(
+            Case.status.in_([s.value for s in OPEN]), Case.predicted_date >= Case.due_date
+        )
     return stmt.order_by(Case.id)
 
 
@@ -74,9 +75,9 @@ def get_case(session: Session, scope: Scope, case_id: int) -> Case:
 def get_by_reference(session: Session, reference: str, phone: str) -> Case:
     """Public look-up: the reference and the applicant's phone must both match."""
     case = session.scalar(
-        select(Case).join(Case.applicant).where(
-            Case.reference == reference, Applicant.phone == phone
-        )
+        select(Case)
+        .join(Case.applicant)
+        .where(Case.reference == reference, Applicant.phone == phone)
     )
     if case is None:
         raise NotFound("查无此件，请核对受理编号和手机号 / No case with that reference and phone")
@@ -103,8 +104,10 @@ def register_case(
     applicant = session.get(Applicant, applicant_id)
     # An agent's scope is their township, like a dispatcher's: no exception for agents here.
     if applicant is None or not scope.covers(applicant.village.code):
-        raise Invalid("申请人不存在或不在辖区 / Unknown applicant",
-                      {"applicant_id": [f"no applicant {applicant_id} in your region"]})
+        raise Invalid(
+            "申请人不存在或不在辖区 / Unknown applicant",
+            {"applicant_id": [f"no applicant {applicant_id} in your region"]},
+        )
     item = session.scalar(select(ServiceItem).where(ServiceItem.code == item_code))
     if item is None or not item.active:
         raise Invalid("未知事项 / Unknown service item", {"item_code": [f"no item {item_code}"]})
@@ -155,19 +158,23 @@ def transition(
         )
     if target == Status.RETURNED:
         if not missing:
-            raise Invalid("退回须写明缺少的材料 / A return must list the missing materials",
-                          {"missing": ["name at least one missing material"]})
+            raise Invalid(
+                "退回须写明缺少的材料 / A return must list the missing materials",
+                {"missing": ["name at least one missing material"]},
+            )
         case.missing_notice = one_time_notice(case, missing)
     _apply(session, scope, case, target, note, now or datetime.now(UTC))
     session.commit()
     return case
 
 
-def _apply(session: Session, scope: Scope, case: Case, target: Status, note: str,
-           now: datetime) -> None:
+def _apply(
+    session: Session, scope: Scope, case: Case, target: Status, note: str, now: datetime
+) -> None:
     case.history.append(
-        StatusChange(from_status=case.status, to_status=target, at=now,
-                     by_user_id=scope.user_id, note=note)
+        StatusChange(
+            from_status=case.status, to_status=target, at=now, by_user_id=scope.user_id, note=note
+        )
     )
     case.status = target
     case.version += 1
@@ -180,8 +187,10 @@ def one_time_notice(case: Case, missing: list[str]) -> str:
     required = {m["name"] for m in case.item.materials}
     unknown = [m for m in missing if m not in required]
     if unknown:
-        raise Invalid("材料不在清单中 / Not on the item's list of materials",
-                      {"missing": [f"'{m}' is not a required material" for m in unknown]})
+        raise Invalid(
+            "材料不在清单中 / Not on the item's list of materials",
+            {"missing": [f"'{m}' is not a required material" for m in unknown]},
+        )
     lines = "；".join(missing)
     return (
         f"一次性告知书：您申请的「{case.item.name}」还缺少以下材料：{lines}。"
@@ -191,12 +200,15 @@ def one_time_notice(case: Case, missing: list[str]) -> str:
     )
 
 
-def _holder_exists(session: Session, scope: Scope, case: Case, kind: HolderKind,
-                   ref: int) -> ServiceCentre | None:
+def _holder_exists(
+    session: Session, scope: Scope, case: Case, kind: HolderKind, ref: int
+) -> ServiceCentre | None:
     if kind == HolderKind.APPLICANT:
         if ref != case.applicant_id:
-            raise Invalid("只能交还给申请人本人 / Documents go back to this case's applicant",
-                          {"to_id": [f"applicant of this case is {case.applicant_id}"]})
+            raise Invalid(
+                "只能交还给申请人本人 / Documents go back to this case's applicant",
+                {"to_id": [f"applicant of this case is {case.applicant_id}"]},
+            )
         return None
     if kind == HolderKind.AGENT:
         agent = session.get(Agent, ref)
@@ -255,19 +267,36 @@ def hand_over(
     kind = HolderKind(to_kind)
     if (kind, to_id) == (case.holder_kind, case.holder_id):
         raise Conflict("接收方已持有材料 / The receiver already holds the documents")
-    if scope.role == Role.AGENT and (case.holder_kind, case.holder_id) != (
-        HolderKind.AGENT, scope.agent_id) and kind != HolderKind.AGENT:
+    if (
+        scope.role == Role.AGENT
+        and (case.holder_kind, case.holder_id) != (HolderKind.AGENT, scope.agent_id)
+        and kind != HolderKind.AGENT
+    ):
         raise Forbidden("代办员只能交出自己持有的材料 / Agents hand over only what they hold")
     centre = _holder_exists(session, scope, case, kind, to_id)
     now = at or datetime.now(UTC)
-    seq = (session.scalar(select(func.max(CustodyEvent.seq)).where(
-        CustodyEvent.case_id == case.id)) or 0) + 1
+    seq = (
+        session.scalar(select(func.max(CustodyEvent.seq)).where(CustodyEvent.case_id == case.id))
+        or 0
+    ) + 1
     event = CustodyEvent(
-        case_id=case.id, seq=seq, receipt_no=f"JJ{cst_date(now):%Y%m%d}{case.id:06d}{seq:03d}",
-        from_kind=case.holder_kind, from_id=case.holder_id, to_kind=kind, to_id=to_id,
-        centre_id=centre.id if centre else centre_id, lon=lon, lat=lat, at=now,
-        recorded_by_id=scope.user_id, items=items or [], signature_png=signature_png,
-        photo_jpeg=photo_jpeg, note=note, idempotency_key=idempotency_key,
+        case_id=case.id,
+        seq=seq,
+        receipt_no=f"JJ{cst_date(now):%Y%m%d}{case.id:06d}{seq:03d}",
+        from_kind=case.holder_kind,
+        from_id=case.holder_id,
+        to_kind=kind,
+        to_id=to_id,
+        centre_id=centre.id if centre else centre_id,
+        lon=lon,
+        lat=lat,
+        at=now,
+        recorded_by_id=scope.user_id,
+        items=items or [],
+        signature_png=signature_png,
+        photo_jpeg=photo_jpeg,
+        note=note,
+        idempotency_key=idempotency_key,
     )
     session.add(event)
     case.holder_kind, case.holder_id = kind, to_id

@@ -103,16 +103,23 @@ def _centre(session: Session, region: Region, kind: CentreKind) -> ServiceCentre
     suffix = "便民服务室" if kind == CentreKind.VILLAGE else "政务服务中心"
     assert region.lon is not None and region.lat is not None
     centre = ServiceCentre(
-        region_id=region.id, kind=kind, name=f"{region.name}{suffix}", lon=region.lon,
-        lat=region.lat, address=f"{region.name}",
+        region_id=region.id,
+        kind=kind,
+        name=f"{region.name}{suffix}",
+        lon=region.lon,
+        lat=region.lat,
+        address=f"{region.name}",
     )
     session.add(centre)
     return centre
 
 
 def seed_demo(
-    session: Session, seed: int = 7, on_township: Callable[[], None] | None = None,
-    now: datetime | None = None, only: set[str] | None = None,
+    session: Session,
+    seed: int = 7,
+    on_township: Callable[[], None] | None = None,
+    now: datetime | None = None,
+    only: set[str] | None = None,
 ) -> dict[str, Any]:
     """Seed centres, vehicles, agents, applicants and open cases in all townships.
 
@@ -150,26 +157,49 @@ def seed_demo(
     return {"service items": n_items, **counts, "users": len(DEMO_LOGINS)}
 
 
-def _seed_township(session: Session, rng: random.Random, township: Region,
-                   villages: list[Region], items: list[ServiceItem], now: datetime,
-                   counts: dict[str, int], centres: dict[str, ServiceCentre]) -> None:
+def _seed_township(
+    session: Session,
+    rng: random.Random,
+    township: Region,
+    villages: list[Region],
+    items: list[ServiceItem],
+    now: datetime,
+    counts: dict[str, int],
+    centres: dict[str, ServiceCentre],
+) -> None:
     centre = _centre(session, township, CentreKind.TOWNSHIP)
     centres[township.code] = centre
     session.flush()
-    car = Vehicle(kind=VehicleKind.CAR, plate=f"粤V·{rng.randrange(10000, 99999)}", seats=3,
-                  bag_capacity=60, home_centre_id=centre.id)
-    driver = Agent(name=_name(rng), phone=_phone(rng), level=AgentLevel.TOWNSHIP,
-                   region_id=township.id, vehicle=car)
+    car = Vehicle(
+        kind=VehicleKind.CAR,
+        plate=f"粤V·{rng.randrange(10000, 99999)}",
+        seats=3,
+        bag_capacity=60,
+        home_centre_id=centre.id,
+    )
+    driver = Agent(
+        name=_name(rng),
+        phone=_phone(rng),
+        level=AgentLevel.TOWNSHIP,
+        region_id=township.id,
+        vehicle=car,
+    )
     driver.zone = list(villages)
     session.add_all([car, driver])
     counts["vehicles"] += 1
     counts["agents"] += 1
     for start in range(0, len(villages), ZONE_SIZE):
         zone = villages[start : start + ZONE_SIZE]
-        bike = Vehicle(kind=VehicleKind.MOTORBIKE, plate="", seats=0, bag_capacity=12,
-                       home_centre_id=centre.id)
-        agent = Agent(name=_name(rng), phone=_phone(rng), level=AgentLevel.VILLAGE,
-                      region_id=township.id, vehicle=bike)
+        bike = Vehicle(
+            kind=VehicleKind.MOTORBIKE, plate="", seats=0, bag_capacity=12, home_centre_id=centre.id
+        )
+        agent = Agent(
+            name=_name(rng),
+            phone=_phone(rng),
+            level=AgentLevel.VILLAGE,
+            region_id=township.id,
+            vehicle=bike,
+        )
         agent.zone = list(zone)
         session.add_all([bike, agent])
         counts["vehicles"] += 1
@@ -180,9 +210,14 @@ def _seed_township(session: Session, rng: random.Random, township: Region,
         for _ in range(rng.randint(2, 4)):
             lon, lat = _near(rng, village)
             applicant = Applicant(
-                name=_name(rng), phone=_phone(rng), id_number=_id_number(rng, village.code),
-                village_id=village.id, address=f"{village.name}{rng.randint(1, 200)}号",
-                lon=lon, lat=lat, vulnerable=rng.random() < 0.3,
+                name=_name(rng),
+                phone=_phone(rng),
+                id_number=_id_number(rng, village.code),
+                village_id=village.id,
+                address=f"{village.name}{rng.randint(1, 200)}号",
+                lon=lon,
+                lat=lat,
+                vulnerable=rng.random() < 0.3,
             )
             session.add(applicant)
             counts["applicants"] += 1
@@ -192,27 +227,48 @@ def _seed_township(session: Session, rng: random.Random, township: Region,
 
 
 OPEN_STATUSES = [
-    (Status.REGISTERED, 3), (Status.MATERIALS_CHECKED, 4), (Status.WITH_AGENT, 1),
-    (Status.AT_TOWNSHIP, 2), (Status.AT_COUNTY, 2), (Status.DECIDED, 2), (Status.RETURNING, 1),
+    (Status.REGISTERED, 3),
+    (Status.MATERIALS_CHECKED, 4),
+    (Status.WITH_AGENT, 1),
+    (Status.AT_TOWNSHIP, 2),
+    (Status.AT_COUNTY, 2),
+    (Status.DECIDED, 2),
+    (Status.RETURNING, 1),
 ]
-PATH = [Status.REGISTERED, Status.MATERIALS_CHECKED, Status.AT_TOWNSHIP, Status.AT_COUNTY,
-        Status.DECIDED]
+PATH = [
+    Status.REGISTERED,
+    Status.MATERIALS_CHECKED,
+    Status.AT_TOWNSHIP,
+    Status.AT_COUNTY,
+    Status.DECIDED,
+]
 
 
-def _seed_case(session: Session, rng: random.Random, applicant: Applicant, village: Region,
-               items: list[ServiceItem], now: datetime,
-               centres: dict[str, ServiceCentre]) -> None:
+def _seed_case(
+    session: Session,
+    rng: random.Random,
+    applicant: Applicant,
+    village: Region,
+    items: list[ServiceItem],
+    now: datetime,
+    centres: dict[str, ServiceCentre],
+) -> None:
     item = rng.choice(items)
     status = rng.choices([s for s, _ in OPEN_STATUSES], [w for _, w in OPEN_STATUSES])[0]
     if status == Status.AT_COUNTY and item.level == "township":
         status = Status.AT_TOWNSHIP
     registered = now - timedelta(days=rng.randint(0, 12), hours=rng.randint(0, 8))
     case = Case(
-        reference="pending", applicant=applicant, item=item, village_id=village.id,
-        channel=rng.choice(["agent", "on_site", "online_assisted"]), status=status,
+        reference="pending",
+        applicant=applicant,
+        item=item,
+        village_id=village.id,
+        channel=rng.choice(["agent", "on_site", "online_assisted"]),
+        status=status,
         registered_at=registered,
         due_date=add_working_days(cst_date(registered), item.promised_days),
-        holder_kind=HolderKind.APPLICANT, holder_id=0,
+        holder_kind=HolderKind.APPLICANT,
+        holder_id=0,
     )
     session.add(case)
     session.flush()
@@ -231,8 +287,9 @@ def _seed_case(session: Session, rng: random.Random, applicant: Applicant, villa
     _seed_custody(session, case, status, registered, centres)
 
 
-def _seed_custody(session: Session, case: Case, status: Status, at: datetime,
-                  centres: dict[str, ServiceCentre]) -> None:
+def _seed_custody(
+    session: Session, case: Case, status: Status, at: datetime, centres: dict[str, ServiceCentre]
+) -> None:
     """Give seeded cases a plausible custody chain so every holder is real."""
     township_centre = centres.get(case.village.code[:9] + "000")
     county_centre = centres.get(case.village.code[:6] + "000000")
@@ -240,20 +297,29 @@ def _seed_custody(session: Session, case: Case, status: Status, at: datetime,
     if status in (Status.AT_TOWNSHIP, Status.DECIDED, Status.RETURNING, Status.AT_COUNTY):
         assert township_centre is not None
         chain.append((HolderKind.CENTRE, township_centre.id))
-    if status == Status.AT_COUNTY or (
+    went_up = status == Status.AT_COUNTY or (
         status in (Status.DECIDED, Status.RETURNING) and case.item.level != "township"
-    ):
-        if county_centre is not None:
-            chain.append((HolderKind.CENTRE, county_centre.id))
+    )
+    if went_up and county_centre is not None:
+        chain.append((HolderKind.CENTRE, county_centre.id))
     if status == Status.RETURNING and township_centre is not None:
         chain.append((HolderKind.CENTRE, township_centre.id))
     holder = (HolderKind.APPLICANT, case.applicant_id)
     for seq, (kind, ref) in enumerate(chain, start=1):
-        session.add(CustodyEvent(
-            case_id=case.id, seq=seq, receipt_no=f"JJ{cst_date(at):%Y%m%d}{case.id:06d}{seq:03d}",
-            from_kind=holder[0], from_id=holder[1], to_kind=kind, to_id=ref, centre_id=ref,
-            at=at, note="示例数据 / demo",
-        ))
+        session.add(
+            CustodyEvent(
+                case_id=case.id,
+                seq=seq,
+                receipt_no=f"JJ{cst_date(at):%Y%m%d}{case.id:06d}{seq:03d}",
+                from_kind=holder[0],
+                from_id=holder[1],
+                to_kind=kind,
+                to_id=ref,
+                centre_id=ref,
+                at=at,
+                note="示例数据 / demo",
+            )
+        )
         holder = (kind, ref)
     case.holder_kind, case.holder_id = holder
 
@@ -262,11 +328,13 @@ def _seed_users(session: Session) -> None:
     township = session.scalar(select(Region).where(Region.code == DEMO_TOWNSHIP))
     assert township is not None
     agent = session.scalar(
-        select(Agent).where(Agent.region_id == township.id, Agent.level == AgentLevel.VILLAGE)
+        select(Agent)
+        .where(Agent.region_id == township.id, Agent.level == AgentLevel.VILLAGE)
         .order_by(Agent.id)
     )
     village = session.scalar(
-        select(Region).where(Region.parent_id == township.id, Region.lon.is_not(None))
+        select(Region)
+        .where(Region.parent_id == township.id, Region.lon.is_not(None))
         .order_by(Region.code)
     )
     assert village is not None
@@ -278,8 +346,12 @@ def _seed_users(session: Session) -> None:
             region_id = region_for[login.region]
         else:
             region_id = session.scalar(select(Region.id).where(Region.code == login.region))
-        session.add(User(
-            username=login.username, password_hash=hash_password(login.password),
-            role=login.role, region_id=region_id,
-            agent_id=agent.id if login.role == "agent" and agent else None,
-        ))
+        session.add(
+            User(
+                username=login.username,
+                password_hash=hash_password(login.password),
+                role=login.role,
+                region_id=region_id,
+                agent_id=agent.id if login.role == "agent" and agent else None,
+            )
+        )

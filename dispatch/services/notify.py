@@ -23,7 +23,7 @@ from dispatch.models.users import Role
 from dispatch.security import Scope
 from notifications import messages as nm
 from notifications.channels import Channel, LogChannel
-from notifications.outbox import SendReport, Sender
+from notifications.outbox import Sender, SendReport
 
 LEASE = timedelta(minutes=2)
 # "Due now" for rows the sender itself enqueues: its clock may be a moment behind ours.
@@ -32,8 +32,9 @@ DUE_AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)
 
 def _data(values: Mapping[str, Any]) -> dict[str, str]:
     """Push data must be strings: lists and numbers are JSON-encoded."""
-    return {k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-            for k, v in values.items()}
+    return {
+        k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for k, v in values.items()
+    }
 
 
 class SqlOutboxStore:
@@ -46,30 +47,50 @@ class SqlOutboxStore:
     def _to_message(self, row: OutboxMessage) -> nm.OutboxMessage:
         tokens: tuple[str, ...] = ()
         if row.recipient_kind == "agent":
-            tokens = tuple(self.session.scalars(
-                select(Device.token).where(Device.agent_id == row.recipient_id)
-                .order_by(Device.id)))
+            tokens = tuple(
+                self.session.scalars(
+                    select(Device.token)
+                    .where(Device.agent_id == row.recipient_id)
+                    .order_by(Device.id)
+                )
+            )
         return nm.OutboxMessage(
-            id=row.id, kind=row.kind, channel=row.channel,  # type: ignore[arg-type]
-            recipient=nm.Recipient(kind=row.recipient_kind,  # type: ignore[arg-type]
-                                   ref=str(row.recipient_id), phone=row.phone or None,
-                                   device_tokens=tokens),
-            variables=dict(row.variables), data=_data(row.data | {"message_id": row.id}),
-            urgent=row.urgent, attempts=row.attempts, created_at=row.created_at,
+            id=row.id,
+            kind=row.kind,
+            channel=row.channel,  # type: ignore[arg-type]
+            recipient=nm.Recipient(
+                kind=row.recipient_kind,  # type: ignore[arg-type]
+                ref=str(row.recipient_id),
+                phone=row.phone or None,
+                device_tokens=tokens,
+            ),
+            variables=dict(row.variables),
+            data=_data(row.data | {"message_id": row.id}),
+            urgent=row.urgent,
+            attempts=row.attempts,
+            created_at=row.created_at,
             fallback_of=row.fallback_of,
         )
 
     def enqueue(self, message: nm.OutboxMessage) -> bool:
         if self.session.get(OutboxMessage, message.id) is not None:
             return False
-        self.session.add(OutboxMessage(
-            id=message.id, kind=message.kind, channel=message.channel,
-            recipient_kind=message.recipient.kind, recipient_id=int(message.recipient.ref),
-            phone=message.recipient.phone or "", variables=dict(message.variables),
-            data=dict(message.data), urgent=message.urgent, fallback_of=message.fallback_of,
-            township_code=self._township_of(message.fallback_of),
-            next_attempt_at=DUE_AT_ONCE,
-        ))
+        self.session.add(
+            OutboxMessage(
+                id=message.id,
+                kind=message.kind,
+                channel=message.channel,
+                recipient_kind=message.recipient.kind,
+                recipient_id=int(message.recipient.ref),
+                phone=message.recipient.phone or "",
+                variables=dict(message.variables),
+                data=dict(message.data),
+                urgent=message.urgent,
+                fallback_of=message.fallback_of,
+                township_code=self._township_of(message.fallback_of),
+                next_attempt_at=DUE_AT_ONCE,
+            )
+        )
         self.session.commit()
         return True
 
@@ -79,14 +100,19 @@ class SqlOutboxStore:
 
     def _due(self, now: datetime) -> Any:
         return and_(
-            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
             or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
         )
 
     def claim_batch(self, worker_id: str, limit: int, now: datetime) -> list[nm.OutboxMessage]:
         until = now + self.lease
-        stmt = (select(OutboxMessage).where(self._due(now))
-                .order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit))
+        stmt = (
+            select(OutboxMessage)
+            .where(self._due(now))
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            .limit(limit)
+        )
         if self.session.get_bind().dialect.name == "postgresql":
             rows = list(self.session.scalars(stmt.with_for_update(skip_locked=True)))
             for row in rows:
@@ -95,8 +121,8 @@ class SqlOutboxStore:
             rows = []
             for candidate in list(self.session.scalars(stmt)):
                 won = self.session.execute(
-                    update(OutboxMessage).where(OutboxMessage.id == candidate.id,
-                                                self._due(now))
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == candidate.id, self._due(now))
                     .values(lease_until=until, claimed_by=worker_id)
                     .execution_options(synchronize_session=False)
                 ).rowcount
@@ -112,19 +138,32 @@ class SqlOutboxStore:
         if row is None:
             return
         row.attempts += 1
-        row.attempt_log.append(OutboxAttempt(
-            at=at, status=result.status, provider_message_id=result.provider_message_id or "",
-            error=result.reason or "", worker=row.claimed_by))
+        row.attempt_log.append(
+            OutboxAttempt(
+                at=at,
+                status=result.status,
+                provider_message_id=result.provider_message_id or "",
+                error=result.reason or "",
+                worker=row.claimed_by,
+            )
+        )
         self.session.commit()
 
     def _settle(self, message_id: str, **values: Any) -> None:
-        self.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
-                             .values(lease_until=None, **values))
+        self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(lease_until=None, **values)
+        )
         self.session.commit()
 
     def mark_sent(self, message_id: str, provider_message_id: str | None, at: datetime) -> None:
-        self._settle(message_id, status=OutboxStatus.SENT, sent_at=at,
-                     provider_message_id=provider_message_id or "")
+        self._settle(
+            message_id,
+            status=OutboxStatus.SENT,
+            sent_at=at,
+            provider_message_id=provider_message_id or "",
+        )
 
     def schedule_retry(self, message_id: str, at: datetime, reason: str) -> None:
         self._settle(message_id, next_attempt_at=at, last_error=reason)
@@ -141,12 +180,19 @@ class SqlOutboxStore:
     def due_for_fallback(self, now: datetime, ack_timeout: timedelta) -> list[nm.OutboxMessage]:
         fallback = aliased(OutboxMessage)
         rows = self.session.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.channel == "push", OutboxMessage.recipient_kind == "agent",
-                OutboxMessage.phone != "", OutboxMessage.status == OutboxStatus.SENT,
-                OutboxMessage.acked_at.is_(None), OutboxMessage.sent_at <= now - ack_timeout,
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == "push",
+                OutboxMessage.recipient_kind == "agent",
+                OutboxMessage.phone != "",
+                OutboxMessage.status == OutboxStatus.SENT,
+                OutboxMessage.acked_at.is_(None),
+                OutboxMessage.sent_at <= now - ack_timeout,
                 ~exists().where(fallback.fallback_of == OutboxMessage.id),
-            ).order_by(OutboxMessage.created_at).limit(500))
+            )
+            .order_by(OutboxMessage.created_at)
+            .limit(500)
+        )
         return [self._to_message(r) for r in rows]
 
 
@@ -157,24 +203,32 @@ def build_channels(app: Flask) -> dict[str, Channel]:
     if cfg["PUSH_CHANNEL"] == "fcm":
         from notifications.channels.fcm import FcmChannel, FcmConfig
 
-        channels["push"] = FcmChannel(FcmConfig(credentials_file=cfg["FCM_CREDENTIALS"],
-                                                fcm_url=cfg["FCM_URL"] or None))
+        channels["push"] = FcmChannel(
+            FcmConfig(credentials_file=cfg["FCM_CREDENTIALS"], fcm_url=cfg["FCM_URL"] or None)
+        )
     else:
         channels["push"] = LogChannel("push")
     if cfg["SMS_CHANNEL"] == "aliyun":
         from notifications.channels.sms import AliyunSmsChannel, AliyunSmsConfig
 
-        channels["sms"] = AliyunSmsChannel(AliyunSmsConfig(
-            access_key_id=cfg["SMS_ACCESS_KEY_ID"], access_key_secret=cfg["SMS_ACCESS_KEY_SECRET"],
-            sign_name=cfg["SMS_SIGN_NAME"], endpoint=cfg["SMS_ENDPOINT"]))
+        channels["sms"] = AliyunSmsChannel(
+            AliyunSmsConfig(
+                access_key_id=cfg["SMS_ACCESS_KEY_ID"],
+                access_key_secret=cfg["SMS_ACCESS_KEY_SECRET"],
+                sign_name=cfg["SMS_SIGN_NAME"],
+                endpoint=cfg["SMS_ENDPOINT"],
+            )
+        )
     else:
         channels["sms"] = LogChannel("sms")
     return channels
 
 
 def make_sender(app: Flask) -> Sender:
-    return Sender(batch_size=app.config["OUTBOX_BATCH"],
-                  ack_timeout=timedelta(seconds=app.config["PUSH_ACK_TIMEOUT_S"]))
+    return Sender(
+        batch_size=app.config["OUTBOX_BATCH"],
+        ack_timeout=timedelta(seconds=app.config["PUSH_ACK_TIMEOUT_S"]),
+    )
 
 
 @contextmanager
@@ -199,8 +253,9 @@ def drain_once() -> int:
 # --- API-facing services -------------------------------------------------------------
 
 
-def register_device(session: Session, scope: Scope, token: str, platform: str,
-                    app_version: str) -> Device:
+def register_device(
+    session: Session, scope: Scope, token: str, platform: str, app_version: str
+) -> Device:
     if scope.role != Role.AGENT or scope.agent_id is None:
         raise Forbidden("只有代办员可以注册设备 / Only agents register devices")
     device = session.scalar(select(Device).where(Device.token == token))
@@ -245,8 +300,10 @@ def resend(session: Session, scope: Scope, message_id: str) -> OutboxMessage:
     if row.status == OutboxStatus.PENDING:
         raise Conflict("消息已在队列中 / The message is already queued")
     row.status, row.next_attempt_at, row.lease_until = (
-        OutboxStatus.PENDING, datetime.now(UTC), None)
+        OutboxStatus.PENDING,
+        datetime.now(UTC),
+        None,
+    )
     row.attempts = 0
     session.commit()
     return row
-

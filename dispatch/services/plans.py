@@ -31,12 +31,15 @@ from dispatch.services.workdays import CST
 PLANNERS = {Role.ADMIN, Role.DISPATCHER}
 
 
-def list_plans(scope: Scope, township: str | None = None, day: date | None = None,
-               status: str | None = None) -> Select[Any]:
+def list_plans(
+    scope: Scope, township: str | None = None, day: date | None = None, status: str | None = None
+) -> Select[Any]:
     stmt = select(Plan).join(Plan.township).where(Region.code.like(f"{scope.prefix}%"))
     if scope.role == Role.AGENT:
-        stmt = stmt.where(Plan.status == PlanStatus.PUBLISHED,
-                          Plan.routes.any(PlanRoute.agent_id == scope.agent_id))
+        stmt = stmt.where(
+            Plan.status == PlanStatus.PUBLISHED,
+            Plan.routes.any(PlanRoute.agent_id == scope.agent_id),
+        )
     if township:
         stmt = stmt.where(Region.code == township)
     if day:
@@ -63,8 +66,9 @@ def _planner(scope: Scope) -> None:
         raise Forbidden("只有调度员可以调整计划 / Only a dispatcher can change plans")
 
 
-def start_planning(session: Session, scope: Scope, township: str | None, day: date,
-                   objective: str) -> Any:
+def start_planning(
+    session: Session, scope: Scope, township: str | None, day: date, objective: str
+) -> Any:
     """Start a planning job for one township, or every township in the caller's region."""
     from dispatch.jobs import start_plan_job
     from dispatch.planning.runner import townships_with_centres
@@ -76,8 +80,10 @@ def start_planning(session: Session, scope: Scope, township: str | None, day: da
     else:
         codes = townships_with_centres(session, scope.prefix)
     if not codes:
-        raise Invalid("辖区内没有可规划的乡镇 / No township with a centre in your region",
-                      {"township": ["give a township code"]})
+        raise Invalid(
+            "辖区内没有可规划的乡镇 / No township with a centre in your region",
+            {"township": ["give a township code"]},
+        )
     if day < datetime.now(CST).date():
         raise Invalid("不能规划过去的日期 / Cannot plan a past day", {"date": [str(day)]})
     return start_plan_job(session, scope, codes, day, objective)
@@ -89,28 +95,50 @@ def publish(session: Session, scope: Scope, plan: Plan) -> dict[str, Any]:
     return {"plan_id": plan.id, "version": plan.version, "notified_agents": told}
 
 
-def replan(session: Session, scope: Scope, plan: Plan, reason: str,
-           objective: str | None = None) -> dict[str, Any]:
+def replan(
+    session: Session, scope: Scope, plan: Plan, reason: str, objective: str | None = None
+) -> dict[str, Any]:
     _planner(scope)
-    new = planning.replan(session, plan, reason=reason or "调度员重新规划 / re-plan",
-                          user_id=scope.user_id, publish_now=False, objective=objective)
+    new = planning.replan(
+        session,
+        plan,
+        reason=reason or "调度员重新规划 / re-plan",
+        user_id=scope.user_id,
+        publish_now=False,
+        objective=objective,
+    )
     return {"plan_id": new.id, "version": new.version, "status": new.status}
 
 
-def mark_absent(session: Session, scope: Scope, plan: Plan, agent_id: int,
-                reason: str) -> dict[str, Any]:
+def mark_absent(
+    session: Session, scope: Scope, plan: Plan, agent_id: int, reason: str
+) -> dict[str, Any]:
     """An agent drops out: their remaining stops go to the others, and only changes are told."""
     _planner(scope)
     agent = session.get(Agent, agent_id)
     if agent is None or agent.region_id != plan.township_id:
-        raise Invalid("该代办员不属于此乡镇 / That agent is not in this township",
-                      {"agent_id": [str(agent_id)]})
-    session.add(Override(township_id=plan.township_id, day=plan.day, kind="absent",
-                         agent_id=agent_id, detail={"reason": reason},
-                         created_by_id=scope.user_id))
+        raise Invalid(
+            "该代办员不属于此乡镇 / That agent is not in this township",
+            {"agent_id": [str(agent_id)]},
+        )
+    session.add(
+        Override(
+            township_id=plan.township_id,
+            day=plan.day,
+            kind="absent",
+            agent_id=agent_id,
+            detail={"reason": reason},
+            created_by_id=scope.user_id,
+        )
+    )
     session.flush()
-    new = planning.replan(session, plan, reason=f"{agent.name} 缺勤 / absent: {reason}",
-                          user_id=scope.user_id, publish_now=True)
+    new = planning.replan(
+        session,
+        plan,
+        reason=f"{agent.name} 缺勤 / absent: {reason}",
+        user_id=scope.user_id,
+        publish_now=True,
+    )
     told = [m.recipient_id for m in _messages_for(session, new)]
     return {"plan_id": new.id, "version": new.version, "notified_agents": told}
 
@@ -119,28 +147,45 @@ def insert_urgent(session: Session, scope: Scope, plan: Plan, case_id: int) -> d
     _planner(scope)
     case = session.get(Case, case_id)
     if case is None or not case.village.code.startswith(plan.township.short_code):
-        raise Invalid("该件不属于此乡镇 / That case is not in this township",
-                      {"case_id": [str(case_id)]})
+        raise Invalid(
+            "该件不属于此乡镇 / That case is not in this township", {"case_id": [str(case_id)]}
+        )
     case.urgent = True
     session.flush()
     before = {s.task_key for r in plan.routes for s in r.stops}
-    new = planning.plan_township(session, plan.township.code, plan.day,
-                                 objective=plan.objective, user_id=scope.user_id,
-                                 reason=f"加急 / urgent case {case.reference}")
-    urgent_keys = {s.task_key for r in new.routes for s in r.stops
-                   if case in s.cases and s.task_key not in before}
-    told = planning.publish(session, new, urgent_keys or {s.task_key for r in new.routes
-                                                          for s in r.stops if case in s.cases})
+    new = planning.plan_township(
+        session,
+        plan.township.code,
+        plan.day,
+        objective=plan.objective,
+        user_id=scope.user_id,
+        reason=f"加急 / urgent case {case.reference}",
+    )
+    urgent_keys = {
+        s.task_key
+        for r in new.routes
+        for s in r.stops
+        if case in s.cases and s.task_key not in before
+    }
+    told = planning.publish(
+        session,
+        new,
+        urgent_keys or {s.task_key for r in new.routes for s in r.stops if case in s.cases},
+    )
     placed = any(case in s.cases for r in new.routes for s in r.stops)
-    return {"plan_id": new.id, "version": new.version, "notified_agents": told,
-            "placed": placed}
+    return {"plan_id": new.id, "version": new.version, "notified_agents": told, "placed": placed}
 
 
 def _messages_for(session: Session, plan: Plan) -> list[Any]:
     from dispatch.models.outbox import OutboxMessage
 
-    return [m for m in session.scalars(select(OutboxMessage).where(
-        OutboxMessage.recipient_kind == "agent")) if m.data.get("plan_id") == plan.id]
+    return [
+        m
+        for m in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient_kind == "agent")
+        )
+        if m.data.get("plan_id") == plan.id
+    ]
 
 
 def agent_today(session: Session, scope: Scope, day: date | None = None) -> dict[str, Any]:
@@ -149,9 +194,15 @@ def agent_today(session: Session, scope: Scope, day: date | None = None) -> dict
         raise Forbidden("此账号未绑定代办员 / This login is not an agent")
     day = day or datetime.now(CST).date()
     plan = session.scalar(
-        select(Plan).where(Plan.day == day, Plan.status == PlanStatus.PUBLISHED,
-                           Plan.routes.any(PlanRoute.agent_id == scope.agent_id))
-        .order_by(Plan.version.desc()).limit(1))
+        select(Plan)
+        .where(
+            Plan.day == day,
+            Plan.status == PlanStatus.PUBLISHED,
+            Plan.routes.any(PlanRoute.agent_id == scope.agent_id),
+        )
+        .order_by(Plan.version.desc())
+        .limit(1)
+    )
     if plan is None:
         raise NotFound(f"{day} 没有您的已发布计划 / No published plan for you on {day}")
     return plan_view(session, plan, scope, only_agent=scope.agent_id)
@@ -165,12 +216,20 @@ STOP_MOVES = {
 }
 
 
-def update_stop(session: Session, scope: Scope, stop_id: int, status: str, reason: str = "",
-                at: datetime | None = None, idempotency_key: str | None = None) -> PlanStop:
+def update_stop(
+    session: Session,
+    scope: Scope,
+    stop_id: int,
+    status: str,
+    reason: str = "",
+    at: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> PlanStop:
     """An agent reports a stop arrived, done or failed (with a reason). Repeats are harmless:
     a report with a key already seen is not applied again."""
     if idempotency_key and session.scalar(
-            select(StopEvent.id).where(StopEvent.idempotency_key == idempotency_key)):
+        select(StopEvent.id).where(StopEvent.idempotency_key == idempotency_key)
+    ):
         stop = session.get(PlanStop, stop_id)
         if stop is None:
             raise NotFound(f"没有站点 {stop_id} / No stop {stop_id}")
@@ -186,14 +245,24 @@ def update_stop(session: Session, scope: Scope, stop_id: int, status: str, reaso
     if target == stop.status:
         return stop  # a retried sync: already applied
     if target not in STOP_MOVES[StopStatus(stop.status)]:
-        raise Conflict(f"站点已是 {stop.status} / The stop is already {stop.status}",
-                       allowed=sorted(STOP_MOVES[StopStatus(stop.status)]))
+        raise Conflict(
+            f"站点已是 {stop.status} / The stop is already {stop.status}",
+            allowed=sorted(STOP_MOVES[StopStatus(stop.status)]),
+        )
     if target == StopStatus.FAILED and not reason:
         raise Invalid("请填写未完成原因 / Say why the stop failed", {"reason": ["required"]})
     stop.status, stop.fail_reason = target, reason
     stop.status_at = at or datetime.now(UTC)
-    session.add(StopEvent(stop_id=stop.id, status=target, at=stop.status_at, reason=reason,
-                          idempotency_key=idempotency_key, user_id=scope.user_id))
+    session.add(
+        StopEvent(
+            stop_id=stop.id,
+            status=target,
+            at=stop.status_at,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            user_id=scope.user_id,
+        )
+    )
     session.commit()
     return stop
 
@@ -208,24 +277,42 @@ def diff(session: Session, scope: Scope, plan: Plan, against: int | None) -> dic
         old, new = before.get(agent_id, []), after.get(agent_id, [])
         if old == new:
             continue
-        agents.append({"agent_id": agent_id,
-                       "added": [k for k in dict.fromkeys(new) if k not in old],
-                       "removed": [k for k in dict.fromkeys(old) if k not in new],
-                       "reordered": sorted(set(old) & set(new)) if [k for k in old if k in new]
-                       != [k for k in new if k in old] else []})
-    return {"plan_id": plan.id, "against": other.id if other else None,
-            "version": plan.version, "against_version": other.version if other else None,
-            "agents": agents}
+        agents.append(
+            {
+                "agent_id": agent_id,
+                "added": [k for k in dict.fromkeys(new) if k not in old],
+                "removed": [k for k in dict.fromkeys(old) if k not in new],
+                "reordered": sorted(set(old) & set(new))
+                if [k for k in old if k in new] != [k for k in new if k in old]
+                else [],
+            }
+        )
+    return {
+        "plan_id": plan.id,
+        "against": other.id if other else None,
+        "version": plan.version,
+        "against_version": other.version if other else None,
+        "agents": agents,
+    }
 
 
 def overrides(session: Session, scope: Scope, plan: Plan) -> list[Override]:
-    return list(session.scalars(select(Override).where(
-        Override.township_id == plan.township_id, Override.day == plan.day,
-        Override.active.is_(True)).order_by(Override.id)))
+    return list(
+        session.scalars(
+            select(Override)
+            .where(
+                Override.township_id == plan.township_id,
+                Override.day == plan.day,
+                Override.active.is_(True),
+            )
+            .order_by(Override.id)
+        )
+    )
 
 
-def add_override(session: Session, scope: Scope, plan: Plan, kind: str, agent_id: int,
-                 task_key: str) -> Override:
+def add_override(
+    session: Session, scope: Scope, plan: Plan, kind: str, agent_id: int, task_key: str
+) -> Override:
     from dispatch.planning.manual import add_override as record
 
     _planner(scope)
@@ -234,8 +321,16 @@ def add_override(session: Session, scope: Scope, plan: Plan, kind: str, agent_id
     return record(session, plan, kind, agent_id, task_key, scope.user_id)
 
 
-def move(session: Session, scope: Scope, plan: Plan, task_key: str, agent_id: int,
-         position: int, force: bool, note: str) -> dict[str, Any]:
+def move(
+    session: Session,
+    scope: Scope,
+    plan: Plan,
+    task_key: str,
+    agent_id: int,
+    position: int,
+    force: bool,
+    note: str,
+) -> dict[str, Any]:
     from dispatch.planning.manual import move_task
 
     _planner(scope)

@@ -21,7 +21,11 @@ def id_check_char(first17: str) -> str:
 
 def id_number_problem(value: str) -> str | None:
     """Why an 18-digit resident ID (GB 11643) is wrong, or None when it is valid."""
-    if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] in "Xx"):
+    if (
+        len(value) != 18
+        or not value[:17].isdigit()
+        or not (value[17].isdigit() or value[17] in "Xx")
+    ):
         return "必须是18位，前17位为数字 / must be 18 characters: 17 digits then a digit or X"
     try:
         date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

@@ -19,9 +19,11 @@ def work_day() -> date:
 def planned(client, auth, work_day, app):
     """Plan and publish the dispatcher's township for the working day; returns the plan."""
     app.config["JOBS_EAGER"] = True
-    resp = client.post("/api/plans/", json={"township": "445203103000",
-                                            "day": work_day.isoformat()},
-                       headers=auth("dispatcher"))
+    resp = client.post(
+        "/api/plans/",
+        json={"township": "445203103000", "day": work_day.isoformat()},
+        headers=auth("dispatcher"),
+    )
     assert resp.status_code == 202, resp.get_json()
     job = client.get(f"/api/jobs/{resp.get_json()['id']}", headers=auth("dispatcher")).get_json()
     assert job["status"] == "done" and job["percent"] == 100, job

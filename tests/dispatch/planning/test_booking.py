@@ -28,13 +28,21 @@ def tight(app):
         keep.shift = {str(d): ["08:00", "09:05"] for d in range(1, 8)}
         centre = keep.vehicle.home_centre
         villager = db.session.scalar(
-            select(Applicant).join(Region, Region.id == Applicant.village_id)
-            .where(Region.code.like("445203102%")).order_by(Applicant.id))
+            select(Applicant)
+            .join(Region, Region.id == Applicant.village_id)
+            .where(Region.code.like("445203102%"))
+            .order_by(Applicant.id)
+        )
         villager.vulnerable = True
-        others = list(db.session.scalars(
-            select(Applicant).join(Region, Region.id == Applicant.village_id)
-            .where(Region.code.like("445203102%"), Applicant.id != villager.id)
-            .order_by(Applicant.id).limit(12)))
+        others = list(
+            db.session.scalars(
+                select(Applicant)
+                .join(Region, Region.id == Applicant.village_id)
+                .where(Region.code.like("445203102%"), Applicant.id != villager.id)
+                .order_by(Applicant.id)
+                .limit(12)
+            )
+        )
         for person in [villager, *others]:
             person.vulnerable = True
             person.lon, person.lat = centre.lon + 0.002, centre.lat
@@ -45,8 +53,9 @@ def tight(app):
 def test_slots_are_those_the_plan_can_absorb(client, auth, tight, work_day):
     """Only the slot inside the lone agent's short shift is offered."""
     villager, _ = tight
-    resp = client.get(f"/api/bookings/slots?applicant_id={villager}&date={work_day}",
-                      headers=auth("admin"))
+    resp = client.get(
+        f"/api/bookings/slots?applicant_id={villager}&date={work_day}", headers=auth("admin")
+    )
     assert resp.status_code == 200, resp.get_json()
     available = [s["label"] for s in resp.get_json() if s["available"]]
     assert available == ["08:30-10:30"]
@@ -57,8 +66,9 @@ def test_booking_a_non_vulnerable_villager_is_refused(client, auth, work_day, ap
     with app.app_context():
         plain = db.session.scalar(select(Applicant).where(Applicant.vulnerable.is_(False)))
         pid = plain.id
-    resp = client.get(f"/api/bookings/slots?applicant_id={pid}&date={work_day}",
-                      headers=auth("admin"))
+    resp = client.get(
+        f"/api/bookings/slots?applicant_id={pid}&date={work_day}", headers=auth("admin")
+    )
     assert resp.status_code == 422
     assert "applicant_id" in resp.get_json()["errors"]
 
@@ -66,9 +76,11 @@ def test_booking_a_non_vulnerable_villager_is_refused(client, auth, work_day, ap
 def test_past_day_is_refused(client, auth, tight):
     """A booking in the past is a 422 naming the date."""
     villager, _ = tight
-    resp = client.post("/api/bookings/", headers=auth("admin"),
-                       json={"applicant_id": villager, "date": "2024-01-02",
-                             "slot": "08:30-10:30"})
+    resp = client.post(
+        "/api/bookings/",
+        headers=auth("admin"),
+        json={"applicant_id": villager, "date": "2024-01-02", "slot": "08:30-10:30"},
+    )
     assert resp.status_code == 422 and "date" in resp.get_json()["errors"]
 
 
@@ -82,9 +94,15 @@ def test_parallel_requests_for_the_last_slot_have_one_winner(app, auth, tight, w
     def attempt(applicant_id: int) -> None:
         with app.test_client() as c:
             barrier.wait()
-            resp = c.post("/api/bookings/", headers=headers,
-                          json={"applicant_id": applicant_id, "date": work_day.isoformat(),
-                                "slot": "08:30-10:30"})
+            resp = c.post(
+                "/api/bookings/",
+                headers=headers,
+                json={
+                    "applicant_id": applicant_id,
+                    "date": work_day.isoformat(),
+                    "slot": "08:30-10:30",
+                },
+            )
             codes.append(resp.status_code)
 
     threads = [threading.Thread(target=attempt, args=(a,)) for a in racers]
@@ -94,8 +112,11 @@ def test_parallel_requests_for_the_last_slot_have_one_winner(app, auth, tight, w
         t.join(timeout=120)
     assert sorted(codes) == [201] + [409] * (len(racers) - 1), codes
     with app.app_context():
-        booked = db.session.scalars(select(Appointment).where(
-            Appointment.applicant_id.in_(racers), Appointment.status == "booked")).all()
+        booked = db.session.scalars(
+            select(Appointment).where(
+                Appointment.applicant_id.in_(racers), Appointment.status == "booked"
+            )
+        ).all()
         assert len(booked) == 1
 
 
@@ -103,13 +124,19 @@ def test_cancelling_frees_the_slot(client, auth, tight, work_day, app):
     """After the winner cancels, the slot is offered again."""
     villager, racers = tight
     with app.app_context():
-        apt = db.session.scalar(select(Appointment).where(
-            Appointment.applicant_id.in_(racers), Appointment.status == "booked"))
+        apt = db.session.scalar(
+            select(Appointment).where(
+                Appointment.applicant_id.in_(racers), Appointment.status == "booked"
+            )
+        )
         apt_id = apt.id
     url = f"/api/bookings/slots?applicant_id={villager}&date={work_day}"
     assert not any(s["available"] for s in client.get(url, headers=auth("admin")).get_json())
-    resp = client.post(f"/api/bookings/{apt_id}/cancel", headers=auth("admin"),
-                       json={"reason": "家属陪同 / family will go"})
+    resp = client.post(
+        f"/api/bookings/{apt_id}/cancel",
+        headers=auth("admin"),
+        json={"reason": "家属陪同 / family will go"},
+    )
     assert resp.status_code == 200 and resp.get_json()["status"] == "cancelled"
     slots = client.get(url, headers=auth("admin")).get_json()
     assert [s["label"] for s in slots if s["available"]] == ["08:30-10:30"]

@@ -7,16 +7,20 @@ from dispatch.models.outbox import OutboxMessage
 
 
 def _task_routes(plan):
-    return {r["agent_id"]: [s["task_key"] for s in r["stops"] if s["task_key"]]
-            for r in plan["routes"]}
+    return {
+        r["agent_id"]: [s["task_key"] for s in r["stops"] if s["task_key"]] for r in plan["routes"]
+    }
 
 
 def test_move_that_breaks_a_window_is_rejected_with_violations(client, auth, planned):
     """Dragging a car-only task onto a motorbike is refused and lists the violations."""
     pid = planned["id"]
     problem = client.get(f"/api/plans/{pid}/problem", headers=auth("dispatcher")).get_json()
-    car_tasks = [s["pickup"]["description"].split("#")[0] for s in problem["shipments"]
-                 if 1 in s.get("skills", [])]
+    car_tasks = [
+        s["pickup"]["description"].split("#")[0]
+        for s in problem["shipments"]
+        if 1 in s.get("skills", [])
+    ]
     bikes = [v["id"] for v in problem["vehicles"] if v["profile"] == "motorbike"]
     routes = _task_routes(planned)
     planned_car = [t for t in car_tasks if any(t in keys for keys in routes.values())]
@@ -26,14 +30,25 @@ def test_move_that_breaks_a_window_is_rejected_with_violations(client, auth, pla
     if bike_agent is None:  # no bike has a route: find a bike agent from the agents list
         agents = client.get("/api/agents/?page_size=50", headers=auth("dispatcher")).get_json()
         bike_agent = next(a["id"] for a in agents if a["level"] == "village")
-    resp = client.post(f"/api/plans/{pid}/moves", headers=auth("dispatcher"),
-                       json={"task_key": planned_car[0], "agent_id": bike_agent, "position": 0})
+    resp = client.post(
+        f"/api/plans/{pid}/moves",
+        headers=auth("dispatcher"),
+        json={"task_key": planned_car[0], "agent_id": bike_agent, "position": 0},
+    )
     assert resp.status_code == 409, resp.get_json()
     body = resp.get_json()
     assert body["violations"] and any("skill" in v["code"] for v in body["violations"])
-    forced = client.post(f"/api/plans/{pid}/moves", headers=auth("dispatcher"),
-                         json={"task_key": planned_car[0], "agent_id": bike_agent,
-                               "position": 0, "force": True, "note": "test override"})
+    forced = client.post(
+        f"/api/plans/{pid}/moves",
+        headers=auth("dispatcher"),
+        json={
+            "task_key": planned_car[0],
+            "agent_id": bike_agent,
+            "position": 0,
+            "force": True,
+            "note": "test override",
+        },
+    )
     assert forced.status_code == 201 and forced.get_json()["overridden"] is True
     overrides = client.get(f"/api/plans/{pid}/overrides", headers=auth("dispatcher")).get_json()
     assert any(o["forced"] and o["task_key"] == planned_car[0] for o in overrides)
@@ -43,25 +58,35 @@ def test_pin_to_agent_without_a_car_is_a_422(client, auth, planned):
     """Pinning a car-only task to a motorbike agent is refused with the reason."""
     pid = planned["id"]
     problem = client.get(f"/api/plans/{pid}/problem", headers=auth("dispatcher")).get_json()
-    car_task = next(s["pickup"]["description"].split("#")[0] for s in problem["shipments"]
-                    if 1 in s.get("skills", []))
+    car_task = next(
+        s["pickup"]["description"].split("#")[0]
+        for s in problem["shipments"]
+        if 1 in s.get("skills", [])
+    )
     agents = client.get("/api/agents/?page_size=50", headers=auth("dispatcher")).get_json()
     bike_agent = next(a["id"] for a in agents if a["level"] == "village")
-    resp = client.post(f"/api/plans/{pid}/overrides", headers=auth("dispatcher"),
-                       json={"kind": "pin", "task_key": car_task, "agent_id": bike_agent})
+    resp = client.post(
+        f"/api/plans/{pid}/overrides",
+        headers=auth("dispatcher"),
+        json={"kind": "pin", "task_key": car_task, "agent_id": bike_agent},
+    )
     assert resp.status_code == 422
     assert "car" in resp.get_json()["message"]
 
 
 def test_absent_agent_stops_go_to_others_and_only_changed_agents_are_told(
-        client, auth, planned, app):
+    client, auth, planned, app
+):
     """After an agent drops out, their tasks are on other routes and they are not on any."""
     routes = _task_routes(planned)
     sick, their_tasks = max(routes.items(), key=lambda kv: len(kv[1]))
     with app.app_context():
         before = {m.id for m in db.session.query(OutboxMessage)}
-    resp = client.post(f"/api/plans/{planned['id']}/absences", headers=auth("dispatcher"),
-                       json={"agent_id": sick, "reason": "发烧 / fever"})
+    resp = client.post(
+        f"/api/plans/{planned['id']}/absences",
+        headers=auth("dispatcher"),
+        json={"agent_id": sick, "reason": "发烧 / fever"},
+    )
     assert resp.status_code == 201, resp.get_json()
     result = resp.get_json()
     new = client.get(f"/api/plans/{result['plan_id']}", headers=auth("dispatcher")).get_json()
@@ -74,7 +99,10 @@ def test_absent_agent_stops_go_to_others_and_only_changed_agents_are_told(
     changed = {a for a in set(routes) | set(new_routes) if routes.get(a) != new_routes.get(a)}
     assert set(result["notified_agents"]) == changed
     with app.app_context():
-        fresh = [m for m in db.session.query(OutboxMessage) if m.id not in before
-                 and m.recipient_kind == "agent"]
+        fresh = [
+            m
+            for m in db.session.query(OutboxMessage)
+            if m.id not in before and m.recipient_kind == "agent"
+        ]
     assert {m.recipient_id for m in fresh} == changed
     assert all(m.data["plan_version"] == new["version"] for m in fresh)

@@ -17,8 +17,10 @@ def test_problem_and_solution_pass_the_independent_checker(client, auth, planned
     pid = planned["id"]
     problem = client.get(f"/api/plans/{pid}/problem", headers=auth("dispatcher")).get_json()
     solution = client.get(f"/api/plans/{pid}/solution", headers=auth("dispatcher")).get_json()
-    assert routing.check(routing.problem_from_vroom(problem),
-                         routing.solution_from_vroom(solution)) == []
+    assert (
+        routing.check(routing.problem_from_vroom(problem), routing.solution_from_vroom(solution))
+        == []
+    )
 
 
 def test_stops_carry_nav_links_in_the_right_datum(planned):

@@ -42,6 +42,7 @@ def test_township_items_on_the_way_back_arrive_today_when_planned(status, expect
 
 def test_the_national_day_holiday_pushes_the_prediction():
     """The same case at the county a week before National Day ends after the holiday."""
-    before = predict(_case("at_county", "county", promised=6), date(2026, 9, 28), False,
-                     date(2026, 9, 28))
+    before = predict(
+        _case("at_county", "county", promised=6), date(2026, 9, 28), False, date(2026, 9, 28)
+    )
     assert before >= date(2026, 10, 9)

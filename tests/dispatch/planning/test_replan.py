@@ -14,23 +14,35 @@ def test_done_stops_stay_first_and_are_not_planned_again(client, auth, planned):
     """After a stop is done, a re-plan keeps it first on that route and never repeats it."""
     route = max(planned["routes"], key=lambda r: sum(1 for s in r["stops"] if s["task_key"]))
     first = next(s for s in route["stops"] if s["task_key"])
-    resp = client.patch(f"/api/plans/stops/{first['id']}", headers=auth("dispatcher"),
-                        json={"status": "done", "idempotency_key": f"done-{first['id']}-x"})
+    resp = client.patch(
+        f"/api/plans/stops/{first['id']}",
+        headers=auth("dispatcher"),
+        json={"status": "done", "idempotency_key": f"done-{first['id']}-x"},
+    )
     assert resp.status_code == 200 and resp.get_json()["status"] == "done"
-    again = client.patch(f"/api/plans/stops/{first['id']}", headers=auth("dispatcher"),
-                         json={"status": "done", "idempotency_key": f"done-{first['id']}-x"})
+    again = client.patch(
+        f"/api/plans/stops/{first['id']}",
+        headers=auth("dispatcher"),
+        json={"status": "done", "idempotency_key": f"done-{first['id']}-x"},
+    )
     assert again.status_code == 200
-    resp = client.post(f"/api/plans/{planned['id']}/replan", headers=auth("dispatcher"),
-                       json={"reason": "test"})
+    resp = client.post(
+        f"/api/plans/{planned['id']}/replan", headers=auth("dispatcher"), json={"reason": "test"}
+    )
     assert resp.status_code == 201, resp.get_json()
-    new = client.get(f"/api/plans/{resp.get_json()['plan_id']}",
-                     headers=auth("dispatcher")).get_json()
+    new = client.get(
+        f"/api/plans/{resp.get_json()['plan_id']}", headers=auth("dispatcher")
+    ).get_json()
     assert new["status"] == "draft"
     same = next(r for r in new["routes"] if r["agent_id"] == route["agent_id"])
     tasks = [s for s in same["stops"] if s["task_key"]]
     assert tasks[0]["task_key"] == first["task_key"] and tasks[0]["status"] == "done"
-    keys = [s["task_key"] for r in new["routes"] for s in r["stops"]
-            if s["task_key"] == first["task_key"] and s["status"] != "done"]
+    keys = [
+        s["task_key"]
+        for r in new["routes"]
+        for s in r["stops"]
+        if s["task_key"] == first["task_key"] and s["status"] != "done"
+    ]
     assert keys == [] or first["kind"] == "pickup"  # a collected shipment may still deliver
     later = [s for s in tasks[1:]]
     assert all(s["arrival"] >= tasks[0]["departure"] for s in later)
@@ -40,24 +52,33 @@ def test_urgent_case_is_inserted_and_its_agent_told(client, auth, planned, app):
     """An urgent case not in the plan is placed today and its agent gets an urgent push."""
     with app.app_context():
         case = db.session.scalar(
-            select(Case).join(Case.village).where(
-                Region.code.like("445203103%"), Case.status == "registered")
-            .order_by(Case.id))
+            select(Case)
+            .join(Case.village)
+            .where(Region.code.like("445203103%"), Case.status == "registered")
+            .order_by(Case.id)
+        )
         assert case is not None
         case_id = case.id
     etag = client.get(f"/api/cases/{case_id}", headers=auth("dispatcher")).headers["ETag"]
-    resp = client.post(f"/api/cases/{case_id}/transitions",
-                       headers=auth("dispatcher") | {"If-Match": etag},
-                       json={"to": "materials_checked"})
+    resp = client.post(
+        f"/api/cases/{case_id}/transitions",
+        headers=auth("dispatcher") | {"If-Match": etag},
+        json={"to": "materials_checked"},
+    )
     assert resp.status_code == 200, resp.get_json()
-    resp = client.post(f"/api/plans/{planned['id']}/urgent", headers=auth("dispatcher"),
-                       json={"case_id": case_id})
+    resp = client.post(
+        f"/api/plans/{planned['id']}/urgent", headers=auth("dispatcher"), json={"case_id": case_id}
+    )
     assert resp.status_code == 201, resp.get_json()
     result = resp.get_json()
     assert result["placed"] is True
     with app.app_context():
-        urgent = [m for m in db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.kind == "urgent_task"))
-            if m.data.get("plan_id") == result["plan_id"]]
+        urgent = [
+            m
+            for m in db.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "urgent_task")
+            )
+            if m.data.get("plan_id") == result["plan_id"]
+        ]
     assert len(urgent) == 1 and urgent[0].recipient_id in result["notified_agents"]
     assert urgent[0].urgent is True
