@@ -8,7 +8,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 SEED ?= 7
 DEMO_DATE ?= $(shell $(PY) -c "import datetime,zoneinfo;print(datetime.datetime.now(zoneinfo.ZoneInfo('Asia/Shanghai')).date())")
 
-.PHONY: install run test test-sqlite test-postgres lint demo bench clean browser-deps
+.PHONY: install run test test-sqlite test-postgres lint demo bench clean browser-deps vendor
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,10 +21,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian chromium for the browser tests"; \
-	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || { \
+	  echo "installing Debian chromium and CJK fonts for the browser tests"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || \
 	  { echo "could not install chromium (needs root and Debian's packages)"; exit 1; }; }
+
+# Refresh the vendored browser libraries (signature_pad, idb) from dispatch/web's lockfile.
+vendor:
+	npm ci --prefix dispatch/web
+	cp dispatch/web/node_modules/signature_pad/dist/signature_pad.umd.min.js dispatch/web/static/vendor/
+	cp dispatch/web/node_modules/idb/build/umd.js dispatch/web/static/vendor/idb.umd.js
 
 run: install
 	mkdir -p instance
