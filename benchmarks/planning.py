@@ -1,0 +1,372 @@
+"""Planning speed: one township's day, the whole city in-process, and the city on Celery.
+
+Builds a fresh SQLite database in a temporary folder (migrations, divisions, the demo seed),
+then measures, each on a fresh working day so every plan is a first version:
+
+(a) the township with the most open cases, alone (target <= 5 s);
+(b) every township with a centre, in-process: ``plan_city`` with its default solver pool
+    (target <= 60 s for Jieyang's 108 on a 2-core machine);
+(c) the same through 2 Celery workers on Redis, started as subprocesses against the same
+    SQLite file, via ``POST /api/plans/`` (target: no slower than (b)).
+
+Usage::
+
+    .venv/bin/python benchmarks/planning.py            # all townships, writes the README
+    .venv/bin/python benchmarks/planning.py --quick    # 12 townships, a smoke run
+    .venv/bin/python benchmarks/planning.py --profile  # also cProfile (b): DB vs solve
+
+The figures go under "## Planning" in ``benchmarks/README.md``; other sections are kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import inspect
+import io
+import os
+import pstats
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import redis
+from flask import Flask
+from sqlalchemy import func, select
+from tqdm import tqdm
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dispatch import create_app  # noqa: E402
+from dispatch.extensions import db  # noqa: E402
+from dispatch.models.cases import Case, Status  # noqa: E402
+from dispatch.models.plans import Job  # noqa: E402
+from dispatch.models.regions import Region  # noqa: E402
+from dispatch.planning.runner import plan_city, townships_with_centres  # noqa: E402
+from dispatch.services.workdays import CST, next_working_day  # noqa: E402
+
+README = Path(__file__).resolve().parent / "README.md"
+DIVISIONS = ROOT.parent / "shared" / "data" / "jieyang"
+CLOSED = (Status.DELIVERED, Status.CLOSED, Status.CANCELLED)
+TARGET_ONE_S, TARGET_CITY_S = 5.0, 60.0
+
+
+@dataclass
+class Run:
+    label: str
+    townships: int
+    planned: int
+    tasks: int
+    assigned: int
+    seconds: float
+    target: str
+
+
+def build_database(folder: Path, seed: int) -> tuple[Flask, str, float]:
+    """Migrate, import the divisions and seed every township; returns the app and its URL."""
+    from flask_migrate import upgrade
+
+    from dispatch.services.demo import seed_demo
+    from dispatch.services.divisions import import_divisions
+
+    url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DIVISIONS_DIR": str(DIVISIONS)})
+    started = time.perf_counter()
+    with app.app_context(), contextlib.redirect_stderr(io.StringIO()):
+        upgrade()
+    with app.app_context():
+        import_divisions(db.session, DIVISIONS / "divisions.csv")
+        with tqdm(total=108, desc="seeding townships", unit="tw") as bar:
+            seed_demo(db.session, seed=seed, on_township=lambda: bar.update(1))
+        db.session.remove()
+    return app, url, time.perf_counter() - started
+
+
+def working_days(n: int) -> list[date]:
+    """The next ``n`` working days after today (CST), one per measurement."""
+    days, day = [], datetime.now(CST).date()
+    for _ in range(n):
+        day = next_working_day(day + timedelta(days=1) if days else day)
+        days.append(day)
+    return days
+
+
+def largest_township(app: Flask) -> tuple[str, int]:
+    """The township (with a centre) with the most open cases, and that count."""
+    with app.app_context():
+        codes = set(townships_with_centres(db.session))
+        township = func.substr(Region.code, 1, 9) + "000"
+        rows = db.session.execute(
+            select(township, func.count(Case.id))
+            .join(Region, Case.village_id == Region.id)
+            .where(Case.status.not_in(CLOSED))
+            .group_by(township)
+            .order_by(func.count(Case.id).desc())
+        ).all()
+        db.session.remove()
+    return next((code, n) for code, n in rows if code in codes)
+
+
+def in_process(
+    app: Flask,
+    label: str,
+    codes: list[str],
+    day: date,
+    target: str,
+    profile: cProfile.Profile | None = None,
+) -> Run:
+    """``plan_city`` as ``daiban plan`` runs it, with a progress bar."""
+    with app.app_context(), tqdm(total=len(codes), desc=label, unit="tw") as bar:
+        if profile:
+            profile.enable()
+        summary = plan_city(db.session, day, codes=codes, on_progress=bar.update)
+        if profile:
+            profile.disable()
+        db.session.remove()
+    return Run(
+        label,
+        len(codes),
+        len(summary.planned),
+        summary.tasks,
+        summary.assigned,
+        summary.seconds,
+        target,
+    )
+
+
+@contextlib.contextmanager
+def celery_workers(n: int, db_url: str, broker: str, folder: Path) -> Iterator[None]:
+    """``n`` single-process Celery workers on ``broker``; stopped on the way out."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAIBAN_", "CELERY_"))}
+    env |= {
+        "DATABASE_URL": db_url,
+        "CELERY_BROKER_URL": broker,
+        "DAIBAN_DIVISIONS_DIR": str(DIVISIONS),
+    }
+    celery = Path(sys.executable).parent / "celery"
+    logs = [folder / f"worker-{i}.log" for i in range(n)]
+    procs = []
+    for i, log in enumerate(logs):
+        with log.open("wb") as out:
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(celery),
+                        "-A",
+                        "dispatch.celery_worker",
+                        "worker",
+                        "-n",
+                        f"bench{i}@%h",
+                        "--concurrency",
+                        "1",
+                        "--pool",
+                        "prefork",
+                        "-Q",
+                        "celery",
+                        "--without-heartbeat",
+                        "--without-gossip",
+                        "--without-mingle",
+                        "-l",
+                        "info",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    try:
+        deadline = time.monotonic() + 60
+        while not all("ready." in log.read_text() for log in logs):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                raise RuntimeError(
+                    "Celery workers did not start:\n"
+                    + "\n".join(log.read_text()[-2000:] for log in logs)
+                )
+            time.sleep(0.1)
+        yield
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+def on_celery(
+    app: Flask, db_url: str, broker: str, codes: list[str], day: date, folder: Path
+) -> Run:
+    """The planning job the API starts, on 2 workers, timed until the job is done."""
+    from dispatch.jobs import start_plan_job
+    from dispatch.models.users import Role
+    from dispatch.security import Scope
+
+    redis.Redis.from_url(broker).flushdb()
+    time_limit = inspect.signature(plan_city).parameters["time_limit"].default
+    api = create_app(
+        dict(app.config) | {"CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": broker}
+    )
+    admin = Scope(user_id=0, username="bench", role=Role.ADMIN, prefix="")
+    with (
+        celery_workers(2, db_url, broker, folder),
+        api.app_context(),
+        tqdm(total=len(codes), desc="(c) 2 Celery workers", unit="tw") as bar,
+    ):
+        started = time.perf_counter()
+        job_id = start_plan_job(db.session, admin, codes, day, time_limit=time_limit).id
+        while True:
+            job = db.session.get(Job, job_id)
+            assert job is not None
+            bar.update(job.done - bar.n)
+            if job.status in ("done", "failed"):
+                break
+            db.session.expire_all()
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        result = dict(job.result or {})
+        db.session.remove()
+    return Run(
+        "(c) city, 2 Celery workers",
+        result.get("townships", 0),
+        result.get("planned", 0),
+        result.get("tasks", 0),
+        result.get("assigned", 0),
+        seconds,
+        "no slower than (b)",
+    )
+
+
+def table(runs: list[Run]) -> str:
+    lines = [
+        "| run | townships | planned | tasks | assigned | seconds | target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    lines += [
+        f"| {r.label} | {r.townships} | {r.planned} | {r.tasks} | {r.assigned} | "
+        f"{r.seconds:.1f} | {r.target} |"
+        for r in runs
+    ]
+    return "\n".join(lines)
+
+
+def profile_split(profile: cProfile.Profile, top: int = 12) -> str:
+    """Where (b)'s main process spent its time: waiting for solvers, or in the database."""
+    stats = pstats.Stats(profile)
+    total = stats.total_tt  # type: ignore[attr-defined]
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(top)
+    buckets: dict[str, float] = {
+        "prepare (DB reads, task build)": 0.0,
+        "finish + publish (DB writes)": 0.0,
+        "waiting for the solver pool": 0.0,
+    }
+    for (file, _, name), (_, _, _, cum, _) in stats.stats.items():  # type: ignore[attr-defined]
+        if file.endswith("planning/service.py") and name == "prepare":
+            buckets["prepare (DB reads, task build)"] += cum
+        elif file.endswith("planning/service.py") and name in ("finish", "publish"):
+            buckets["finish + publish (DB writes)"] += cum
+        elif file.endswith("concurrent/futures/_base.py") and name == "result":
+            buckets["waiting for the solver pool"] += cum
+    lines = [f"main process: {total:.1f} s of CPU-profiled time"]
+    lines += [f"  {k}: {v:.1f} s" for k, v in buckets.items()]
+    return "\n".join(lines) + "\n\n" + out.getvalue()
+
+
+def write_readme(body: str) -> None:
+    """Replace the "## Planning" section of the README, keeping everyone else's."""
+    text = README.read_text() if README.exists() else "# Benchmarks\n"
+    start = text.find("\n## Planning\n")
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + (text[end:] if end >= 0 else "\n")
+    README.write_text(text.rstrip("\n") + "\n\n## Planning\n\n" + body.strip() + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="12 townships, no README")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--broker",
+        default="redis://127.0.0.1:6379/6",
+        help="Redis for (c); its database is flushed",
+    )
+    parser.add_argument("--no-celery", action="store_true", help="skip (c)")
+    parser.add_argument("--profile", action="store_true", help="cProfile (b); no README")
+    parser.add_argument("--no-readme", action="store_true")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="daiban-bench-") as tmp:
+        folder = Path(tmp)
+        app, url, setup_s = build_database(folder, args.seed)
+        with app.app_context():
+            codes = townships_with_centres(db.session)
+            db.session.remove()
+        if args.quick:
+            codes = codes[:: max(1, len(codes) // 12)][:12]
+        biggest, open_cases = largest_township(app)
+        day_a, day_b, day_c = working_days(3)
+        profile = cProfile.Profile() if args.profile else None
+        runs = [
+            in_process(
+                app,
+                f"(a) {biggest} alone ({open_cases} open cases)",
+                [biggest],
+                day_a,
+                f"<= {TARGET_ONE_S:.0f} s",
+            ),
+            in_process(
+                app,
+                "(b) city, in-process",
+                codes,
+                day_b,
+                f"<= {TARGET_CITY_S:.0f} s" if not args.quick else "-",
+                profile,
+            ),
+        ]
+        if not args.no_celery:
+            runs.append(on_celery(app, url, args.broker, codes, day_c, folder))
+    report = table(runs)
+    b = runs[1].seconds
+    ratios = [
+        f"(b) / target: {b / TARGET_CITY_S:.2f}",
+        f"(a) / target: {runs[0].seconds / TARGET_ONE_S:.2f}",
+    ]
+    if len(runs) > 2:
+        ratios.append(f"(c) / (b): {runs[2].seconds / b:.2f} (<= 1 is no slower)")
+    env = (
+        f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, SQLite, seed {args.seed}, "
+        f"solver time limit {inspect.signature(plan_city).parameters['time_limit'].default}"
+        f" s per township, setup {setup_s:.0f} s, "
+        f"measured {datetime.now(CST):%Y-%m-%d %H:%M} CST"
+    )
+    print("\n" + report + "\n\n" + "\n".join(ratios) + "\n\n" + env)
+    if profile is not None:
+        print("\n" + profile_split(profile))
+    # Profiling slows (b) down; its figures are not the ones to publish.
+    if not (args.quick or args.profile or args.no_readme):
+        write_readme(
+            "Measured by `benchmarks/planning.py` ("
+            + env
+            + ").\n\n"
+            + report
+            + "\n\n"
+            + "\n".join(f"- {r}" for r in ratios)
+        )
+        print(f"\nwrote {README}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
