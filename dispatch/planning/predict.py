@@ -42,11 +42,12 @@ def predict(case: Case, today: date, planned_today: bool, arrived: date | None =
         back = _moves_on(today, today, planned_today)
         return add_working_days(back, 1) if goes_up else back
     if status == Status.AT_COUNTY:
-        decided = add_working_days(arrived or today, processing_days(case))
+        # An office that is late still decides no earlier than today.
+        decided = max(add_working_days(arrived or today, processing_days(case)), today)
         return add_working_days(decided, 2)
     if status == Status.AT_TOWNSHIP:
         if not goes_up:
-            decided = add_working_days(arrived or today, processing_days(case))
+            decided = max(add_working_days(arrived or today, processing_days(case)), today)
             return add_working_days(decided, 1)
         at_county = _moves_on(today, today, planned_today)
         return add_working_days(add_working_days(at_county, processing_days(case)), 2)

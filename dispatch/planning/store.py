@@ -64,21 +64,28 @@ def store_plan(
             continue
         plan.routes.append(_route(ctx, built, route, cases, hub))
     plan.summary = summarise(ctx, built, solution)
-    _predict(ctx, tasks, plan, cases)
+    _predict(session, ctx, plan)
     return plan
 
 
-def _predict(ctx: DayContext, tasks: list[TaskSpec], plan: Plan, cases: dict[int, Case]) -> None:
-    """Refresh each open case's predicted date and why it waits, given this plan."""
+def _predict(session: Session, ctx: DayContext, plan: Plan) -> None:
+    """Refresh every open case's predicted date in the township, and why it waits."""
+    from dispatch.models.regions import Region
     from dispatch.planning.predict import arrival_date, predict
+    from dispatch.services.case_flow import OPEN
 
+    cases = session.scalars(
+        select(Case).join(Case.village)
+        .where(Region.code.like(f"{ctx.township.short_code}%"),
+               Case.status.in_([s.value for s in OPEN]))
+    )
     planned = {c.id for r in plan.routes for s in r.stops for c in s.cases}
     unplaced = {
         cid: u["reason_text"] or u["reason"]
         for u in plan.summary["unassigned"]
         for cid in u["case_ids"]
     }
-    for case in cases.values():
+    for case in cases:
         case.predicted_date = predict(case, ctx.day, case.id in planned, arrival_date(case))
         case.waiting_reason = (
             f"今日未排入：{unplaced[case.id]}，顺延至下一工作日 / not planned today "

@@ -46,3 +46,9 @@ def test_the_national_day_holiday_pushes_the_prediction():
         _case("at_county", "county", promised=6), date(2026, 9, 28), False, date(2026, 9, 28)
     )
     assert before >= date(2026, 10, 9)
+
+
+def test_a_late_office_never_predicts_the_past():
+    """A case long at the county is predicted after today, not on a day already gone."""
+    long_ago = date(2026, 10, 12)
+    assert predict(_case("at_county", "county", promised=5), MONDAY, False, long_ago) > MONDAY
