@@ -341,7 +341,9 @@ def run(
     t0 = time.perf_counter()
     model = build(prep, tasks, params)
     routing = model.routing
-    sp = search_parameters(params, time_limit, getattr(FSS, strategy), metaheuristic)
+    # The budget covers building the model too.
+    left = max(0.01, time_limit - (time.perf_counter() - t0))
+    sp = search_parameters(params, left, getattr(FSS, strategy), metaheuristic)
     routing.CloseModelWithParameters(sp)
     assignment = None
     if hint is not None:
@@ -353,6 +355,7 @@ def run(
         start = routing.ReadAssignmentFromRoutes(routes, True)
         if start is not None:
             assignment = routing.SolveFromAssignmentWithParameters(start, sp)
+        logger.debug("hint %s, solved from it: %s", start is not None, assignment is not None)
     if assignment is None:
         if any(model.locks):
             routing.ApplyLocksToAllVehicles(model.locks, False)

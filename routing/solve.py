@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
 from routing import _ortools
+from routing._construct import construct
 from routing._prepared import Prepared, prepare
 from routing.checker import check
 from routing.matrix import MatrixProvider
@@ -91,10 +92,21 @@ def _search(
         return _ortools.Plan({}, {}, 0)
     if params.threads > 1:
         return _portfolio(prep, tasks, params, budget)
-    deadline = time.perf_counter() + budget
+    t0 = time.perf_counter()
+    deadline = t0 + budget
+    warm = _warm_start(prep, tasks, t0 + budget * WARM_SHARE)
+    logger.debug(
+        "greedy start: %d of %d tasks in %.3fs",
+        sum(map(len, warm.orders.values())),
+        len(tasks),
+        time.perf_counter() - t0,
+    )
     # Parallel cheapest insertion is quadratic in the tasks: too slow a start beyond ~500.
     first = PORTFOLIO[0] if len(tasks) <= LARGE else PORTFOLIO[1]
-    plan = _ortools.run(prep, tasks, params, *first, budget * 0.999)
+    left = deadline - time.perf_counter()
+    plan = _ortools.run(prep, tasks, params, *first, left * 0.999, hint=warm.orders)
+    if plan is None or _weight(prep, plan) < _weight(prep, warm):
+        plan = warm
     if plan is None:  # no first solution: fall back on other strategies
         for strategy, meta in PORTFOLIO[1:]:
             left = deadline - time.perf_counter()
@@ -104,6 +116,23 @@ def _search(
             if plan is not None:
                 break
     return plan
+
+
+#: Share of the budget the greedy warm start may use at most.
+WARM_SHARE = 0.8
+
+
+def _warm_start(prep: Prepared, tasks: list[int], deadline: float) -> _ortools.Plan:
+    coeffs, g = _ortools._cost_scale(prep)
+    fixed = [round(v.costs.fixed * 36000 / g) for v in prep.vehicles]
+    orders, gaps = construct(prep, tasks, coeffs, fixed, deadline)
+    return _ortools.Plan(orders, gaps, 0, "greedy")
+
+
+def _weight(prep: Prepared, plan: _ortools.Plan) -> int:
+    """Served tasks weighted as in the disjunction penalties (priority first)."""
+    n = len(prep.tasks)
+    return sum(1 + prep.tasks[i].priority * (n + 1) for o in plan.orders.values() for i in o)
 
 
 #: Above this many tasks the search starts from local cheapest insertion.
