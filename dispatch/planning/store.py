@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 import routing
 from dispatch.models.agents import Agent
@@ -78,6 +78,7 @@ def _predict(session: Session, ctx: DayContext, plan: Plan) -> None:
         select(Case).join(Case.village)
         .where(Region.code.like(f"{ctx.township.short_code}%"),
                Case.status.in_([s.value for s in OPEN]))
+        .options(selectinload(Case.item), selectinload(Case.custody))
     )
     planned = {c.id for r in plan.routes for s in r.stops for c in s.cases}
     unplaced = {

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from dispatch.errors import Conflict, NotFound
 from dispatch.models.agents import Agent, Appointment, AppointmentStatus
@@ -157,6 +157,12 @@ def derive_tasks(session: Session, ctx: DayContext) -> list[TaskSpec]:
                 ),
             )
             .order_by(Case.id)
+            .options(
+                selectinload(Case.item),
+                selectinload(Case.village),
+                selectinload(Case.applicant),
+                selectinload(Case.custody),
+            )
         )
     )
     visits = _visits(session, ctx, hub)
