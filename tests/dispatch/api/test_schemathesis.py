@@ -42,7 +42,7 @@ def _admin_token(client, tokens, case) -> str:
 
 
 @schema.parametrize()
-@settings(max_examples=20, deadline=None, derandomize=True,
+@settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_no_server_error_and_responses_match_schema(case, app, client, tokens):
     """No 5xx, and every answer matches the schema documented for its status."""
