@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -12,6 +14,7 @@ from sqlalchemy import update
 from dispatch import create_app
 from dispatch.extensions import db
 from dispatch.models.users import User
+from dispatch.services import auth
 
 from .test_roles_matrix import PASSWORDS
 
@@ -41,11 +44,23 @@ def _admin_token(client, tokens, case) -> str:
     return client.post("/api/auth/login", json=login).get_json()["access_token"]
 
 
+def _spare_demo_accounts(app, case) -> None:
+    """Deactivation gets a throwaway account, so no demo login is switched off under a
+    concurrent test run that shares the database."""
+    if case.method.upper() == "DELETE" and case.operation.path == "/api/users/{user_id}":
+        with app.app_context():
+            user = auth.create_user(db.session, f"spare{uuid.uuid4().hex[:12]}",
+                                    "spare-pass-123", "admin")
+            case.path_parameters = {"user_id": user.id}
+            db.session.remove()
+
+
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_no_server_error_and_responses_match_schema(case, app, client, tokens):
     """No 5xx, and every answer matches the schema documented for its status."""
     token = _admin_token(client, tokens, case)
+    _spare_demo_accounts(app, case)
     case.call_and_validate(app=app, headers={"Authorization": f"Bearer {token}"},
                            checks=[not_a_server_error, response_schema_conformance])
