@@ -345,3 +345,27 @@ def construct(
             where = {-x - 1: sum(y >= 0 for y in route[:k]) for k, x in enumerate(route) if x < 0}
             gaps[v] = [where.get(b, len(orders[v])) for b in range(len(builder.vehs[v].breaks))]
     return orders, gaps
+
+
+def travel_cost(
+    prep: Prepared,
+    orders: dict[int, list[int]],
+    coeffs: Sequence[tuple[int, int]],
+    fixed: Sequence[int],
+) -> int:
+    """Arc and fixed costs of the routes, in the search's units."""
+    total = 0
+    for v, order in orders.items():
+        if not order:
+            continue
+        a, b = coeffs[v]
+        dur, dist = prep.durations_of(v), prep.distances[prep.vehicles[v].profile]
+        locs = [prep.starts[v], *[prep.tasks[i].loc for i in order], prep.ends[v]]
+        pairs = [
+            (x, y) for x, y in zip(locs, locs[1:], strict=False) if x is not None and y is not None
+        ]
+        if pairs:
+            xs, ys = np.asarray(pairs).T
+            total += int((a * dur[xs, ys] + (b * dist[xs, ys]) // 10).sum())
+        total += fixed[v]
+    return total

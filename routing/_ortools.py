@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
 
@@ -328,6 +329,30 @@ def extract(prep: Prepared, model: _Model, assignment: pywrapcp.Assignment) -> P
     return Plan(orders, gaps, assignment.ObjectiveValue())
 
 
+def _first(
+    prep: Prepared,
+    model: _Model,
+    sp: pywrapcp.DefaultRoutingSearchParameters,
+    seconds: float,
+    prefer: Callable[[dict[int, list[int]]], bool] | None,
+) -> pywrapcp.Assignment | None:
+    """The strategy's first solution within ``seconds``, if ``prefer`` takes it."""
+    if prefer is None or seconds <= 0:
+        return None
+    first = pywrapcp.DefaultRoutingSearchParameters()
+    first.CopyFrom(sp)
+    first.solution_limit = 1
+    first.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
+    if any(model.locks):
+        model.routing.ApplyLocksToAllVehicles(model.locks, False)
+    found = model.routing.SolveWithParameters(first)
+    if found is None:
+        return None
+    taken = prefer(extract(prep, model, found).orders)
+    logger.debug("first solution %d, taken: %s", found.ObjectiveValue(), taken)
+    return found if taken else None
+
+
 def run(
     prep: Prepared,
     tasks: list[int],
@@ -336,8 +361,14 @@ def run(
     metaheuristic: str,
     time_limit: float,
     hint: dict[int, list[int]] | None = None,
+    prefer: Callable[[dict[int, list[int]]], bool] | None = None,
 ) -> Plan | None:
-    """Build a model, search it, and return the best plan found (``None`` if none)."""
+    """Build a model, search it, and return the best plan found (``None`` if none).
+
+    With a ``hint`` and ``prefer``, the first ``params.first_solution_time`` of the budget
+    goes to ``strategy``'s first solution; the search starts from it when ``prefer`` says
+    it beats the hint, else from the hint.
+    """
     t0 = time.perf_counter()
     model = build(prep, tasks, params)
     routing = model.routing
@@ -347,13 +378,18 @@ def run(
     routing.CloseModelWithParameters(sp)
     assignment = None
     if hint is not None:
-        pos = {i: k for k, i in enumerate(tasks)}
-        routes = [
-            [model.manager.NodeToIndex(pos[i]) for i in hint.get(v, []) if i in pos]
-            for v in range(len(prep.vehicles))
-        ]
-        start = routing.ReadAssignmentFromRoutes(routes, True)
+        start = _first(prep, model, sp, left * params.first_solution_time, prefer)
+        if start is None:
+            pos = {i: k for k, i in enumerate(tasks)}
+            routes = [
+                [model.manager.NodeToIndex(pos[i]) for i in hint.get(v, []) if i in pos]
+                for v in range(len(prep.vehicles))
+            ]
+            start = routing.ReadAssignmentFromRoutes(routes, True)
         if start is not None:
+            sp.time_limit.FromMilliseconds(
+                max(1, int(1000 * (time_limit - (time.perf_counter() - t0))))
+            )
             assignment = routing.SolveFromAssignmentWithParameters(start, sp)
         logger.debug("hint %s, solved from it: %s", start is not None, assignment is not None)
     if assignment is None:

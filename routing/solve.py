@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
 from routing import _ortools
-from routing._construct import construct
+from routing._construct import construct, travel_cost
 from routing._prepared import Prepared, prepare
 from routing.checker import check
 from routing.matrix import MatrixProvider
@@ -104,8 +104,16 @@ def _search(
     # Parallel cheapest insertion is quadratic in the tasks: too slow a start beyond ~500.
     first = PORTFOLIO[0] if len(tasks) <= LARGE else PORTFOLIO[1]
     left = deadline - time.perf_counter()
-    plan = _ortools.run(prep, tasks, params, *first, left * 0.999, hint=warm.orders)
-    if plan is None or _weight(prep, plan) < _weight(prep, warm):
+    coeffs, fixed = _costs(prep)
+
+    def key(orders: dict[int, list[int]]) -> tuple[int, int]:
+        return (-_weight(prep, orders), travel_cost(prep, orders, coeffs, fixed))
+
+    def prefer(orders: dict[int, list[int]]) -> bool:
+        return key(orders) <= key(warm.orders)
+
+    plan = _ortools.run(prep, tasks, params, *first, left * 0.999, hint=warm.orders, prefer=prefer)
+    if plan is None or _weight(prep, plan.orders) < _weight(prep, warm.orders):
         plan = warm
     if plan is None:  # no first solution: fall back on other strategies
         for strategy, meta in PORTFOLIO[1:]:
@@ -122,17 +130,22 @@ def _search(
 WARM_SHARE = 0.8
 
 
-def _warm_start(prep: Prepared, tasks: list[int], deadline: float) -> _ortools.Plan:
+def _costs(prep: Prepared) -> tuple[list[tuple[int, int]], list[int]]:
+    """Arc cost coefficients and fixed costs per vehicle, in the search's units."""
     coeffs, g = _ortools._cost_scale(prep)
-    fixed = [round(v.costs.fixed * 36000 / g) for v in prep.vehicles]
+    return coeffs, [round(v.costs.fixed * 36000 / g) for v in prep.vehicles]
+
+
+def _warm_start(prep: Prepared, tasks: list[int], deadline: float) -> _ortools.Plan:
+    coeffs, fixed = _costs(prep)
     orders, gaps = construct(prep, tasks, coeffs, fixed, deadline)
     return _ortools.Plan(orders, gaps, 0, "greedy")
 
 
-def _weight(prep: Prepared, plan: _ortools.Plan) -> int:
+def _weight(prep: Prepared, orders: dict[int, list[int]]) -> int:
     """Served tasks weighted as in the disjunction penalties (priority first)."""
     n = len(prep.tasks)
-    return sum(1 + prep.tasks[i].priority * (n + 1) for o in plan.orders.values() for i in o)
+    return sum(1 + prep.tasks[i].priority * (n + 1) for o in orders.values() for i in o)
 
 
 #: Above this many tasks the search starts from local cheapest insertion.
