@@ -8,7 +8,9 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
+import marshmallow as ma
 from flask_smorest import Api
+from flask_smorest.error_handler import ErrorSchema
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -17,9 +19,25 @@ from dispatch.models.base import Base
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
+class DaibanErrorSchema(ErrorSchema):  # type: ignore[misc]
+    """flask-smorest's error body, plus the fields our 409s carry."""
+
+    allowed = ma.fields.List(
+        ma.fields.String(), metadata={"description": "Legal next states (illegal transition)"}
+    )
+    violations = ma.fields.List(
+        ma.fields.Dict(), metadata={"description": "Broken constraints (manual dispatch)"}
+    )
+    slot = ma.fields.String(metadata={"description": "The booking slot that was taken"})
+
+
+class DaibanApi(Api):  # type: ignore[misc]
+    ERROR_SCHEMA = DaibanErrorSchema
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=MIGRATIONS_DIR)
-api = Api()
+api = DaibanApi()
 jwt = JWTManager()
 
 
