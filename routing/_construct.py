@@ -37,6 +37,7 @@ class _Veh:
     dur: npt.NDArray[np.int64]
     dist: npt.NDArray[np.int64]
     cost: npt.NDArray[np.int64]  # padded: index -1 is "no location", cost 0
+    pdur: npt.NDArray[np.int64]  # durations, padded the same way
     start: int | None
     end: int | None
     lo: int
@@ -76,12 +77,18 @@ class Builder:
                 m = np.zeros((dur.shape[0] + 1, dur.shape[1] + 1), dtype=np.int64)
                 m[:-1, :-1] = a * dur + (b * dist) // 10
                 costs[key] = m
+            dkey = ("dur", veh.profile, veh.speed_factor)
+            if dkey not in costs:
+                m = np.zeros((dur.shape[0] + 1, dur.shape[1] + 1), dtype=np.int64)
+                m[:-1, :-1] = dur
+                costs[dkey] = m
             lo, hi = prep.window(v)
             self.vehs.append(
                 _Veh(
                     dur,
                     dist,
                     costs[key],
+                    costs[dkey],
                     prep.starts[v],
                     prep.ends[v],
                     lo,
@@ -101,6 +108,10 @@ class Builder:
             )
             self.routes.append([prep.task_of(k) for k in veh.steps])
         self.deltas = [list(t.delta) for t in prep.tasks]
+        self.last_end = [t.windows[-1][1] for t in prep.tasks]
+        self.span = [t.service for t in prep.tasks]
+        self.slack: list[npt.NDArray[np.int64]] = [np.zeros(0, dtype=np.int64) for _ in self.vehs]
+        self.times: list[npt.NDArray[np.int64]] = [np.zeros(0, dtype=np.int64) for _ in self.vehs]
         small = all(m.shape[0] <= LIST_MATRIX for m in prep.durations.values())
         lists: dict[int, object] = {}
 
@@ -216,6 +227,44 @@ class Builder:
         keep: list[tuple[int, int | None, int, int, list[int]]] = []
         self._run(v, self.routes[v], 0, veh.lo, veh.start, 0, 0, load, keep)
         self.states[v] = keep
+        self._slack(v)
+
+    def _slack(self, v: int) -> None:
+        """Upper bound, per position, on the delay the rest of the route can absorb."""
+        veh, route, states = self.vehs[v], self.routes[v], self.states[v]
+        n = len(route)
+        if len(states) != n + 1:
+            self.slack[v] = np.full(n + 1, HORIZON, dtype=np.int64)
+            self.times[v] = np.zeros(n + 1, dtype=np.int64)
+            return
+        t_end, loc = states[n][0], states[n][1]
+        if loc is not None and veh.end is not None:
+            t_end += int(veh.pdur[loc, veh.end])
+        ub = [0] * (n + 1)
+        ub[n] = veh.hi - t_end
+        for k in range(n - 1, -1, -1):
+            t, loc = states[k][0], states[k][1]
+            i = route[k]
+            if i < 0:
+                windows = veh.breaks[-i - 1][0]
+                arrival, last = t, windows[-1][1]
+                start = _first_fit(windows, t)
+            else:
+                task = self.tasks[i]
+                arrival = t + (int(veh.pdur[loc, task.loc]) if loc is not None else 0)
+                start, last = _first_fit(task.windows, arrival), self.last_end[i]
+            ub[k] = (start - arrival) + min(last - start, ub[k + 1])
+        self.slack[v] = np.asarray(ub, dtype=np.int64)
+        self.times[v] = np.asarray([st[0] for st in states], dtype=np.int64)
+
+    def _can(
+        self, v: int, i: int, prev: npt.NDArray[np.int64], nxt: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.bool_]:
+        """Positions where task ``i`` may go: necessary conditions on time only."""
+        d, x = self.vehs[v].pdur, self.tasks[i].loc
+        reach = self.times[v] + d[prev, x] <= self.last_end[i]
+        delay = d[prev, x] + self.span[i] + d[x, nxt] - d[prev, nxt]
+        return np.asarray(reach & (delay <= self.slack[v]))
 
     def _ends(self, v: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[int]]:
         """Per insertion position: previous and next location (-1: none), real stops before."""
@@ -248,9 +297,14 @@ class Builder:
         extra = veh.fixed if not any(x >= 0 for x in route) else 0
         a = self.tasks[unit[0]].loc
         da = c[prev, a] + c[a, nxt] - c[prev, nxt]
+        ok_a = self._can(v, unit[0], prev, nxt)
+        ok_a[:first] = False
         if len(unit) == 1:
-            order = np.argsort(da[first:], kind="stable")[:MAX_CHECKS] + first
+            da = np.where(ok_a, da, np.iinfo(np.int64).max)
+            order = np.argsort(da, kind="stable")[:MAX_CHECKS]
             for k in order.tolist():
+                if not ok_a[k]:
+                    return None
                 cost = int(da[k]) + extra
                 if cost >= bound:
                     return None
@@ -267,8 +321,9 @@ class Builder:
         # Only breaks between the two places: the pair is adjacent in travel.
         same = cnt[None, :] == cnt[:, None]
         pair = np.where(same, adjacent[:, None], pair)
-        valid = np.triu(np.ones((n, n), dtype=bool))
-        valid[:first, :] = False
+        # Apart, each half must fit where it goes; together, the pickup's test covers both.
+        ok_b = self._can(v, unit[1], prev, nxt)
+        valid = np.triu(np.where(same, ok_a[:, None], ok_a[:, None] & ok_b[None, :]))
         pair = np.where(valid, pair, np.iinfo(np.int64).max)
         flat = np.argsort(pair, axis=None, kind="stable")[:MAX_CHECKS]
         for f in flat.tolist():

@@ -78,7 +78,14 @@ def _cost_scale(prep: Prepared) -> tuple[list[tuple[int, int]], int]:
     return [(a // g, b // g) for a, b in raw], g
 
 
-def build(prep: Prepared, tasks: list[int], params: SolveParams) -> _Model:
+#: How balance_weight is modelled: "global" (span of all routes), "soft" (each vehicle's
+#: span above a target), or "both"; see benchmarks/README.md.
+BALANCE = "both"
+
+
+def build(
+    prep: Prepared, tasks: list[int], params: SolveParams, span_target: int | None = None
+) -> _Model:
     """Build the RoutingModel over the given task indices."""
     nv = len(prep.vehicles)
     n = len(tasks)
@@ -141,7 +148,13 @@ def build(prep: Prepared, tasks: list[int], params: SolveParams) -> _Model:
     _tasks(prep, model, node_of, params)
     if params.balance_weight > 0:
         per_second = max(1.0, float(np.mean([a for a, _ in coeffs])))
-        time_dim.SetGlobalSpanCostCoefficient(round(params.balance_weight * per_second))
+        weight = round(params.balance_weight * per_second)
+        if BALANCE in ("global", "both"):
+            time_dim.SetGlobalSpanCostCoefficient(weight)
+        if BALANCE in ("soft", "both") and span_target is not None:
+            for v in range(nv):
+                bound = pywrapcp.BoundCost(span_target, weight)
+                time_dim.SetSoftSpanUpperBoundForVehicle(bound, v)
     return model
 
 
@@ -362,6 +375,7 @@ def run(
     time_limit: float,
     hint: dict[int, list[int]] | None = None,
     prefer: Callable[[dict[int, list[int]]], bool] | None = None,
+    span_target: int | None = None,
 ) -> Plan | None:
     """Build a model, search it, and return the best plan found (``None`` if none).
 
@@ -370,7 +384,7 @@ def run(
     it beats the hint, else from the hint.
     """
     t0 = time.perf_counter()
-    model = build(prep, tasks, params)
+    model = build(prep, tasks, params, span_target)
     routing = model.routing
     # The budget covers building the model too.
     left = max(0.01, time_limit - (time.perf_counter() - t0))

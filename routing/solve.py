@@ -142,6 +142,16 @@ def _warm_start(prep: Prepared, tasks: list[int], deadline: float) -> _ortools.P
     return _ortools.Plan(orders, gaps, 0, "greedy")
 
 
+def _mean_day(prep: Prepared, plan: _ortools.Plan) -> int:
+    """Working time of the plan's routes shared out over all vehicles (a balance target)."""
+    total = 0
+    for v, order in plan.orders.items():
+        if order:
+            gaps = plan.gaps.get(v) or place_breaks(prep, v, order)
+            total += _simulate(prep, v, order, gaps).end_time - prep.window(v)[0]
+    return total // max(1, len(prep.vehicles))
+
+
 def _weight(prep: Prepared, orders: dict[int, list[int]]) -> int:
     """Served tasks weighted as in the disjunction penalties (priority first)."""
     n = len(prep.tasks)
