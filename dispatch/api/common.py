@@ -24,6 +24,32 @@ class StrictSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
+    @ma.pre_load
+    def _storable_text(self, data: Any, **kwargs: Any) -> Any:
+        """PostgreSQL refuses NUL characters and UTF-8 lone surrogates: a 422, not a 500."""
+        if hasattr(data, "items"):
+            bad = {key: ["contains a NUL character or an unpaired surrogate"]
+                   for key, value in data.items() if not _storable(value)}
+            if bad:
+                raise ma.ValidationError(bad)
+        return data
+
+
+def _storable(value: Any) -> bool:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(v) for v in value)
+    return True
+
 
 def validate_mobile(value: str) -> None:
     problem = mobile_problem(value)

@@ -15,6 +15,9 @@ class SelectPage(Page):  # type: ignore[misc]
 
     @property
     def items(self) -> list[Any]:
+        # A page number so large its offset overflows a BIGINT is simply past the end.
+        if self.page_params.first_item >= 2**31:
+            return []
         stmt = self.collection.limit(self.page_params.page_size).offset(
             self.page_params.first_item
         )

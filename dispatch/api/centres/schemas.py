@@ -1,3 +1,5 @@
+from datetime import date
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -13,6 +15,8 @@ from dispatch.api.common import (
 from dispatch.models.centres import CentreKind
 
 KINDS = [k.value for k in CentreKind]
+# Before 1970 Asia/Shanghai had odd historical offsets; the working calendar is recent anyway.
+CALENDAR = validate.Range(date(2000, 1, 1), date(2099, 12, 31), error="a date in 2000-2099")
 
 
 class ClosedDaySchema(ma.Schema):
@@ -67,16 +71,16 @@ class CentreQueryArgsSchema(StrictSchema):
 
 
 class ClosedDayCreateSchema(StrictSchema):
-    day = ma.fields.Date(required=True)
+    day = ma.fields.Date(required=True, validate=CALENDAR)
     reason = ma.fields.String(load_default="", validate=validate.Length(max=200))
 
 
 class DayArgsSchema(StrictSchema):
-    day = ma.fields.Date(required=True)
+    day = ma.fields.Date(required=True, validate=CALENDAR)
 
 
 class DateArgsSchema(StrictSchema):
-    date = ma.fields.Date(required=True)
+    date = ma.fields.Date(required=True, validate=CALENDAR)
 
 
 class SpanSchema(ma.Schema):

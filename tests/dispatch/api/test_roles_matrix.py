@@ -9,7 +9,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from dispatch.extensions import db
+from dispatch.models.regions import Region
 from dispatch.security import PUBLIC_PATHS, PUBLIC_PREFIXES
 
 from .conftest import World, applicant_body, tomorrow_window
@@ -222,6 +225,22 @@ def _headers(client, tokens, row: Row, role: str) -> dict[str, str]:
         resp = client.post("/api/auth/login", json={"username": role, "password": PASSWORDS[role]})
         token = resp.get_json()["access_token"]
     return headers | {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _restore_points(app, world):
+    """The PUT .../point rows survey two villages; put their imported points back after."""
+    codes = [world.home.village, "445222102001"]
+    with app.app_context():
+        saved = {r.code: (r.lon, r.lat, r.coord_source) for r in db.session.scalars(
+            select(Region).where(Region.code.in_(codes)))}
+        db.session.remove()
+    yield
+    with app.app_context():
+        for region in db.session.scalars(select(Region).where(Region.code.in_(codes))):
+            region.lon, region.lat, region.coord_source = saved[region.code]
+        db.session.commit()
+        db.session.remove()
 
 
 @pytest.mark.parametrize(("row", "role"), list(itertools.product(TABLE, ROLES)),
