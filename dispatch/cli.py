@@ -214,7 +214,10 @@ def serve_cmd(host: str, port: int) -> None:
     click.echo("  Demo logins (username / password / role / region):")
     for login in DEMO_LOGINS:
         click.echo(f"    {login.username} / {login.password} / {login.role} / {login.region}")
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # Flask refuses app.run() inside a CLI command; werkzeug's server is what it would use.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
 
 @click.command("notify-worker")
