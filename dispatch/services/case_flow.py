@@ -9,7 +9,8 @@ S = Status
 NEXT: dict[Status, tuple[Status, ...]] = {
     S.REGISTERED: (S.MATERIALS_CHECKED, S.RETURNED, S.CANCELLED),
     S.RETURNED: (S.REGISTERED, S.CANCELLED),
-    S.MATERIALS_CHECKED: (S.WITH_AGENT, S.AT_TOWNSHIP, S.CANCELLED),
+    # The agent may find a document missing at collection: back with a written notice.
+    S.MATERIALS_CHECKED: (S.WITH_AGENT, S.AT_TOWNSHIP, S.RETURNED, S.CANCELLED),
     S.WITH_AGENT: (S.AT_TOWNSHIP, S.CANCELLED),
     S.AT_TOWNSHIP: (S.AT_COUNTY, S.DECIDED, S.CANCELLED),
     S.AT_COUNTY: (S.DECIDED,),
