@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+
+if TYPE_CHECKING:
+    from dispatch.extensions import DbSession
 
 
 def _create_app() -> Flask:
@@ -21,7 +25,7 @@ def cli() -> None:
     """Daiban (代办) dispatch service."""
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session() -> DbSession:
     from dispatch.extensions import db
 
     return db.session
@@ -40,7 +44,8 @@ def import_divisions_cmd(path: Path | None) -> None:
     from dispatch.services.divisions import import_divisions
 
     path = path or Path(current_app.config["DIVISIONS_DIR"]) / "divisions.csv"
-    with click.progressbar(length=1765, label="导入区划 / importing divisions") as bar:
+    total = 1765
+    with click.progressbar(length=total, label="导入区划 / importing divisions") as bar:
         last = [0]
 
         def progress(i: int) -> None:
@@ -48,7 +53,7 @@ def import_divisions_cmd(path: Path | None) -> None:
             last[0] = i
 
         report = import_divisions(_session(), path, on_progress=progress)
-        bar.update(bar.length - last[0])
+        bar.update(total - last[0])
     click.echo(
         f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
         f"synthetic points {report.synthetic}"
@@ -97,7 +102,7 @@ def seed_demo_cmd(seed: int) -> None:
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @with_appcontext
-def demo_setup_cmd(seed: int, day) -> None:  # type: ignore[no-untyped-def]
+def demo_setup_cmd(seed: int, day: datetime | None) -> None:
     """Migrate, import and seed if the database is empty, then plan the demo day."""
     from flask_migrate import upgrade
 
@@ -116,13 +121,11 @@ def demo_setup_cmd(seed: int, day) -> None:  # type: ignore[no-untyped-def]
 
 def _plan_all(
     day: date | None, codes: list[str] | None = None, objective: str = "distance"
-) -> dict:  # type: ignore[type-arg]
+) -> dict[str, Any]:
     from dispatch.planning.runner import plan_city, townships_with_centres
     from dispatch.services.workdays import CST, is_working_day, next_working_day
 
     if day is None:
-        from datetime import datetime
-
         day = datetime.now(CST).date()
     if not is_working_day(day):
         later = next_working_day(day)
@@ -149,7 +152,7 @@ def _plan_all(
 @click.option("--all", "all_", is_flag=True, help="every township with a centre")
 @click.option("--objective", type=click.Choice(["distance", "balance"]), default="distance")
 @with_appcontext
-def plan_cmd(day, township: str | None, all_: bool, objective: str) -> None:  # type: ignore[no-untyped-def]
+def plan_cmd(day: datetime | None, township: str | None, all_: bool, objective: str) -> None:
     """Plan and publish a township's day, or the whole city's, with a progress bar."""
     if bool(township) == all_:
         raise click.UsageError("give --township CODE or --all")
@@ -167,7 +170,7 @@ def plan_cmd(day, township: str | None, all_: bool, objective: str) -> None:  # 
 )
 @click.option("--township", default=None, help="township drawn in the report")
 @with_appcontext
-def demo_cmd(seed: int, day, report: Path, township: str | None) -> None:  # type: ignore[no-untyped-def]
+def demo_cmd(seed: int, day: datetime | None, report: Path, township: str | None) -> None:
     """Fresh demo: migrate, import, seed, plan every township, summarise, write a report."""
     from flask_migrate import upgrade
     from sqlalchemy import select

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, TypeAlias
 
+import marshmallow as ma
 import swagger_ui_bundle
-from flask import Flask, send_from_directory
+from flask import Flask, Response, send_from_directory
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
-import marshmallow as ma
 from flask_smorest import Api
 from flask_smorest.error_handler import ErrorSchema
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSqlaSession
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
 
 from dispatch.models.base import Base
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+#: What services, planning and jobs take as ``session``: a plain :class:`Session` (tests,
+#: benchmarks) or Flask-SQLAlchemy's request-scoped ``db.session`` proxy, which forwards the
+#: same methods. ``scoped_session`` is invariant in its parameter, hence Flask-SQLAlchemy's
+#: own Session subclass here.
+DbSession: TypeAlias = Session | scoped_session[FlaskSqlaSession]
+
 
 class DaibanErrorSchema(ErrorSchema):  # type: ignore[misc]
     """flask-smorest's error body, plus the fields our 409s carry."""
@@ -42,7 +52,7 @@ jwt = JWTManager()
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """SQLite needs foreign keys switched on, and WAL so readers don't block the writer."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cur = dbapi_connection.cursor()
@@ -64,5 +74,5 @@ def init_app(app: Flask) -> None:
     swagger_dir = swagger_ui_bundle.swagger_ui_path
 
     @app.route("/static/swagger-ui/<path:filename>")
-    def swagger_static(filename: str):  # type: ignore[no-untyped-def]
+    def swagger_static(filename: str) -> Response:
         return send_from_directory(swagger_dir, filename)

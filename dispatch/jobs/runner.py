@@ -7,16 +7,15 @@ import uuid
 from datetime import date
 
 from flask import Flask, current_app
-from sqlalchemy.orm import Session
 
 from dispatch.errors import NotFound
-from dispatch.extensions import db
+from dispatch.extensions import DbSession, db
 from dispatch.models.plans import Job
 from dispatch.security import Scope
 
 
 def start_plan_job(
-    session: Session,
+    session: DbSession,
     scope: Scope,
     codes: list[str],
     day: date,
@@ -60,7 +59,7 @@ def _run_in_app(app: Flask, job_id: str) -> None:
             db.session.remove()
 
 
-def get_job(session: Session, scope: Scope, job_id: str) -> Job:
+def get_job(session: DbSession, scope: Scope, job_id: str) -> Job:
     job = session.get(Job, job_id)
     if job is None or not job.region_prefix.startswith(scope.prefix):
         raise NotFound(f"没有任务 {job_id} / No job {job_id} in your region")

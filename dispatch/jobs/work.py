@@ -6,16 +6,16 @@ import logging
 from datetime import date
 
 from sqlalchemy import case, update
-from sqlalchemy.orm import Session
 
 from dispatch.errors import DomainError
+from dispatch.extensions import DbSession
 from dispatch.models.plans import Job
 from dispatch.planning.runner import CitySummary, plan_city
 
 log = logging.getLogger(__name__)
 
 
-def progress(session: Session, job_id: str, step: int = 1) -> None:
+def progress(session: DbSession, job_id: str, step: int = 1) -> None:
     """Count finished townships; committed at once so pollers see it.
 
     One ``UPDATE`` adds the step: Celery workers finish townships at the same time, and a
@@ -30,7 +30,7 @@ def progress(session: Session, job_id: str, step: int = 1) -> None:
     session.commit()
 
 
-def run_plan_job(session: Session, job_id: str) -> None:
+def run_plan_job(session: DbSession, job_id: str) -> None:
     """Plan the townships named in the job and record the summary."""
     job = session.get(Job, job_id)
     if job is None:
@@ -58,7 +58,7 @@ def run_plan_job(session: Session, job_id: str) -> None:
     finish_job(session, job_id, summary)
 
 
-def finish_job(session: Session, job_id: str, summary: CitySummary) -> None:
+def finish_job(session: DbSession, job_id: str, summary: CitySummary) -> None:
     job = session.get(Job, job_id)
     assert job is not None
     job.result = summary.as_dict()
@@ -69,7 +69,7 @@ def finish_job(session: Session, job_id: str, summary: CitySummary) -> None:
     session.commit()
 
 
-def _fail(session: Session, job_id: str, message: str) -> None:
+def _fail(session: DbSession, job_id: str, message: str) -> None:
     session.rollback()
     job = session.get(Job, job_id)
     assert job is not None

@@ -14,10 +14,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
 import routing
 from dispatch.errors import Conflict, Invalid, NotFound
+from dispatch.extensions import DbSession
 from dispatch.models.agents import Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
@@ -36,7 +36,7 @@ def _slot_bounds(day: date, slot: tuple[str, str]) -> tuple[datetime, datetime]:
     return datetime.combine(day, a, tzinfo=CST), datetime.combine(day, b, tzinfo=CST)
 
 
-def _base(session: Session, prep: Prepared) -> routing.Solution:
+def _base(session: DbSession, prep: Prepared) -> routing.Solution:
     """The day's routes as published, with visits booked since then inserted."""
     problem = prep.built.problem
     plan = current_plan(session, prep.ctx.township.id, prep.ctx.day)
@@ -107,7 +107,7 @@ def _fits(
     return routing.try_insert(problem, base, key) is not None
 
 
-def _check_request(session: Session, applicant: Applicant, day: date, case: Case | None) -> None:
+def _check_request(session: DbSession, applicant: Applicant, day: date, case: Case | None) -> None:
     today = datetime.now(CST).date()
     if day < today:
         raise Invalid(
@@ -129,7 +129,7 @@ def _check_request(session: Session, applicant: Applicant, day: date, case: Case
 
 
 def available_slots(
-    session: Session, applicant: Applicant, day: date, case: Case | None = None
+    session: DbSession, applicant: Applicant, day: date, case: Case | None = None
 ) -> list[dict[str, Any]]:
     _check_request(session, applicant, day, case)
     prep = prepare(session, applicant.village.code[:9] + "000", day)
@@ -145,7 +145,7 @@ def available_slots(
     return out
 
 
-def _lock(session: Session, township_id: int) -> threading.Lock | None:
+def _lock(session: DbSession, township_id: int) -> threading.Lock | None:
     """Serialise bookings per township: an advisory lock on PostgreSQL, a mutex on SQLite."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + township_id})
@@ -156,7 +156,7 @@ def _lock(session: Session, township_id: int) -> threading.Lock | None:
 
 
 def book(
-    session: Session,
+    session: DbSession,
     applicant: Applicant,
     day: date,
     slot_label: str,
@@ -199,7 +199,7 @@ def book(
 
 
 def _confirm(
-    session: Session,
+    session: DbSession,
     apt: Appointment,
     applicant: Applicant,
     day: date,
@@ -241,7 +241,7 @@ def _confirm(
         )
 
 
-def cancel(session: Session, apt: Appointment, reason: str = "") -> Appointment:
+def cancel(session: DbSession, apt: Appointment, reason: str = "") -> Appointment:
     """Cancel a booking: the slot is free again, and a published plan is re-planned."""
     if apt.status != AppointmentStatus.BOOKED:
         raise Conflict(f"预约已是 {apt.status} / The booking is already {apt.status}")
@@ -255,20 +255,20 @@ def cancel(session: Session, apt: Appointment, reason: str = "") -> Appointment:
     return apt
 
 
-def _replan_if_published(session: Session, township_id: int, day: date, reason: str) -> None:
+def _replan_if_published(session: DbSession, township_id: int, day: date, reason: str) -> None:
     plan = current_plan(session, township_id, day)
     if plan is not None:
         replan(session, plan, reason=reason, publish_now=True)
 
 
-def get_appointment(session: Session, apt_id: int) -> Appointment:
+def get_appointment(session: DbSession, apt_id: int) -> Appointment:
     apt = session.get(Appointment, apt_id)
     if apt is None:
         raise NotFound(f"没有预约 {apt_id} / No booking {apt_id}")
     return apt
 
 
-def get_applicant(session: Session, applicant_id: int) -> Applicant:
+def get_applicant(session: DbSession, applicant_id: int) -> Applicant:
     applicant = session.scalar(select(Applicant).where(Applicant.id == applicant_id))
     if applicant is None:
         raise NotFound(f"没有申请人 {applicant_id} / No applicant {applicant_id}")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import routing
-from dispatch.models.agents import Agent, VehicleKind
+from dispatch.models.agents import Agent, Vehicle, VehicleKind
 from dispatch.planning.tasks import DayContext, Place, TaskSpec
 from dispatch.services.hours import parse_shift
 from dispatch.services.workdays import is_working_day
@@ -43,6 +43,17 @@ class Built:
     task_of: dict[int, tuple[TaskSpec, str]]  # routing task id -> (task, job|pickup|delivery)
     places: dict[int, Place]  # routing task id -> place
     off_shift: list[int]  # agent ids not working today
+
+
+@dataclass
+class _Working:
+    """An agent on shift today, with the vehicle they drive and its routing skills."""
+
+    vehicle: Vehicle
+    agent: Agent
+    window: routing.TimeWindow
+    is_car: bool
+    skills: set[int]
 
 
 def shift_window(agent: Agent, day: date) -> routing.TimeWindow | None:
@@ -89,8 +100,10 @@ def _at(place: Place) -> tuple[float, float]:
 def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) -> Built:
     """Locations are (lon, lat) pairs, so a stored problem can take one more task later."""
     hub = (round(ctx.centre.lon, 6), round(ctx.centre.lat, 6))
-    vehicles, vehicle_agent, off = [], {}, []
-    agent_vehicle = {}
+    vehicles: list[_Working] = []
+    vehicle_agent: dict[int, int] = {}
+    off: list[int] = []
+    agent_vehicle: dict[int, int] = {}
     for agent in ctx.agents:
         window = shift_window(agent, ctx.day)
         if window is None or agent.id in overrides.absent or agent.vehicle is None:
@@ -105,7 +118,7 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
         v = agent.vehicle
         is_car = v.kind == VehicleKind.CAR
         skills = {PIN_SKILL_BASE + v.id} | ({CAR_SKILL} if is_car else set())
-        vehicles.append([v.id, agent, window, is_car, skills])
+        vehicles.append(_Working(v, agent, window, is_car, skills))
         vehicle_agent[v.id] = agent.id
         agent_vehicle[agent.id] = v.id
     # Forbids: each forbidden task gets a skill that every other vehicle holds.
@@ -113,8 +126,8 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
     for n, (key, agents) in enumerate(sorted(overrides.forbids.items())):
         forbid_skill[key] = FORBID_SKILL_BASE + n
         for row in vehicles:
-            if row[1].id not in agents:
-                row[4].add(FORBID_SKILL_BASE + n)
+            if row.agent.id not in agents:
+                row.skills.add(FORBID_SKILL_BASE + n)
     jobs: list[routing.Job] = []
     shipments: list[routing.Shipment] = []
     task_of: dict[int, tuple[TaskSpec, str]] = {}
@@ -132,28 +145,31 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
         if task.key in forbid_skill:
             skills.add(forbid_skill[task.key])
         converted = routing_task(task, next_id, skills)
-        (jobs if isinstance(converted.task, routing.Job) else shipments).append(converted.task)
+        if isinstance(converted.task, routing.Job):
+            jobs.append(converted.task)
+        else:
+            shipments.append(converted.task)
         task_of.update(converted.task_of)
         places.update(converted.places)
         next_id += len(converted.task_of)
     key_ids = _key_ids(task_of)
     rvehicles = []
-    for vid, agent, window, is_car, skills in vehicles:
-        v = agent.vehicle
+    for row in vehicles:
+        v, agent = row.vehicle, row.agent
         locked = tuple(
             k for key in overrides.locked.get(agent.id, []) for k in key_ids.get(key, [])
         )
         start = overrides.resume.get(agent.id, (*hub, 0))[:2]
         rvehicles.append(
             routing.Vehicle(
-                id=vid,
-                profile="car" if is_car else "motorbike",
+                id=v.id,
+                profile="car" if row.is_car else "motorbike",
                 start=start,
                 end=hub,
                 capacity=(v.bag_capacity, v.seats),
-                skills=frozenset(skills),
-                time_window=window,
-                breaks=lunch_break(window),
+                skills=frozenset(row.skills),
+                time_window=row.window,
+                breaks=lunch_break(row.window),
                 costs=COSTS[v.kind],
                 steps=locked,
                 description=f"{agent.name} ({v.kind})",

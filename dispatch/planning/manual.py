@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 import routing
 from dispatch.errors import Conflict, Invalid
+from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, VehicleKind
 from dispatch.models.plans import Override, Plan
 from dispatch.planning.service import finish, prepare
@@ -34,7 +33,7 @@ def _needs_car(plan: Plan, task_key: str) -> bool:
 
 
 def add_override(
-    session: Session, plan: Plan, kind: str, agent_id: int, task_key: str, user_id: int
+    session: DbSession, plan: Plan, kind: str, agent_id: int, task_key: str, user_id: int
 ) -> Override:
     """Record a pin, forbid or lock; later plans of this day keep it."""
     agent = session.get(Agent, agent_id)
@@ -73,7 +72,7 @@ def add_override(
 
 
 def move_task(
-    session: Session,
+    session: DbSession,
     plan: Plan,
     task_key: str,
     agent_id: int,

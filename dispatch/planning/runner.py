@@ -10,17 +10,17 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 import routing
 from dispatch.errors import DomainError
+from dispatch.extensions import DbSession
 from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.regions import Region
 from dispatch.planning.service import Prepared, finish, prepare, publish, solve_params
@@ -95,7 +95,7 @@ class CitySummary:
         return "\n".join(lines)
 
 
-def townships_with_centres(session: Session, prefix: str = "") -> list[str]:
+def townships_with_centres(session: DbSession, prefix: str = "") -> list[str]:
     return list(
         session.scalars(
             select(Region.code)
@@ -111,7 +111,7 @@ def _solve(args: tuple[routing.Problem, routing.SolveParams]) -> routing.Solutio
 
 
 def plan_city(
-    session: Session,
+    session: DbSession,
     day: date,
     *,
     codes: list[str] | None = None,
@@ -148,7 +148,15 @@ def plan_city(
     return summary
 
 
-def _store_all(session, prepared, solutions, summary, objective, publish_plans, on_progress):  # type: ignore[no-untyped-def]
+def _store_all(
+    session: DbSession,
+    prepared: list[tuple[str, Prepared]],
+    solutions: Iterable[routing.Solution],
+    summary: CitySummary,
+    objective: str,
+    publish_plans: bool,
+    on_progress: Callable[[int], None] | None,
+) -> None:
     for (code, prep), solution in zip(prepared, solutions, strict=True):
         plan = finish(session, prep, solution, objective=objective, reason="daily plan")
         session.flush()

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 import routing
 from dispatch.errors import Conflict, NotFound
-from dispatch.models.plans import Override, Plan, PlanStatus, StopStatus
+from dispatch.extensions import DbSession
+from dispatch.models.plans import Override, Plan, PlanStatus, PlanStop, StopStatus
 from dispatch.planning.build import Built, Overrides, build_problem
 from dispatch.planning.store import store_plan
 from dispatch.planning.tasks import DayContext, TaskSpec, derive_tasks, load_context
@@ -28,7 +28,7 @@ def solve_params(objective: str, time_limit: float | None) -> routing.SolveParam
     )
 
 
-def load_overrides(session: Session, township_id: int, day: date) -> Overrides:
+def load_overrides(session: DbSession, township_id: int, day: date) -> Overrides:
     out = Overrides()
     for o in session.scalars(
         select(Override)
@@ -47,7 +47,7 @@ def load_overrides(session: Session, township_id: int, day: date) -> Overrides:
 
 
 def current_plan(
-    session: Session, township_id: int, day: date, published_only: bool = True
+    session: DbSession, township_id: int, day: date, published_only: bool = True
 ) -> Plan | None:
     stmt = select(Plan).where(Plan.township_id == township_id, Plan.day == day)
     if published_only:
@@ -77,7 +77,7 @@ class Prepared:
     base: Plan | None
 
 
-def prepare(session: Session, township_code: str, day: date) -> Prepared:
+def prepare(session: DbSession, township_code: str, day: date) -> Prepared:
     ctx = load_context(session, township_code, day)
     base = current_plan(session, ctx.township.id, day)
     skip = served_today(base)
@@ -94,7 +94,7 @@ def prepare(session: Session, township_code: str, day: date) -> Prepared:
 
 
 def finish(
-    session: Session,
+    session: DbSession,
     prep: Prepared,
     solution: routing.Solution,
     *,
@@ -140,7 +140,7 @@ def resume_points(base: Plan | None) -> dict[int, tuple[float, float, int]]:
 
 
 def plan_township(
-    session: Session,
+    session: DbSession,
     township_code: str,
     day: date,
     *,
@@ -171,9 +171,7 @@ def _keep_history(base: Plan, plan: Plan) -> None:
             stop.seq = seq
 
 
-def _copy_stop(stop):  # type: ignore[no-untyped-def]
-    from dispatch.models.plans import PlanStop
-
+def _copy_stop(stop: PlanStop) -> PlanStop:
     copy = PlanStop(
         **{
             c: getattr(stop, c)
@@ -209,7 +207,7 @@ def route_signature(plan: Plan | None) -> dict[int, list[str]]:
     return {r.agent_id: [s.task_key for s in r.stops if s.task_key] for r in plan.routes}
 
 
-def publish(session: Session, plan: Plan, urgent_keys: set[str] | None = None) -> list[int]:
+def publish(session: DbSession, plan: Plan, urgent_keys: set[str] | None = None) -> list[int]:
     """Make ``plan`` the one agents see, in one transaction with one message per changed agent.
 
     Returns the ids of the agents who were told.
@@ -245,7 +243,7 @@ def publish(session: Session, plan: Plan, urgent_keys: set[str] | None = None) -
 
 
 def _tell_agent(
-    session: Session,
+    session: DbSession,
     plan: Plan,
     agent_id: int,
     old: list[str],
@@ -289,7 +287,7 @@ def _tell_agent(
     )
 
 
-def get_plan(session: Session, plan_id: int) -> Plan:
+def get_plan(session: DbSession, plan_id: int) -> Plan:
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"没有计划 {plan_id} / No plan {plan_id}")
@@ -297,7 +295,7 @@ def get_plan(session: Session, plan_id: int) -> Plan:
 
 
 def replan(
-    session: Session,
+    session: DbSession,
     plan: Plan,
     *,
     reason: str,
@@ -320,5 +318,5 @@ def replan(
     return new
 
 
-def context_for(session: Session, plan: Plan) -> DayContext:
+def context_for(session: DbSession, plan: Plan) -> DayContext:
     return load_context(session, plan.township.code, plan.day)

@@ -6,9 +6,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 import routing
+from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.cases import Case
 from dispatch.models.plans import Plan, PlanRoute, PlanStop
@@ -21,7 +22,7 @@ def at(day: date, secs: int) -> datetime:
     return datetime.combine(day, time(0), tzinfo=CST) + timedelta(seconds=int(secs))
 
 
-def next_version(session: Session, township_id: int, day: date) -> int:
+def next_version(session: DbSession, township_id: int, day: date) -> int:
     latest = session.scalar(
         select(func.max(Plan.version)).where(Plan.township_id == township_id, Plan.day == day)
     )
@@ -29,7 +30,7 @@ def next_version(session: Session, township_id: int, day: date) -> int:
 
 
 def store_plan(
-    session: Session,
+    session: DbSession,
     ctx: DayContext,
     built: Built,
     solution: routing.Solution,
@@ -68,16 +69,19 @@ def store_plan(
     return plan
 
 
-def _predict(session: Session, ctx: DayContext, plan: Plan) -> None:
+def _predict(session: DbSession, ctx: DayContext, plan: Plan) -> None:
     """Refresh every open case's predicted date in the township, and why it waits."""
     from dispatch.models.regions import Region
     from dispatch.planning.predict import arrival_date, predict
     from dispatch.services.case_flow import OPEN
 
     cases = session.scalars(
-        select(Case).join(Case.village)
-        .where(Region.code.like(f"{ctx.township.short_code}%"),
-               Case.status.in_([s.value for s in OPEN]))
+        select(Case)
+        .join(Case.village)
+        .where(
+            Region.code.like(f"{ctx.township.short_code}%"),
+            Case.status.in_([s.value for s in OPEN]),
+        )
         .options(selectinload(Case.item), selectinload(Case.custody))
     )
     planned = {c.id for r in plan.routes for s in r.stops for c in s.cases}
@@ -171,7 +175,7 @@ def _window_edge(
 def summarise(ctx: DayContext, built: Built, solution: routing.Solution) -> dict[str, Any]:
     """Per-agent hours and km, the spread between them, and unassigned tasks with reasons."""
     agents = {a.id: a for a in ctx.agents}
-    per_agent = []
+    per_agent: list[dict[str, Any]] = []
     for route in solution.routes:
         tasks = [s for s in route.steps if s.type in ("job", "pickup", "delivery")]
         if not tasks:
@@ -219,5 +223,5 @@ def summarise(ctx: DayContext, built: Built, solution: routing.Solution) -> dict
     }
 
 
-def agent_names(session: Session, ids: list[int]) -> dict[int, str]:
+def agent_names(session: DbSession, ids: list[int]) -> dict[int, str]:
     return {a.id: a.name for a in session.scalars(select(Agent).where(Agent.id.in_(ids)))}

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from dispatch.errors import Conflict, NotFound
+from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, HolderKind, Status
@@ -99,7 +100,7 @@ def urgency(due: date, day: date) -> int:
     return {0: 90, 1: 80, 2: 65, 3: 50}.get(left, 30)
 
 
-def load_context(session: Session, township_code: str, day: date) -> DayContext:
+def load_context(session: DbSession, township_code: str, day: date) -> DayContext:
     township = session.scalar(select(Region).where(Region.code == township_code))
     if township is None or township.level != "township":
         raise NotFound(f"没有乡镇 {township_code} / No township {township_code}")
@@ -132,7 +133,7 @@ def load_context(session: Session, township_code: str, day: date) -> DayContext:
     return DayContext(township=township, day=day, centre=centre, agents=agents)
 
 
-def derive_tasks(session: Session, ctx: DayContext) -> list[TaskSpec]:
+def derive_tasks(session: DbSession, ctx: DayContext) -> list[TaskSpec]:
     """Every leg that can move today, grouped where one stop serves several cases."""
     hub = _place_of_centre(ctx.centre, ctx.day)
     prefix = ctx.township.short_code
@@ -175,10 +176,10 @@ def derive_tasks(session: Session, ctx: DayContext) -> list[TaskSpec]:
         if case.id in visiting:
             continue
         holder = centres.get(case.holder_id) if case.holder_kind == HolderKind.CENTRE else None
-        leg = _leg(case, holder, ctx)
-        if leg is None:
+        key = _leg(case, holder, ctx)
+        if key is None:
             continue
-        groups[leg].append(case)
+        groups[key].append(case)
     for (leg, ref), members in sorted(groups.items()):
         task = _group_task(leg, ref, members, ctx, hub, centres, village_rooms)
         if task is not None:
@@ -313,7 +314,7 @@ def _group_task(
         )
     if leg == "return":
         room = rooms.get(ref)
-        dest = (
+        village_place = (
             _place_of_centre(room, ctx.day)
             if room
             else Place(
@@ -323,7 +324,7 @@ def _group_task(
         return TaskSpec(
             f"return:{first.village.code}",
             f"送证到 {first.village.name}",
-            dest,
+            village_place,
             "hand_over",
             ids,
             origin=hub,
@@ -356,7 +357,7 @@ def _cutoff(hub: Place) -> Place:
     return Place(hub.lon, hub.lat, hub.label, (first,), hub.centre_id, hub.village_id)
 
 
-def _centres_for(session: Session, prefix: str) -> dict[int, ServiceCentre]:
+def _centres_for(session: DbSession, prefix: str) -> dict[int, ServiceCentre]:
     """The township's own centres (its rooms and hub) and every county and city centre."""
     rows = session.execute(
         select(ServiceCentre, Region.code)
@@ -384,7 +385,7 @@ def _decision_centre(case: Case, centres: dict[int, ServiceCentre]) -> ServiceCe
     return None
 
 
-def _visits(session: Session, ctx: DayContext, hub: Place) -> list[TaskSpec]:
+def _visits(session: DbSession, ctx: DayContext, hub: Place) -> list[TaskSpec]:
     """Booked home visits today; an applicant who must appear in person rides along."""
     start = datetime.combine(ctx.day, time(0), tzinfo=CST)
     end = datetime.combine(ctx.day, time(23, 59), tzinfo=CST)

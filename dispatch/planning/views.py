@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.applicants import Applicant
 from dispatch.models.plans import Plan, PlanRoute, PlanStop
@@ -72,7 +72,7 @@ def route_view(
 
 
 def plan_view(
-    session: Session, plan: Plan, scope: Scope, only_agent: int | None = None
+    session: DbSession, plan: Plan, scope: Scope, only_agent: int | None = None
 ) -> dict[str, Any]:
     routes = [r for r in plan.routes if only_agent is None or r.agent_id == only_agent]
     agent_ids = [r.agent_id for r in routes]

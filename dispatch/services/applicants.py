@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
 
 from dispatch.errors import Conflict, Invalid
+from dispatch.extensions import DbSession
 from dispatch.models.agents import agent_zone
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
@@ -26,8 +26,12 @@ def scoped_applicants(scope: Scope) -> Select[Any]:
     """Applicants in the caller's region; an agent's are those of their zone and cases."""
     stmt = select(Applicant).join(Applicant.village)
     if scope.role == Role.AGENT:
-        return stmt.where(or_(Applicant.village_id.in_(zone_village_ids(scope.agent_id)),
-                              Applicant.id.in_(_case_applicants(scope))))
+        return stmt.where(
+            or_(
+                Applicant.village_id.in_(zone_village_ids(scope.agent_id)),
+                Applicant.id.in_(_case_applicants(scope)),
+            )
+        )
     return stmt.where(in_region(scope))
 
 
@@ -36,8 +40,9 @@ def _case_applicants(scope: Scope) -> Select[Any]:
     return scoped_cases(scope).with_only_columns(Case.applicant_id).correlate(None)
 
 
-def list_applicants(scope: Scope, village: str | None = None, vulnerable: bool | None = None,
-                    q: str | None = None) -> Select[Any]:
+def list_applicants(
+    scope: Scope, village: str | None = None, vulnerable: bool | None = None, q: str | None = None
+) -> Select[Any]:
     stmt = scoped_applicants(scope)
     if village:
         stmt = stmt.where(Region.code == village)
@@ -48,30 +53,34 @@ def list_applicants(scope: Scope, village: str | None = None, vulnerable: bool |
     return stmt.order_by(Applicant.id)
 
 
-def get_applicant(session: Session, scope: Scope, applicant_id: int) -> Applicant:
+def get_applicant(session: DbSession, scope: Scope, applicant_id: int) -> Applicant:
     stmt = scoped_applicants(scope).where(Applicant.id == applicant_id)
     return one_or_404(session, stmt, "申请人 applicant", applicant_id)  # type: ignore[no-any-return]
 
 
-def _village(session: Session, scope: Scope, code: str) -> Region:
+def _village(session: DbSession, scope: Scope, code: str) -> Region:
     village = field_region(session, scope, code, "village", {Level.VILLAGE})
     if scope.role == Role.AGENT and village.id not in set(
         session.scalars(zone_village_ids(scope.agent_id))
     ):
-        raise Invalid("不在您的片区 / Outside your zone",
-                      {"village": [f"{code} is not in your zone"]})
+        raise Invalid(
+            "不在您的片区 / Outside your zone", {"village": [f"{code} is not in your zone"]}
+        )
     return village
 
 
-def _unique_id_number(session: Session, id_number: str, own_id: int | None = None) -> None:
+def _unique_id_number(session: DbSession, id_number: str, own_id: int | None = None) -> None:
     other = session.scalar(select(Applicant.id).where(Applicant.id_number == id_number))
     if other is not None and other != own_id:
-        raise Conflict("身份证号已登记 / This ID number is already registered",
-                       {"id_number": ["already registered to another applicant"]})
+        raise Conflict(
+            "身份证号已登记 / This ID number is already registered",
+            {"id_number": ["already registered to another applicant"]},
+        )
 
 
-def create_applicant(session: Session, scope: Scope, village: str, id_number: str,
-                     **fields: Any) -> Applicant:
+def create_applicant(
+    session: DbSession, scope: Scope, village: str, id_number: str, **fields: Any
+) -> Applicant:
     place = _village(session, scope, village)
     id_number = id_number.upper()
     _unique_id_number(session, id_number)
@@ -81,8 +90,9 @@ def create_applicant(session: Session, scope: Scope, village: str, id_number: st
     return applicant
 
 
-def update_applicant(session: Session, scope: Scope, applicant: Applicant,
-                     **fields: Any) -> Applicant:
+def update_applicant(
+    session: DbSession, scope: Scope, applicant: Applicant, **fields: Any
+) -> Applicant:
     if "village" in fields:
         applicant.village_id = _village(session, scope, fields.pop("village")).id
     if "id_number" in fields:

@@ -7,10 +7,9 @@ from typing import Any
 
 from flask_jwt_extended import create_access_token, decode_token
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from dispatch.errors import Invalid, NotFound, Unauthorized
-from dispatch.extensions import db
+from dispatch.extensions import DbSession, db
 from dispatch.models.agents import Agent
 from dispatch.models.regions import Level, Region
 from dispatch.models.users import RevokedToken, Role, User
@@ -26,7 +25,7 @@ ROLE_LEVELS = {
 
 
 def create_user(
-    session: Session,
+    session: DbSession,
     username: str,
     password: str,
     role: str,
@@ -69,7 +68,7 @@ def create_user(
     return user
 
 
-def login(session: Session, username: str, password: str) -> dict[str, Any]:
+def login(session: DbSession, username: str, password: str) -> dict[str, Any]:
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active or not verify_password(user.password_hash, password):
         raise Unauthorized("用户名或密码错误 / Wrong username or password")
@@ -96,7 +95,7 @@ def scope_for_token(claims: dict[str, Any]) -> Scope:
     return Scope(user.id, user.username, Role(user.role), prefix, user.agent_id)
 
 
-def revoke(session: Session, claims: dict[str, Any]) -> None:
+def revoke(session: DbSession, claims: dict[str, Any]) -> None:
     expires = datetime.fromtimestamp(claims["exp"], UTC)
     if session.get(RevokedToken, claims["jti"]) is None:
         session.add(RevokedToken(jti=claims["jti"], expires_at=expires))
@@ -107,7 +106,7 @@ def is_revoked(jti: str) -> bool:
     return db.session.get(RevokedToken, jti) is not None
 
 
-def get_user(session: Session, user_id: int) -> User:
+def get_user(session: DbSession, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"没有用户 {user_id} / No such user")

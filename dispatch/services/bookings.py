@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from dispatch.errors import Forbidden, NotFound
+from dispatch.extensions import DbSession
 from dispatch.models.agents import Appointment
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
@@ -18,7 +17,7 @@ from dispatch.security import Scope
 BOOKERS = {Role.ADMIN, Role.DISPATCHER, Role.VILLAGE_STAFF, Role.AGENT}
 
 
-def _applicant(session: Session, scope: Scope, applicant_id: int) -> Applicant:
+def _applicant(session: DbSession, scope: Scope, applicant_id: int) -> Applicant:
     if scope.role not in BOOKERS:
         raise Forbidden("只读角色 / Your role cannot book visits")
     applicant = session.get(Applicant, applicant_id)
@@ -29,7 +28,7 @@ def _applicant(session: Session, scope: Scope, applicant_id: int) -> Applicant:
     return applicant
 
 
-def _case(session: Session, case_id: int | None) -> Case | None:
+def _case(session: DbSession, case_id: int | None) -> Case | None:
     if case_id is None:
         return None
     case = session.get(Case, case_id)
@@ -39,14 +38,14 @@ def _case(session: Session, case_id: int | None) -> Case | None:
 
 
 def slots(
-    session: Session, scope: Scope, applicant_id: int, day: date, case_id: int | None = None
+    session: DbSession, scope: Scope, applicant_id: int, day: date, case_id: int | None = None
 ) -> list[dict[str, Any]]:
     applicant = _applicant(session, scope, applicant_id)
     return booking.available_slots(session, applicant, day, _case(session, case_id))
 
 
 def book(
-    session: Session,
+    session: DbSession,
     scope: Scope,
     applicant_id: int,
     day: date,
@@ -57,7 +56,7 @@ def book(
     return booking.book(session, applicant, day, slot, _case(session, case_id), scope.user_id)
 
 
-def cancel(session: Session, scope: Scope, appointment_id: int, reason: str) -> Appointment:
+def cancel(session: DbSession, scope: Scope, appointment_id: int, reason: str) -> Appointment:
     apt = booking.get_appointment(session, appointment_id)
     _applicant(session, scope, apt.applicant_id)
     return booking.cancel(session, apt, reason)

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
 
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
+from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
@@ -23,7 +23,7 @@ from dispatch.services.workdays import add_working_days, cst_date
 WRITERS = {Role.ADMIN, Role.DISPATCHER, Role.VILLAGE_STAFF, Role.AGENT}
 
 
-def scoped_cases(scope: Scope) -> Select[Any]:
+def scoped_cases(scope: Scope) -> Select[Case]:
     """Cases the caller may see: their region's, or for an agent the ones they hold."""
     stmt = select(Case).join(Case.village)
     if scope.role == Role.AGENT:
@@ -65,14 +65,14 @@ def list_cases(
     return stmt.order_by(Case.id)
 
 
-def get_case(session: Session, scope: Scope, case_id: int) -> Case:
+def get_case(session: DbSession, scope: Scope, case_id: int) -> Case:
     case = session.scalar(scoped_cases(scope).where(Case.id == case_id))
     if case is None:
         raise NotFound(f"没有代办件 {case_id}，或不在您的辖区 / No case {case_id} in your scope")
     return case
 
 
-def get_by_reference(session: Session, reference: str, phone: str) -> Case:
+def get_by_reference(session: DbSession, reference: str, phone: str) -> Case:
     """Public look-up: the reference and the applicant's phone must both match."""
     case = session.scalar(
         select(Case)
@@ -90,7 +90,7 @@ def _writable(scope: Scope) -> None:
 
 
 def register_case(
-    session: Session,
+    session: DbSession,
     scope: Scope,
     applicant_id: int,
     item_code: str,
@@ -136,7 +136,7 @@ def register_case(
 
 
 def transition(
-    session: Session,
+    session: DbSession,
     scope: Scope,
     case: Case,
     to: str,
@@ -169,7 +169,7 @@ def transition(
 
 
 def _apply(
-    session: Session, scope: Scope, case: Case, target: Status, note: str, now: datetime
+    session: DbSession, scope: Scope, case: Case, target: Status, note: str, now: datetime
 ) -> None:
     case.history.append(
         StatusChange(
@@ -201,7 +201,7 @@ def one_time_notice(case: Case, missing: list[str]) -> str:
 
 
 def _holder_exists(
-    session: Session, scope: Scope, case: Case, kind: HolderKind, ref: int
+    session: DbSession, scope: Scope, case: Case, kind: HolderKind, ref: int
 ) -> ServiceCentre | None:
     if kind == HolderKind.APPLICANT:
         if ref != case.applicant_id:
@@ -236,7 +236,7 @@ IMPLIED = {
 
 
 def hand_over(
-    session: Session,
+    session: DbSession,
     scope: Scope,
     case: Case,
     to_kind: str,
@@ -309,7 +309,7 @@ def hand_over(
     return event
 
 
-def holder_label(session: Session, kind: str, ref: int) -> str:
+def holder_label(session: DbSession, kind: str, ref: int) -> str:
     """A human name for a holder, for timelines and look-ups."""
     if kind == HolderKind.APPLICANT:
         a = session.get(Applicant, ref)
@@ -321,7 +321,7 @@ def holder_label(session: Session, kind: str, ref: int) -> str:
     return centre.name if centre else "服务中心"
 
 
-def _enqueue_case_event(session: Session, case: Case, kind: str) -> None:
+def _enqueue_case_event(session: DbSession, case: Case, kind: str) -> None:
     """Write the villager-facing message for this change into the outbox (same transaction)."""
     from dispatch.services import outbox
 

@@ -6,9 +6,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
 
 from dispatch.errors import Conflict, Invalid, NotFound
+from dispatch.extensions import DbSession
 from dispatch.models.centres import ClosedDay, ServiceCentre
 from dispatch.models.regions import Region
 from dispatch.security import Scope
@@ -18,8 +18,10 @@ from dispatch.services.scoping import ancestor_codes, field_region, in_region, o
 
 def scoped_centres(scope: Scope) -> Select[Any]:
     """Centres in the caller's region, and those above it they hand documents to."""
-    return select(ServiceCentre).join(ServiceCentre.region).where(
-        or_(in_region(scope), Region.code.in_(ancestor_codes(scope)))
+    return (
+        select(ServiceCentre)
+        .join(ServiceCentre.region)
+        .where(or_(in_region(scope), Region.code.in_(ancestor_codes(scope))))
     )
 
 
@@ -40,25 +42,28 @@ def _short(code: str) -> str:
     return code
 
 
-def get_centre(session: Session, scope: Scope, centre_id: int) -> ServiceCentre:
+def get_centre(session: DbSession, scope: Scope, centre_id: int) -> ServiceCentre:
     stmt = scoped_centres(scope).where(ServiceCentre.id == centre_id)
     return one_or_404(session, stmt, "服务中心 centre", centre_id)  # type: ignore[no-any-return]
 
 
-def create_centre(session: Session, scope: Scope, region: str, **fields: Any) -> ServiceCentre:
+def create_centre(session: DbSession, scope: Scope, region: str, **fields: Any) -> ServiceCentre:
     """A centre's kind is the level of the region it serves."""
     place = field_region(session, scope, region, "region")
     if fields["kind"] != place.level:
-        raise Invalid("中心类型与区划不符 / Kind does not match the region",
-                      {"kind": [f"{region} is a {place.level}"]})
+        raise Invalid(
+            "中心类型与区划不符 / Kind does not match the region",
+            {"kind": [f"{region} is a {place.level}"]},
+        )
     centre = ServiceCentre(region_id=place.id, **fields)
     session.add(centre)
     session.commit()
     return centre
 
 
-def update_centre(session: Session, scope: Scope, centre: ServiceCentre,
-                  **fields: Any) -> ServiceCentre:
+def update_centre(
+    session: DbSession, scope: Scope, centre: ServiceCentre, **fields: Any
+) -> ServiceCentre:
     writable(scope, centre.region.code)
     if ("lon" in fields) != ("lat" in fields):
         raise Invalid("经纬度须同时给出 / Give both lon and lat", {"lon": ["needs lat too"]})
@@ -68,8 +73,9 @@ def update_centre(session: Session, scope: Scope, centre: ServiceCentre,
     return centre
 
 
-def add_closed_day(session: Session, scope: Scope, centre: ServiceCentre, day: date,
-                   reason: str = "") -> ClosedDay:
+def add_closed_day(
+    session: DbSession, scope: Scope, centre: ServiceCentre, day: date, reason: str = ""
+) -> ClosedDay:
     writable(scope, centre.region.code)
     if any(c.day == day for c in centre.closed_days):
         raise Conflict(f"{day} 已是闭馆日 / {day} is already a closed day")
@@ -79,7 +85,7 @@ def add_closed_day(session: Session, scope: Scope, centre: ServiceCentre, day: d
     return closed
 
 
-def remove_closed_day(session: Session, scope: Scope, centre: ServiceCentre, day: date) -> None:
+def remove_closed_day(session: DbSession, scope: Scope, centre: ServiceCentre, day: date) -> None:
     writable(scope, centre.region.code)
     closed = next((c for c in centre.closed_days if c.day == day), None)
     if closed is None:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, AgentLevel, Vehicle, VehicleKind
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
@@ -54,11 +54,11 @@ DEMO_LOGINS = (
 )
 
 
-def demo_is_seeded(session: Session) -> bool:
+def demo_is_seeded(session: DbSession) -> bool:
     return bool(session.scalar(select(func.count()).select_from(ServiceItem)))
 
 
-def seed_catalog(session: Session, path: Path = CATALOG) -> int:
+def seed_catalog(session: DbSession, path: Path = CATALOG) -> int:
     """Upsert the demo catalogue by code."""
     data = json.loads(path.read_text(encoding="utf-8"))
     existing = {i.code: i for i in session.scalars(select(ServiceItem))}
@@ -99,7 +99,7 @@ def _near(rng: random.Random, region: Region, km: float = 0.6) -> tuple[float, f
     )
 
 
-def _centre(session: Session, region: Region, kind: CentreKind) -> ServiceCentre:
+def _centre(session: DbSession, region: Region, kind: CentreKind) -> ServiceCentre:
     suffix = "便民服务室" if kind == CentreKind.VILLAGE else "政务服务中心"
     assert region.lon is not None and region.lat is not None
     centre = ServiceCentre(
@@ -115,7 +115,7 @@ def _centre(session: Session, region: Region, kind: CentreKind) -> ServiceCentre
 
 
 def seed_demo(
-    session: Session,
+    session: DbSession,
     seed: int = 7,
     on_township: Callable[[], None] | None = None,
     now: datetime | None = None,
@@ -158,7 +158,7 @@ def seed_demo(
 
 
 def _seed_township(
-    session: Session,
+    session: DbSession,
     rng: random.Random,
     township: Region,
     villages: list[Region],
@@ -245,7 +245,7 @@ PATH = [
 
 
 def _seed_case(
-    session: Session,
+    session: DbSession,
     rng: random.Random,
     applicant: Applicant,
     village: Region,
@@ -288,7 +288,7 @@ def _seed_case(
 
 
 def _seed_custody(
-    session: Session, case: Case, status: Status, at: datetime, centres: dict[str, ServiceCentre]
+    session: DbSession, case: Case, status: Status, at: datetime, centres: dict[str, ServiceCentre]
 ) -> None:
     """Give seeded cases a plausible custody chain so every holder is real."""
     township_centre = centres.get(case.village.code[:9] + "000")
@@ -324,7 +324,7 @@ def _seed_custody(
     case.holder_kind, case.holder_id = holder
 
 
-def _seed_users(session: Session) -> None:
+def _seed_users(session: DbSession) -> None:
     township = session.scalar(select(Region).where(Region.code == DEMO_TOWNSHIP))
     assert township is not None
     agent = session.scalar(

@@ -14,14 +14,15 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.prepared import prep
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from dispatch.errors import Invalid, NotFound
+from dispatch.extensions import DbSession
 from dispatch.models.regions import CoordSource, Level, Region
 from dispatch.services.validation import point_problem
 
@@ -72,7 +73,9 @@ def read_rows(path: Path) -> list[Row]:
     return rows
 
 
-def _polygons(path: Path, key: Callable[[dict], Iterable[str]]) -> dict[str, BaseGeometry]:
+def _polygons(
+    path: Path, key: Callable[[dict[str, Any]], Iterable[str]]
+) -> dict[str, BaseGeometry]:
     if not path.exists():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -84,7 +87,9 @@ def _polygons(path: Path, key: Callable[[dict], Iterable[str]]) -> dict[str, Bas
     return out
 
 
-def _offset(lon: float, lat: float, rng: random.Random, radius_km: tuple[float, float]):
+def _offset(
+    lon: float, lat: float, rng: random.Random, radius_km: tuple[float, float]
+) -> tuple[float, float]:
     dist = rng.uniform(*radius_km)
     bearing = rng.uniform(0, 2 * math.pi)
     dlat = dist / 111.32 * math.cos(bearing)
@@ -101,11 +106,17 @@ def _inside(geom: BaseGeometry, rng: random.Random) -> tuple[float, float]:
         if prepared.contains(Point(lon, lat)):
             return lon, lat
     point = geom.representative_point()
-    return point.x, point.y
+    x: float = point.x
+    y: float = point.y
+    return x, y
 
 
 def _near(
-    lon: float, lat: float, area: BaseGeometry | None, rng: random.Random, radius_km
+    lon: float,
+    lat: float,
+    area: BaseGeometry | None,
+    rng: random.Random,
+    radius_km: tuple[float, float],
 ) -> tuple[float, float]:
     """A point at a random distance from (lon, lat) that stays inside ``area``."""
     prepared = prep(area) if area is not None else None
@@ -144,7 +155,7 @@ def place_missing(rows: list[Row], divisions_dir: Path) -> set[str]:
 
 
 def import_divisions(
-    session: Session, csv_path: Path, on_progress: Callable[[int], None] | None = None
+    session: DbSession, csv_path: Path, on_progress: Callable[[int], None] | None = None
 ) -> ImportReport:
     """Upsert every division by code. A surveyed point is never overwritten."""
     if not csv_path.exists():
@@ -156,10 +167,12 @@ def import_divisions(
     order = {Level.CITY: 0, Level.COUNTY: 1, Level.TOWNSHIP: 2, Level.VILLAGE: 3}
     for i, row in enumerate(sorted(rows, key=lambda r: (order[r.level], r.code))):
         parent = existing.get(row.parent_code)
-        source = CoordSource.SYNTHETIC if row.code in synthetic else CoordSource.OFFICIAL
+        source: CoordSource | None = (
+            CoordSource.SYNTHETIC if row.code in synthetic else CoordSource.OFFICIAL
+        )
         if row.lon is None:
             source = None
-        values = {
+        values: dict[str, Any] = {
             "name": row.name,
             "level": row.level.value,
             "subtype": row.subtype,
@@ -196,7 +209,7 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def survey_point(session: Session, code: str, lon: float, lat: float) -> Region:
+def survey_point(session: DbSession, code: str, lon: float, lat: float) -> Region:
     """Replace a region's point with one captured on site; it then survives re-imports."""
     problem = point_problem(lon, lat)
     if problem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime, time
 from typing import Any
 
@@ -50,7 +51,10 @@ def parse_shift(raw: dict[str, Any]) -> dict[int, Span]:
 
 
 def spans_on(
-    weekly: dict[str, Any], day: date, closed: set[date] = frozenset(), follows_holidays=True
+    weekly: dict[str, Any],
+    day: date,
+    closed: AbstractSet[date] = frozenset(),
+    follows_holidays: bool = True,
 ) -> list[tuple[datetime, datetime]]:
     """Aware CST datetimes of the open spans on ``day``.
 

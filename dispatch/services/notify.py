@@ -10,14 +10,14 @@ import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app
-from sqlalchemy import and_, exists, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import CursorResult, and_, exists, or_, select, update
+from sqlalchemy.orm import aliased
 
 from dispatch.errors import Conflict, Forbidden, NotFound
-from dispatch.extensions import db
+from dispatch.extensions import DbSession, db
 from dispatch.models.outbox import Device, OutboxAttempt, OutboxMessage, OutboxStatus
 from dispatch.models.users import Role
 from dispatch.security import Scope
@@ -40,7 +40,7 @@ def _data(values: Mapping[str, Any]) -> dict[str, str]:
 class SqlOutboxStore:
     """``notifications.outbox.OutboxStore`` on the service's database; commits per call."""
 
-    def __init__(self, session: Session, lease: timedelta = LEASE) -> None:
+    def __init__(self, session: DbSession, lease: timedelta = LEASE) -> None:
         self.session = session
         self.lease = lease
 
@@ -120,11 +120,15 @@ class SqlOutboxStore:
         else:
             rows = []
             for candidate in list(self.session.scalars(stmt)):
-                won = self.session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == candidate.id, self._due(now))
-                    .values(lease_until=until, claimed_by=worker_id)
-                    .execution_options(synchronize_session=False)
+                # An UPDATE's result is a CursorResult, the type that has ``rowcount``.
+                won = cast(
+                    CursorResult[Any],
+                    self.session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id == candidate.id, self._due(now))
+                        .values(lease_until=until, claimed_by=worker_id)
+                        .execution_options(synchronize_session=False)
+                    ),
                 ).rowcount
                 if won:
                     rows.append(candidate)
@@ -254,7 +258,7 @@ def drain_once() -> int:
 
 
 def register_device(
-    session: Session, scope: Scope, token: str, platform: str, app_version: str
+    session: DbSession, scope: Scope, token: str, platform: str, app_version: str
 ) -> Device:
     if scope.role != Role.AGENT or scope.agent_id is None:
         raise Forbidden("只有代办员可以注册设备 / Only agents register devices")
@@ -269,7 +273,7 @@ def register_device(
     return device
 
 
-def acknowledge(session: Session, scope: Scope, message_id: str) -> OutboxMessage:
+def acknowledge(session: DbSession, scope: Scope, message_id: str) -> OutboxMessage:
     row = session.get(OutboxMessage, message_id)
     if row is None or row.recipient_kind != "agent" or row.recipient_id != scope.agent_id:
         raise NotFound(f"没有消息 {message_id} / No message {message_id} for you")
@@ -290,7 +294,7 @@ def list_outbox(scope: Scope, status: str | None = None, channel: str | None = N
     return stmt.order_by(OutboxMessage.created_at.desc())
 
 
-def resend(session: Session, scope: Scope, message_id: str) -> OutboxMessage:
+def resend(session: DbSession, scope: Scope, message_id: str) -> OutboxMessage:
     """Put a dead or sent message back in the queue (the dispatcher's resend button)."""
     if scope.role not in (Role.ADMIN, Role.DISPATCHER):
         raise Forbidden("只有调度员可以重发 / Only a dispatcher can resend")

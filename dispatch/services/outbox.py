@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy.orm import Session
 
+from dispatch.extensions import DbSession
 from dispatch.models.cases import Case
 from dispatch.models.outbox import OutboxMessage
 from dispatch.services.workdays import CST, next_working_day
@@ -21,7 +21,7 @@ CASE_TEMPLATES = {
 
 
 def enqueue(
-    session: Session,
+    session: DbSession,
     kind: str,
     channel: str,
     recipient_kind: str,
@@ -52,7 +52,7 @@ def enqueue(
     return message
 
 
-def enqueue_case_message(session: Session, case: Case, event: str) -> OutboxMessage | None:
+def enqueue_case_message(session: DbSession, case: Case, event: str) -> OutboxMessage | None:
     template = CASE_TEMPLATES.get(event)
     if template is None:
         return None
@@ -77,5 +77,5 @@ def enqueue_case_message(session: Session, case: Case, event: str) -> OutboxMess
     )
 
 
-def today():  # type: ignore[no-untyped-def]
+def today() -> date:
     return datetime.now(CST).date()

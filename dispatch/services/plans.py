@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
 
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
+from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.cases import Case
 from dispatch.models.plans import (
@@ -33,7 +33,7 @@ PLANNERS = {Role.ADMIN, Role.DISPATCHER}
 
 def list_plans(
     scope: Scope, township: str | None = None, day: date | None = None, status: str | None = None
-) -> Select[Any]:
+) -> Select[Plan]:
     stmt = select(Plan).join(Plan.township).where(Region.code.like(f"{scope.prefix}%"))
     if scope.role == Role.AGENT:
         stmt = stmt.where(
@@ -49,14 +49,14 @@ def list_plans(
     return stmt.order_by(Plan.day.desc(), Region.code, Plan.version.desc())
 
 
-def get_plan(session: Session, scope: Scope, plan_id: int) -> Plan:
+def get_plan(session: DbSession, scope: Scope, plan_id: int) -> Plan:
     plan = session.scalar(list_plans(scope).where(Plan.id == plan_id))
     if plan is None:
         raise NotFound(f"没有计划 {plan_id}，或不在您的辖区 / No plan {plan_id} in your scope")
     return plan
 
 
-def view(session: Session, scope: Scope, plan: Plan) -> dict[str, Any]:
+def view(session: DbSession, scope: Scope, plan: Plan) -> dict[str, Any]:
     only = scope.agent_id if scope.role == Role.AGENT else None
     return plan_view(session, plan, scope, only_agent=only)
 
@@ -67,7 +67,7 @@ def _planner(scope: Scope) -> None:
 
 
 def start_planning(
-    session: Session, scope: Scope, township: str | None, day: date, objective: str
+    session: DbSession, scope: Scope, township: str | None, day: date, objective: str
 ) -> Any:
     """Start a planning job for one township, or every township in the caller's region."""
     from dispatch.jobs import start_plan_job
@@ -89,14 +89,14 @@ def start_planning(
     return start_plan_job(session, scope, codes, day, objective)
 
 
-def publish(session: Session, scope: Scope, plan: Plan) -> dict[str, Any]:
+def publish(session: DbSession, scope: Scope, plan: Plan) -> dict[str, Any]:
     _planner(scope)
     told = planning.publish(session, plan)
     return {"plan_id": plan.id, "version": plan.version, "notified_agents": told}
 
 
 def replan(
-    session: Session, scope: Scope, plan: Plan, reason: str, objective: str | None = None
+    session: DbSession, scope: Scope, plan: Plan, reason: str, objective: str | None = None
 ) -> dict[str, Any]:
     _planner(scope)
     new = planning.replan(
@@ -111,7 +111,7 @@ def replan(
 
 
 def mark_absent(
-    session: Session, scope: Scope, plan: Plan, agent_id: int, reason: str
+    session: DbSession, scope: Scope, plan: Plan, agent_id: int, reason: str
 ) -> dict[str, Any]:
     """An agent drops out: their remaining stops go to the others, and only changes are told."""
     _planner(scope)
@@ -143,7 +143,7 @@ def mark_absent(
     return {"plan_id": new.id, "version": new.version, "notified_agents": told}
 
 
-def insert_urgent(session: Session, scope: Scope, plan: Plan, case_id: int) -> dict[str, Any]:
+def insert_urgent(session: DbSession, scope: Scope, plan: Plan, case_id: int) -> dict[str, Any]:
     _planner(scope)
     case = session.get(Case, case_id)
     if case is None or not case.village.code.startswith(plan.township.short_code):
@@ -176,7 +176,7 @@ def insert_urgent(session: Session, scope: Scope, plan: Plan, case_id: int) -> d
     return {"plan_id": new.id, "version": new.version, "notified_agents": told, "placed": placed}
 
 
-def _messages_for(session: Session, plan: Plan) -> list[Any]:
+def _messages_for(session: DbSession, plan: Plan) -> list[Any]:
     from dispatch.models.outbox import OutboxMessage
 
     return [
@@ -188,7 +188,7 @@ def _messages_for(session: Session, plan: Plan) -> list[Any]:
     ]
 
 
-def agent_today(session: Session, scope: Scope, day: date | None = None) -> dict[str, Any]:
+def agent_today(session: DbSession, scope: Scope, day: date | None = None) -> dict[str, Any]:
     """The agent's own route in today's published plan: what the phone app syncs."""
     if scope.agent_id is None:
         raise Forbidden("此账号未绑定代办员 / This login is not an agent")
@@ -217,7 +217,7 @@ STOP_MOVES = {
 
 
 def update_stop(
-    session: Session,
+    session: DbSession,
     scope: Scope,
     stop_id: int,
     status: str,
@@ -267,7 +267,7 @@ def update_stop(
     return stop
 
 
-def diff(session: Session, scope: Scope, plan: Plan, against: int | None) -> dict[str, Any]:
+def diff(session: DbSession, scope: Scope, plan: Plan, against: int | None) -> dict[str, Any]:
     """What changed per agent between ``plan`` and an earlier version (default: its base)."""
     other_id = against or plan.based_on_id
     other = get_plan(session, scope, other_id) if other_id else None
@@ -296,7 +296,7 @@ def diff(session: Session, scope: Scope, plan: Plan, against: int | None) -> dic
     }
 
 
-def overrides(session: Session, scope: Scope, plan: Plan) -> list[Override]:
+def overrides(session: DbSession, scope: Scope, plan: Plan) -> list[Override]:
     return list(
         session.scalars(
             select(Override)
@@ -311,7 +311,7 @@ def overrides(session: Session, scope: Scope, plan: Plan) -> list[Override]:
 
 
 def add_override(
-    session: Session, scope: Scope, plan: Plan, kind: str, agent_id: int, task_key: str
+    session: DbSession, scope: Scope, plan: Plan, kind: str, agent_id: int, task_key: str
 ) -> Override:
     from dispatch.planning.manual import add_override as record
 
@@ -322,7 +322,7 @@ def add_override(
 
 
 def move(
-    session: Session,
+    session: DbSession,
     scope: Scope,
     plan: Plan,
     task_key: str,

@@ -4,25 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
+from dispatch.extensions import DbSession
 from dispatch.services.cases import get_by_reference, holder_label
 
 
-def lookup_case(session: Session, reference: str, phone: str) -> dict[str, Any]:
+def lookup_case(session: DbSession, reference: str, phone: str) -> dict[str, Any]:
     """Status, custody chain with holder labels, current holder and dates; 404 on a mismatch."""
     case = get_by_reference(session, reference.strip().upper(), phone.strip())
     chain = [
-        {"at": e.at, "receipt_no": e.receipt_no,
-         "from_holder": holder_label(session, e.from_kind, e.from_id),
-         "to_holder": holder_label(session, e.to_kind, e.to_id)}
+        {
+            "at": e.at,
+            "receipt_no": e.receipt_no,
+            "from_holder": holder_label(session, e.from_kind, e.from_id),
+            "to_holder": holder_label(session, e.to_kind, e.to_id),
+        }
         for e in case.custody
     ]
     return {
-        "reference": case.reference, "item": case.item.name,
-        "item_en": case.item.name_en or case.item.name, "status": case.status,
-        "registered_at": case.registered_at, "due_date": case.due_date,
+        "reference": case.reference,
+        "item": case.item.name,
+        "item_en": case.item.name_en or case.item.name,
+        "status": case.status,
+        "registered_at": case.registered_at,
+        "due_date": case.due_date,
         "predicted_date": case.predicted_date,
         "holder": holder_label(session, case.holder_kind, case.holder_id),
-        "missing_notice": case.missing_notice, "chain": chain,
+        "missing_notice": case.missing_notice,
+        "chain": chain,
     }

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
 
 from dispatch.errors import Forbidden, NotFound
+from dispatch.extensions import DbSession
 from dispatch.models.regions import Region
 from dispatch.security import Scope
 
 
-def list_regions(scope: Scope, level: str | None = None, parent: str | None = None,
-                 q: str | None = None) -> Select[Any]:
+def list_regions(
+    scope: Scope, level: str | None = None, parent: str | None = None, q: str | None = None
+) -> Select[Any]:
     stmt = select(Region).where(Region.code.like(f"{scope.prefix}%")).order_by(Region.code)
     if level:
         stmt = stmt.where(Region.level == level)
@@ -24,7 +25,7 @@ def list_regions(scope: Scope, level: str | None = None, parent: str | None = No
     return stmt
 
 
-def get_region(session: Session, scope: Scope, code: str) -> Region:
+def get_region(session: DbSession, scope: Scope, code: str) -> Region:
     """A region in scope, or one of the caller's ancestors (their county, the city)."""
     region = session.scalar(select(Region).where(Region.code == code))
     if region is None:
@@ -34,7 +35,9 @@ def get_region(session: Session, scope: Scope, code: str) -> Region:
     return region
 
 
-def region_in_scope(session: Session, scope: Scope, code: str, level: str | None = None) -> Region:
+def region_in_scope(
+    session: DbSession, scope: Scope, code: str, level: str | None = None
+) -> Region:
     """A region the caller may act on (inside their scope), optionally of a given level."""
     region = session.scalar(select(Region).where(Region.code == code))
     if region is None:

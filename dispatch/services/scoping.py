@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.orm import Session
 
 from dispatch.errors import Forbidden, Invalid, NotFound
+from dispatch.extensions import DbSession
 from dispatch.models.regions import Region
 from dispatch.security import Scope
 
@@ -24,7 +24,7 @@ def ancestor_codes(scope: Scope) -> list[str]:
     return [scope.prefix[:n].ljust(12, "0") for n in (4, 6, 9) if n < len(scope.prefix)]
 
 
-def one_or_404(session: Session, stmt: Select[Any], what: str, ident: object) -> Any:
+def one_or_404(session: DbSession, stmt: Select[Any], what: str, ident: object) -> Any:
     """The one row of a scoped query; out of scope reads as not found, so nothing leaks."""
     row = session.scalar(stmt)
     if row is None:
@@ -33,17 +33,21 @@ def one_or_404(session: Session, stmt: Select[Any], what: str, ident: object) ->
 
 
 def field_region(
-    session: Session, scope: Scope, code: str, field: str, levels: set[str] | None = None
+    session: DbSession, scope: Scope, code: str, field: str, levels: set[str] | None = None
 ) -> Region:
     """The region a body field names: it must exist, lie in scope and be of the right level."""
     region = session.scalar(select(Region).where(Region.code == code))
     if region is None or not scope.covers(region.code):
-        raise Invalid("未知区划或不在辖区 / Unknown region, or outside your region",
-                      {field: [f"no region {code} in your scope"]})
+        raise Invalid(
+            "未知区划或不在辖区 / Unknown region, or outside your region",
+            {field: [f"no region {code} in your scope"]},
+        )
     if levels and region.level not in levels:
         need = "/".join(sorted(levels))
-        raise Invalid("区划级别不符 / Wrong region level",
-                      {field: [f"{code} is a {region.level}; needs a {need}"]})
+        raise Invalid(
+            "区划级别不符 / Wrong region level",
+            {field: [f"{code} is a {region.level}; needs a {need}"]},
+        )
     return region
 
 

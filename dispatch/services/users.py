@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
 
 from dispatch.errors import Conflict
+from dispatch.extensions import DbSession
 from dispatch.models.users import User
 from dispatch.security import Scope
 from dispatch.services.auth import create_user, get_user
@@ -24,7 +24,7 @@ def list_users(role: str | None = None, active: bool | None = None) -> Select[An
     return stmt
 
 
-def deactivate_user(session: Session, scope: Scope, user_id: int) -> None:
+def deactivate_user(session: DbSession, scope: Scope, user_id: int) -> None:
     """Switch an account off; its tokens stop working at once (each request re-reads it)."""
     user = get_user(session, user_id)
     if user.id == scope.user_id:
