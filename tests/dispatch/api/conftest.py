@@ -9,15 +9,17 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 
 from dispatch.extensions import db
-from dispatch.models.agents import Agent, AgentLevel
+from dispatch.models.agents import Agent, AgentLevel, Vehicle
+from dispatch.models.cases import Case, CustodyEvent, Status
 from dispatch.models.centres import ServiceCentre
 from dispatch.models.regions import Region
 from dispatch.models.users import Role, User
 from dispatch.security import Scope
 from dispatch.services import applicants, appointments, auth, cases, centres
+from dispatch.services.case_flow import OPEN
 from dispatch.services.demo import DEMO_TOWNSHIP
 from dispatch.services.validation import id_check_char
 
@@ -38,8 +40,9 @@ def applicant_body(village: str, **extra: Any) -> dict[str, Any]:
             "village": village, "lon": 116.3, "lat": 23.5, "vulnerable": True, **extra}
 
 
-def tomorrow_window(hours: int = 9) -> tuple[str, str]:
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1, hours=hours)
+def future_window(hours: int = 9) -> tuple[str, str]:
+    """A two-hour window weeks ahead, clear of the day the planning tests plan."""
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=40, hours=hours)
     return start.isoformat(), (start + timedelta(hours=2)).isoformat()
 
 
@@ -81,7 +84,7 @@ class World:
             return c.id
 
     def appointment(self, place: Place) -> int:
-        start, end = tomorrow_window()
+        start, end = future_window()
         with self.app.app_context():
             a = appointments.create_appointment(
                 db.session, self.scope, place.applicant, datetime.fromisoformat(start),
@@ -132,3 +135,24 @@ def world(app: Flask) -> World:
         w.away = _place(w, OTHER_COUNTY_TOWNSHIP)
         db.session.remove()
     return w
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _leave_the_township_as_found(app: Flask, world: World):
+    """Cancel the cases and remove the centres a module adds, so the planning tests that
+    share this database plan the seeded township, not the API tests' leftovers."""
+    with app.app_context():
+        last_case = db.session.scalar(select(func.max(Case.id))) or 0
+        last_centre = db.session.scalar(select(func.max(ServiceCentre.id))) or 0
+        db.session.remove()
+    yield
+    with app.app_context():
+        db.session.execute(update(Case).where(Case.id > last_case, Case.status.in_(OPEN))
+                           .values(status=Status.CANCELLED))
+        db.session.execute(update(Vehicle).where(Vehicle.home_centre_id > last_centre)
+                           .values(home_centre_id=world.home.centre))
+        held = select(CustodyEvent.centre_id).where(CustodyEvent.centre_id.is_not(None))
+        db.session.execute(delete(ServiceCentre).where(ServiceCentre.id > last_centre,
+                                                       ServiceCentre.id.not_in(held)))
+        db.session.commit()
+        db.session.remove()

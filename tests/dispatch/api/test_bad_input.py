@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from dispatch.extensions import db
 from dispatch.models import Agent, Applicant, Appointment, Case, ServiceCentre, ServiceItem
 
-from .conftest import World, applicant_body, tomorrow_window
+from .conftest import World, applicant_body, future_window
 
 TABLES = (Applicant, Case, Appointment, Agent, ServiceCentre, ServiceItem)
 BAD_ID = "445203194501011230"  # a real shape with the wrong check digit
@@ -36,7 +36,7 @@ def _applicant(w: World, **change: Any) -> dict[str, Any]:
 
 
 def _window(reverse: bool = False, naive: bool = False) -> dict[str, str]:
-    start, end = tomorrow_window()
+    start, end = future_window()
     if naive:
         start, end = start[:-6], end[:-6]
     return {"window_start": end, "window_end": start} if reverse else {

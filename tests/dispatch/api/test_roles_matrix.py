@@ -15,7 +15,7 @@ from dispatch.extensions import db
 from dispatch.models.regions import Region
 from dispatch.security import PUBLIC_PATHS, PUBLIC_PREFIXES
 
-from .conftest import World, applicant_body, tomorrow_window
+from .conftest import World, applicant_body, future_window
 
 ROLES = ("admin", "supervisor", "county", "dispatcher", "agent", "staff", "anon")
 PASSWORDS = {"admin": "admin-demo-2026", "supervisor": "super-demo-2026",
@@ -90,7 +90,7 @@ def _closed(w: World) -> str:
 
 
 def _appointment_body(w: World) -> dict[str, Any]:
-    start, end = tomorrow_window()
+    start, end = future_window()
     return {"applicant_id": w.home.applicant, "window_start": start, "window_end": end}
 
 
