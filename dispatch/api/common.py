@@ -103,3 +103,15 @@ class HoursField(ma.fields.Dict):
         except ValueError as exc:
             raise ma.ValidationError(str(exc)) from exc
         return value
+
+
+def validate_recent(value: Any) -> None:
+    """A reported moment (a stop done, a hand-over) lies in the last 30 days, not the future.
+
+    Offline phones sync late, but never months late; absurd dates are a typo or a bad clock.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    if not (now - timedelta(days=30) <= value <= now + timedelta(minutes=10)):
+        raise ma.ValidationError("时间须在最近30天内 / must be within the last 30 days, not ahead")

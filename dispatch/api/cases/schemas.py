@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from dispatch.api.common import Lat, Lon, StrictSchema, check_point
+from dispatch.api.common import Lat, Lon, StrictSchema, check_point, validate_recent
 from dispatch.models.cases import Channel, HolderKind, Status
 
 STATUSES = [s.value for s in Status]
@@ -19,7 +19,7 @@ def risk_of(case) -> str:
 class StatusChangeSchema(ma.Schema):
     from_status = ma.fields.String(allow_none=True)
     to_status = ma.fields.String()
-    at = ma.fields.AwareDateTime()
+    at = ma.fields.AwareDateTime(validate=validate_recent)
     note = ma.fields.String()
 
 

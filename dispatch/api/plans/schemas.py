@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from dispatch.api.common import StrictSchema
+from dispatch.api.common import StrictSchema, validate_recent
 
 CODE = validate.Regexp(r"^\d{12}$", error="a 12-digit region code")
 ID = validate.Range(min=1, max=2**31 - 1)
@@ -150,7 +150,7 @@ class StopUpdateSchema(StrictSchema):
     status = ma.fields.String(required=True,
                               validate=validate.OneOf(["arrived", "done", "failed"]))
     reason = ma.fields.String(load_default="", validate=validate.Length(max=500))
-    at = ma.fields.AwareDateTime()
+    at = ma.fields.AwareDateTime(validate=validate_recent)
     idempotency_key = ma.fields.String(validate=validate.Length(8, 64))
 
 
