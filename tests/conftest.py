@@ -19,8 +19,12 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--db", default=os.environ.get("DAIBAN_TEST_DB", "sqlite"),
-                     choices=["sqlite", "postgres"], help="database backend for the tests")
+    parser.addoption(
+        "--db",
+        default=os.environ.get("DAIBAN_TEST_DB", "sqlite"),
+        choices=["sqlite", "postgres"],
+        help="database backend for the tests",
+    )
     parser.addoption("--pg-url", default=os.environ.get("DAIBAN_TEST_PG_URL", DEFAULT_PG))
 
 

@@ -28,8 +28,11 @@ class StrictSchema(ma.Schema):
     def _storable_text(self, data: Any, **kwargs: Any) -> Any:
         """PostgreSQL refuses NUL characters and UTF-8 lone surrogates: a 422, not a 500."""
         if hasattr(data, "items"):
-            bad = {key: ["contains a NUL character or an unpaired surrogate"]
-                   for key, value in data.items() if not _storable(value)}
+            bad = {
+                key: ["contains a NUL character or an unpaired surrogate"]
+                for key, value in data.items()
+                if not _storable(value)
+            }
             if bad:
                 raise ma.ValidationError(bad)
         return data
@@ -77,14 +80,14 @@ def check_optional_point(data: dict[str, Any]) -> None:
     check_point(data)
 
 
-class MaskedPhone(ma.fields.Field):
+class MaskedPhone(ma.fields.Field[Any]):
     """A phone number, masked unless the caller's role needs it whole."""
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
         return None if value is None else phone_for(current_scope().role, value)
 
 
-class MaskedIdNumber(ma.fields.Field):
+class MaskedIdNumber(ma.fields.Field[Any]):
     """A resident ID number, masked unless the caller's role needs it whole."""
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
@@ -97,7 +100,7 @@ class HoursField(ma.fields.Dict):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
         from dispatch.services.hours import parse_weekly_hours
 
-        value = super()._deserialize(value, attr, data, **kwargs)
+        value = super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-untyped-call]
         try:
             parse_weekly_hours(value)
         except ValueError as exc:

@@ -18,9 +18,7 @@ class SelectPage(Page):  # type: ignore[misc]
         # A page number so large its offset overflows a BIGINT is simply past the end.
         if self.page_params.first_item >= 2**31:
             return []
-        stmt = self.collection.limit(self.page_params.page_size).offset(
-            self.page_params.first_item
-        )
+        stmt = self.collection.limit(self.page_params.page_size).offset(self.page_params.first_item)
         return list(db.session.scalars(stmt))
 
     @property

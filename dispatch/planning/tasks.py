@@ -94,6 +94,8 @@ def _place_of_centre(centre: ServiceCentre, day: date) -> Place:
 
 def urgency(due: date, day: date) -> int:
     """Priority 0-100: rises as the promised date nears; overdue is the most urgent."""
+    if (due - day).days > 14:  # far off: no need to count working days one by one
+        return 30
     left = working_days_between(day, due)
     if left < 0:
         return 95

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -29,6 +29,7 @@ from dispatch.services.regions import region_in_scope
 from dispatch.services.workdays import CST
 
 PLANNERS = {Role.ADMIN, Role.DISPATCHER}
+PLAN_HORIZON = timedelta(days=60)
 
 
 def list_plans(
@@ -84,8 +85,14 @@ def start_planning(
             "辖区内没有可规划的乡镇 / No township with a centre in your region",
             {"township": ["give a township code"]},
         )
-    if day < datetime.now(CST).date():
-        raise Invalid("不能规划过去的日期 / Cannot plan a past day", {"date": [str(day)]})
+    today = datetime.now(CST).date()
+    if day < today:
+        raise Invalid("不能规划过去的日期 / Cannot plan a past day", {"day": [str(day)]})
+    if day > today + PLAN_HORIZON:
+        raise Invalid(
+            f"最多提前{PLAN_HORIZON.days}天规划 / Plan at most {PLAN_HORIZON.days} days ahead",
+            {"day": [str(day)]},
+        )
     return start_plan_job(session, scope, codes, day, objective)
 
 

@@ -26,8 +26,13 @@ LANGS = ("zh", "en")
 LANG_COOKIE = "daiban_lang"
 DIVISION_FILES = {"counties": "counties.geojson", "townships": "townships.geojson"}
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/web/static")
+bp = Blueprint(
+    "web",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/web/static",
+)
 babel = Babel()
 
 
@@ -60,9 +65,11 @@ def _page_context() -> dict[str, Any]:
     return {
         "lang": str(get_locale() or "zh"),
         "other_lang": "en" if str(get_locale()) == "zh" else "zh",
-        "map_config": {"tile_url": cfg.get("MAP_TILE_URL", ""),
-                       "tile_datum": cfg.get("MAP_TILE_DATUM", "WGS-84"),
-                       "push": cfg.get("PUSH_CHANNEL") == "fcm" and bool(cfg.get("FCM_URL"))},
+        "map_config": {
+            "tile_url": cfg.get("MAP_TILE_URL", ""),
+            "tile_datum": cfg.get("MAP_TILE_DATUM", "WGS-84"),
+            "push": cfg.get("PUSH_CHANNEL") == "fcm" and bool(cfg.get("FCM_URL")),
+        },
         "js_strings": js_strings(),
     }
 

@@ -56,8 +56,9 @@ def tokens(app: Flask) -> dict[str, str]:
     out = {}
     with app.test_client() as c:
         for login in DEMO_LOGINS:
-            resp = c.post("/api/auth/login",
-                          json={"username": login.username, "password": login.password})
+            resp = c.post(
+                "/api/auth/login", json={"username": login.username, "password": login.password}
+            )
             assert resp.status_code == 200, resp.get_json()
             out[login.username] = resp.get_json()["access_token"]
     return out

@@ -25,8 +25,13 @@ from tests.conftest import service_missing
 from tests.dispatch.conftest import FROZEN_NOW
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 BOOKING_TOWNSHIP = "445203102000"  # 云路镇: one car agent, one visit fits the day
 KIOSK = ("kiosk", "kiosk-demo-2026")
 
@@ -39,9 +44,16 @@ def web_app(tmp_path_factory: pytest.TempPathFactory, divisions_dir: Path) -> Fl
     from dispatch.services.divisions import import_divisions
 
     url = f"sqlite:///{tmp_path_factory.mktemp('webdb') / 'web.sqlite3'}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                      "DIVISIONS_DIR": str(divisions_dir), "PLAN_TIME_LIMIT_S": 1.0,
-                      "JOBS_EAGER": True, "MAP_TILE_URL": ""})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "DIVISIONS_DIR": str(divisions_dir),
+            "PLAN_TIME_LIMIT_S": 1.0,
+            "JOBS_EAGER": True,
+            "MAP_TILE_URL": "",
+        }
+    )
     with app.app_context():
         upgrade()
         import_divisions(db.session, divisions_dir / "divisions.csv")
@@ -92,8 +104,11 @@ def route_plan(web_app: Flask, plan_day: date) -> dict[str, Any]:
     agent given at least three stops to work through."""
     c = web_app.test_client()
     head = api_login(c, "dispatcher", "dispatch-demo-2026")
-    resp = c.post("/api/plans/", json={"township": DEMO_TOWNSHIP, "day": plan_day.isoformat(),
-                                       "objective": "balance"}, headers=head)
+    resp = c.post(
+        "/api/plans/",
+        json={"township": DEMO_TOWNSHIP, "day": plan_day.isoformat(), "objective": "balance"},
+        headers=head,
+    )
     assert resp.status_code == 202, resp.get_json()
     job = c.get(f"/api/jobs/{resp.get_json()['id']}", headers=head).get_json()
     assert job["status"] == "done", job
@@ -127,16 +142,31 @@ def kiosk(web_app: Flask) -> dict[str, Any]:
         keep.shift = {str(d): ["08:00", "09:05"] for d in range(1, 8)}
         centre = keep.vehicle.home_centre
         first = db.session.scalar(
-            select(Applicant).join(Region, Region.id == Applicant.village_id)
-            .where(Region.code.like(BOOKING_TOWNSHIP[:9] + "%")).order_by(Applicant.id))
-        people = list(db.session.scalars(select(Applicant).where(
-            Applicant.village_id == first.village_id).order_by(Applicant.id).limit(2)))
+            select(Applicant)
+            .join(Region, Region.id == Applicant.village_id)
+            .where(Region.code.like(BOOKING_TOWNSHIP[:9] + "%"))
+            .order_by(Applicant.id)
+        )
+        people = list(
+            db.session.scalars(
+                select(Applicant)
+                .where(Applicant.village_id == first.village_id)
+                .order_by(Applicant.id)
+                .limit(2)
+            )
+        )
         assert len(people) == 2
         for person in people:
             person.vulnerable = True
             person.lon, person.lat = centre.lon + 0.002, centre.lat
-        db.session.add(User(username=KIOSK[0], password_hash=hash_password(KIOSK[1]),
-                            role="village_staff", region_id=first.village_id))
+        db.session.add(
+            User(
+                username=KIOSK[0],
+                password_hash=hash_password(KIOSK[1]),
+                role="village_staff",
+                region_id=first.village_id,
+            )
+        )
         db.session.commit()
         return {"applicants": [(p.id, p.name) for p in people]}
 

@@ -56,8 +56,10 @@ def test_offline_stops_sync_once(browser, server, route_plan, plan_day, web_app)
     waiting = 2 + sum(len(s["cases"]) for s in stops[1:])  # two stop reports and the receipts
     assert page.inner_text("#queue-count") == f"待同步（{waiting}）"
     with web_app.app_context():
-        assert db.session.scalar(select(func.count(StopEvent.id)).where(
-            StopEvent.stop_id.in_(ids))) == 1
+        assert (
+            db.session.scalar(select(func.count(StopEvent.id)).where(StopEvent.stop_id.in_(ids)))
+            == 1
+        )
         db.session.remove()
 
     context.set_offline(False)
@@ -67,11 +69,15 @@ def test_offline_stops_sync_once(browser, server, route_plan, plan_day, web_app)
     page.wait_for_selector("#sync-now:not(.waiting)")
     case_ids = {c["id"] for s in stops for c in s["cases"]}
     with web_app.app_context():
-        events = db.session.execute(select(StopEvent.stop_id, StopEvent.status).where(
-            StopEvent.stop_id.in_(ids))).all()
+        events = db.session.execute(
+            select(StopEvent.stop_id, StopEvent.status).where(StopEvent.stop_id.in_(ids))
+        ).all()
         assert sorted(events) == sorted((i, "done") for i in ids)
-        receipts = db.session.scalars(select(CustodyEvent).where(
-            CustodyEvent.case_id.in_(case_ids), CustodyEvent.recorded_by_id.is_not(None))).all()
+        receipts = db.session.scalars(
+            select(CustodyEvent).where(
+                CustodyEvent.case_id.in_(case_ids), CustodyEvent.recorded_by_id.is_not(None)
+            )
+        ).all()
         keys = [r.idempotency_key for r in receipts]
         assert len(keys) == len(set(keys)) == sum(len(s["cases"]) for s in stops)
         assert all((r.signature_png or "").startswith("data:image/png") for r in receipts)

@@ -45,6 +45,6 @@ def test_last_slot_goes_to_one_kiosk(browser, server, kiosk):
     assert winner.inner_text(".ref").startswith("DB")
     loser = pages[outcomes.index("taken")]
     assert "刚被约走" in loser.inner_text("#slot-taken")
-    loser.wait_for_selector(f"#slots button[data-slot=\"{SLOT}\"][disabled]")
+    loser.wait_for_selector(f'#slots button[data-slot="{SLOT}"][disabled]')
     for page in pages:
         page.context.close()

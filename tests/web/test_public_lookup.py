@@ -12,8 +12,9 @@ from dispatch.models.cases import Case, CustodyEvent
 @pytest.fixture()
 def known_case(web_app):
     with web_app.app_context():
-        case = db.session.scalar(select(Case).where(Case.custody.any(CustodyEvent.id > 0))
-                                 .order_by(Case.id))
+        case = db.session.scalar(
+            select(Case).where(Case.custody.any(CustodyEvent.id > 0)).order_by(Case.id)
+        )
         data = (case.reference, case.applicant.phone, case.applicant.name, len(case.custody))
         db.session.remove()
         return data
@@ -23,7 +24,8 @@ def test_lookup_shows_chain_without_personal_data(web_app, known_case):
     """No login needed; the holder labels mask the villager's name and no phone comes back."""
     reference, phone, name, links = known_case
     resp = web_app.test_client().get(
-        f"/api/public/cases/lookup?reference={reference}&phone={phone}")
+        f"/api/public/cases/lookup?reference={reference}&phone={phone}"
+    )
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     assert body["reference"] == reference and len(body["chain"]) == links
@@ -42,5 +44,6 @@ def test_any_mismatch_is_404(web_app, known_case, mangle):
     else:
         phone = "1"
     resp = web_app.test_client().get(
-        f"/api/public/cases/lookup?reference={reference}&phone={phone}")
+        f"/api/public/cases/lookup?reference={reference}&phone={phone}"
+    )
     assert resp.status_code == 404

@@ -49,8 +49,9 @@ class AgentCreateSchema(AgentUpdateSchema):
     phone = ma.fields.String(required=True, validate=validate_mobile)
     level = ma.fields.String(required=True, validate=validate.OneOf(LEVELS))
     region = ma.fields.String(required=True, validate=REGION_CODE)
-    zone = ma.fields.List(ma.fields.String(validate=REGION_CODE), load_default=list,
-                          validate=validate.Length(max=200))
+    zone = ma.fields.List(
+        ma.fields.String(validate=REGION_CODE), load_default=list, validate=validate.Length(max=200)
+    )
 
 
 class AgentQueryArgsSchema(StrictSchema):

@@ -23,8 +23,9 @@ class Slots(MethodView):
     @blp.response(200, SlotSchema(many=True))
     def get(self, args):
         """Slots on a day, each marked available only if the plan can absorb the visit"""
-        return bookings.slots(db.session, current_scope(), args["applicant_id"], args["date"],
-                              args.get("case_id"))
+        return bookings.slots(
+            db.session, current_scope(), args["applicant_id"], args["date"], args.get("case_id")
+        )
 
 
 @blp.route("/")
@@ -34,8 +35,14 @@ class Bookings(MethodView):
     @blp.alt_response(409, description="The slot was taken meanwhile")
     def post(self, data):
         """Book a slot; it is re-checked under the township's lock"""
-        return bookings.book(db.session, current_scope(), data["applicant_id"], data["date"],
-                             data["slot"], data.get("case_id"))
+        return bookings.book(
+            db.session,
+            current_scope(),
+            data["applicant_id"],
+            data["date"],
+            data["slot"],
+            data.get("case_id"),
+        )
 
 
 @blp.route("/<int:appointment_id>/cancel")

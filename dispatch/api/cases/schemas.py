@@ -1,3 +1,5 @@
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -7,7 +9,7 @@ from dispatch.models.cases import Channel, HolderKind, Status
 STATUSES = [s.value for s in Status]
 
 
-def risk_of(case) -> str:
+def risk_of(case: Any) -> str:
     """late: predicted after the promise; tight: on the promised day; else ok."""
     if case.predicted_date is None or case.status in ("closed", "cancelled", "delivered"):
         return "ok"
@@ -91,20 +93,23 @@ class CaseQueryArgsSchema(StrictSchema):
 class TransitionSchema(StrictSchema):
     to = ma.fields.String(required=True, validate=validate.OneOf(STATUSES))
     note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
-    missing = ma.fields.List(ma.fields.String(validate=validate.Length(1, 120)),
-                             validate=validate.Length(max=30))
+    missing = ma.fields.List(
+        ma.fields.String(validate=validate.Length(1, 120)), validate=validate.Length(max=30)
+    )
 
 
 class HandOverSchema(StrictSchema):
-    to_kind = ma.fields.String(required=True,
-                               validate=validate.OneOf([k.value for k in HolderKind]))
+    to_kind = ma.fields.String(
+        required=True, validate=validate.OneOf([k.value for k in HolderKind])
+    )
     to_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     at = ma.fields.AwareDateTime()
     centre_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     lon = Lon
     lat = Lat
-    items = ma.fields.List(ma.fields.String(validate=validate.Length(1, 120)),
-                           validate=validate.Length(max=50))
+    items = ma.fields.List(
+        ma.fields.String(validate=validate.Length(1, 120)), validate=validate.Length(max=50)
+    )
     signature_png = ma.fields.String(validate=validate.Length(max=400_000))
     photo_jpeg = ma.fields.String(validate=validate.Length(max=700_000))
     note = ma.fields.String(load_default="", validate=validate.Length(max=2000))

@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -19,7 +22,7 @@ def _distinct_names(materials):
         raise ma.ValidationError("each material is listed once (names repeat)")
 
 
-MATERIALS = dict(validate=[validate.Length(max=40), _distinct_names])
+MATERIALS_VALIDATORS: list[Callable[[Any], Any]] = [validate.Length(max=40), _distinct_names]
 
 
 class MaterialOutSchema(ma.Schema):
@@ -49,7 +52,7 @@ class ItemUpdateSchema(StrictSchema):
     name_en = ma.fields.String(validate=validate.Length(max=160))
     level = ma.fields.String(validate=validate.OneOf(LEVELS))
     in_person = ma.fields.Boolean()
-    materials = ma.fields.List(ma.fields.Nested(MaterialSchema), **MATERIALS)
+    materials = ma.fields.List(ma.fields.Nested(MaterialSchema), validate=MATERIALS_VALIDATORS)
     promised_days = ma.fields.Integer(validate=validate.Range(0, 365))
     fee_yuan = ma.fields.Float(validate=validate.Range(0, 99_999))
     guide = ma.fields.String(validate=validate.Length(max=20_000))
@@ -57,12 +60,15 @@ class ItemUpdateSchema(StrictSchema):
 
 
 class ItemCreateSchema(ItemUpdateSchema):
-    code = ma.fields.String(required=True,
-                            validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"))
+    code = ma.fields.String(
+        required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+    )
     name = ma.fields.String(required=True, validate=validate.Length(1, 120))
     level = ma.fields.String(required=True, validate=validate.OneOf(LEVELS))
     promised_days = ma.fields.Integer(required=True, validate=validate.Range(0, 365))
-    materials = ma.fields.List(ma.fields.Nested(MaterialSchema), load_default=list, **MATERIALS)
+    materials = ma.fields.List(
+        ma.fields.Nested(MaterialSchema), load_default=list, validate=MATERIALS_VALIDATORS
+    )
 
 
 class ItemQueryArgsSchema(StrictSchema):

@@ -6,8 +6,12 @@ from dispatch.api.common import MaskedPhone, StrictSchema
 
 class DeviceSchema(StrictSchema):
     token = ma.fields.String(required=True, validate=validate.Length(10, 400))
-    platform = ma.fields.String(required=True, validate=validate.OneOf(
-        ["android", "ios", "web", "huawei", "xiaomi", "oppo", "vivo", "jpush", "getui"]))
+    platform = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["android", "ios", "web", "huawei", "xiaomi", "oppo", "vivo", "jpush", "getui"]
+        ),
+    )
     app_version = ma.fields.String(load_default="", validate=validate.Length(max=20))
 
 

@@ -48,8 +48,9 @@ class Plans(MethodView):
     @roles_required(Role.DISPATCHER)
     def post(self, data):
         """Start planning a township's day (or the whole region's) as a job; poll the job"""
-        return plans.start_planning(db.session, current_scope(), data.get("township"),
-                                    data["day"], data["objective"])
+        return plans.start_planning(
+            db.session, current_scope(), data.get("township"), data["day"], data["objective"]
+        )
 
 
 @blp.route("/today")

@@ -95,8 +95,9 @@ class PlanDetailSchema(ma.Schema):
 class PlanRequestSchema(StrictSchema):
     township = ma.fields.String(validate=CODE)
     day = ma.fields.Date(required=True)
-    objective = ma.fields.String(load_default="distance",
-                                 validate=validate.OneOf(["distance", "balance"]))
+    objective = ma.fields.String(
+        load_default="distance", validate=validate.OneOf(["distance", "balance"])
+    )
 
 
 class ReplanSchema(StrictSchema):
@@ -147,8 +148,7 @@ class ChangeResultSchema(ma.Schema):
 
 
 class StopUpdateSchema(StrictSchema):
-    status = ma.fields.String(required=True,
-                              validate=validate.OneOf(["arrived", "done", "failed"]))
+    status = ma.fields.String(required=True, validate=validate.OneOf(["arrived", "done", "failed"]))
     reason = ma.fields.String(load_default="", validate=validate.Length(max=500))
     at = ma.fields.AwareDateTime(validate=validate_recent)
     idempotency_key = ma.fields.String(validate=validate.Length(8, 64))

@@ -36,8 +36,16 @@ def fresh_id_number() -> str:
 
 
 def applicant_body(village: str, **extra: Any) -> dict[str, Any]:
-    return {"name": "测试村民", "phone": "13800138000", "id_number": fresh_id_number(),
-            "village": village, "lon": 116.3, "lat": 23.5, "vulnerable": True, **extra}
+    return {
+        "name": "测试村民",
+        "phone": "13800138000",
+        "id_number": fresh_id_number(),
+        "village": village,
+        "lon": 116.3,
+        "lat": 23.5,
+        "vulnerable": True,
+        **extra,
+    }
 
 
 def future_window(hours: int = 9) -> tuple[str, str]:
@@ -87,8 +95,12 @@ class World:
         start, end = future_window()
         with self.app.app_context():
             a = appointments.create_appointment(
-                db.session, self.scope, place.applicant, datetime.fromisoformat(start),
-                datetime.fromisoformat(end))
+                db.session,
+                self.scope,
+                place.applicant,
+                datetime.fromisoformat(start),
+                datetime.fromisoformat(end),
+            )
             return a.id
 
     def closed_day(self, day: date) -> str:
@@ -99,23 +111,28 @@ class World:
 
     def user(self) -> int:
         with self.app.app_context():
-            return auth.create_user(db.session, f"temp{next(_serial)}", "temp-pass-123",
-                                    "admin").id
+            return auth.create_user(db.session, f"temp{next(_serial)}", "temp-pass-123", "admin").id
 
 
 def _place(world: World, township: str) -> Place:
     s = db.session
     town = s.scalar(select(Region).where(Region.code == township))
     assert town is not None
-    agents_here = list(s.scalars(select(Agent).where(Agent.region_id == town.id)
-                                 .order_by(Agent.id)))
+    agents_here = list(
+        s.scalars(select(Agent).where(Agent.region_id == town.id).order_by(Agent.id))
+    )
     agent = next(a for a in agents_here if a.level == AgentLevel.VILLAGE)
     driver = next(a for a in agents_here if a.level == AgentLevel.TOWNSHIP)
     village = agent.zone[0].code
     centre = s.scalar(select(ServiceCentre).where(ServiceCentre.region_id == town.id))
     assert centre is not None and agent.vehicle_id is not None
-    place = Place(village=village, centre=centre.id, agent=agent.id, other_agent=driver.id,
-                  vehicle=agent.vehicle_id)
+    place = Place(
+        village=village,
+        centre=centre.id,
+        agent=agent.id,
+        other_agent=driver.id,
+        vehicle=agent.vehicle_id,
+    )
     place.applicant = world.applicant(village)
     place.case = world.case(place)
     place.appointment = world.appointment(place)
@@ -128,8 +145,10 @@ def world(app: Flask) -> World:
     with app.app_context():
         w.admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
         staff_village = db.session.scalar(
-            select(Region.code).join(User, User.region_id == Region.id)
-            .where(User.username == "staff"))
+            select(Region.code)
+            .join(User, User.region_id == Region.id)
+            .where(User.username == "staff")
+        )
         w.home = _place(w, DEMO_TOWNSHIP)
         assert w.home.village == staff_village, "the demo agent's zone starts at staff's village"
         w.away = _place(w, OTHER_COUNTY_TOWNSHIP)
@@ -147,12 +166,21 @@ def _leave_the_township_as_found(app: Flask, world: World):
         db.session.remove()
     yield
     with app.app_context():
-        db.session.execute(update(Case).where(Case.id > last_case, Case.status.in_(OPEN))
-                           .values(status=Status.CANCELLED))
-        db.session.execute(update(Vehicle).where(Vehicle.home_centre_id > last_centre)
-                           .values(home_centre_id=world.home.centre))
+        db.session.execute(
+            update(Case)
+            .where(Case.id > last_case, Case.status.in_(OPEN))
+            .values(status=Status.CANCELLED)
+        )
+        db.session.execute(
+            update(Vehicle)
+            .where(Vehicle.home_centre_id > last_centre)
+            .values(home_centre_id=world.home.centre)
+        )
         held = select(CustodyEvent.centre_id).where(CustodyEvent.centre_id.is_not(None))
-        db.session.execute(delete(ServiceCentre).where(ServiceCentre.id > last_centre,
-                                                       ServiceCentre.id.not_in(held)))
+        db.session.execute(
+            delete(ServiceCentre).where(
+                ServiceCentre.id > last_centre, ServiceCentre.id.not_in(held)
+            )
+        )
         db.session.commit()
         db.session.remove()

@@ -39,70 +39,176 @@ def _window(reverse: bool = False, naive: bool = False) -> dict[str, str]:
     start, end = future_window()
     if naive:
         start, end = start[:-6], end[:-6]
-    return {"window_start": end, "window_end": start} if reverse else {
-        "window_start": start, "window_end": end}
+    return (
+        {"window_start": end, "window_end": start}
+        if reverse
+        else {"window_start": start, "window_end": end}
+    )
 
 
 CASES = [
-    ("bad ID checksum", "/api/applicants/", lambda w: _applicant(w, id_number=BAD_ID),
-     "id_number"),
-    ("ID birth date", "/api/applicants/",
-     lambda w: _applicant(w, id_number="445203194513011234"), "id_number"),
-    ("landline phone", "/api/applicants/", lambda w: _applicant(w, phone="06638123456"),
-     "phone"),
-    ("12-digit phone", "/api/applicants/", lambda w: _applicant(w, phone="138001380001"),
-     "phone"),
+    ("bad ID checksum", "/api/applicants/", lambda w: _applicant(w, id_number=BAD_ID), "id_number"),
+    (
+        "ID birth date",
+        "/api/applicants/",
+        lambda w: _applicant(w, id_number="445203194513011234"),
+        "id_number",
+    ),
+    ("landline phone", "/api/applicants/", lambda w: _applicant(w, phone="06638123456"), "phone"),
+    ("12-digit phone", "/api/applicants/", lambda w: _applicant(w, phone="138001380001"), "phone"),
     ("point in Paris", "/api/applicants/", lambda w: _applicant(w, lon=2.35, lat=48.85), "lon"),
-    ("unknown village", "/api/applicants/", lambda w: _applicant(w, village="445203103999"),
-     "village"),
-    ("township as village", "/api/applicants/",
-     lambda w: _applicant(w, village="445203103000"), "village"),
-    ("string for bool", "/api/applicants/", lambda w: _applicant(w, vulnerable="very"),
-     "vulnerable"),
+    (
+        "unknown village",
+        "/api/applicants/",
+        lambda w: _applicant(w, village="445203103999"),
+        "village",
+    ),
+    (
+        "township as village",
+        "/api/applicants/",
+        lambda w: _applicant(w, village="445203103000"),
+        "village",
+    ),
+    (
+        "string for bool",
+        "/api/applicants/",
+        lambda w: _applicant(w, vulnerable="very"),
+        "vulnerable",
+    ),
     ("string for float", "/api/applicants/", lambda w: _applicant(w, lon="east"), "lon"),
     ("unknown field", "/api/applicants/", lambda w: _applicant(w, nickname="阿伯"), "nickname"),
-    ("unknown item", "/api/cases/",
-     lambda w: {"applicant_id": w.home.applicant, "item_code": "NOPE", "channel": "agent"},
-     "item_code"),
-    ("unknown applicant", "/api/cases/",
-     lambda w: {"applicant_id": 999999, "item_code": "DEMO-GA-001", "channel": "agent"},
-     "applicant_id"),
-    ("list for int", "/api/cases/",
-     lambda w: {"applicant_id": [1], "item_code": "DEMO-GA-001", "channel": "agent"},
-     "applicant_id"),
-    ("reversed window", "/api/appointments/",
-     lambda w: {"applicant_id": w.home.applicant, **_window(reverse=True)}, "window_end"),
-    ("naive window", "/api/appointments/",
-     lambda w: {"applicant_id": w.home.applicant, **_window(naive=True)}, "window_start"),
-    ("past window", "/api/appointments/", lambda w: {
-        "applicant_id": w.home.applicant,
-        "window_start": (datetime.now(UTC) - timedelta(days=2)).isoformat(),
-        "window_end": (datetime.now(UTC) - timedelta(days=2, hours=-2)).isoformat()},
-     "window_start"),
-    ("unknown applicant", "/api/appointments/",
-     lambda w: {"applicant_id": 999999, **_window()}, "applicant_id"),
-    ("hours close first", "/api/centres/", lambda w: {
-        "region": w.home.village, "kind": "village", "name": "x", "lon": 116.3, "lat": 23.5,
-        "opening_hours": {"1": [["12:00", "08:00"]]}}, "opening_hours"),
-    ("weekday 8", "/api/centres/", lambda w: {
-        "region": w.home.village, "kind": "village", "name": "x", "lon": 116.3, "lat": 23.5,
-        "opening_hours": {"8": [["08:00", "12:00"]]}}, "opening_hours"),
-    ("kind not level", "/api/centres/", lambda w: {
-        "region": w.home.village, "kind": "township", "name": "x", "lon": 116.3, "lat": 23.5},
-     "kind"),
-    ("no copies", "/api/items/", lambda w: {
-        "code": "BAD-1", "name": "x", "level": "county", "promised_days": 1,
-        "materials": [{"name": "户口簿", "copies": 0, "original": True}]}, "materials"),
-    ("zone outside township", "/api/agents/", lambda w: {
-        "name": "x", "phone": "13900139000", "level": "village", "region": "445203103000",
-        "zone": [w.away.village]}, "zone"),
-    ("shift reversed", "/api/agents/", lambda w: {
-        "name": "x", "phone": "13900139000", "level": "village", "region": "445203103000",
-        "shift": {"1": ["18:00", "08:00"]}}, "shift"),
-    ("unknown centre", "/api/vehicles/", lambda w: {"kind": "car", "home_centre_id": 999999},
-     "home_centre_id"),
-    ("unknown role", "/api/users/", lambda w: {"username": "abc", "password": "long-enough-1",
-                                               "role": "mayor"}, "role"),
+    (
+        "unknown item",
+        "/api/cases/",
+        lambda w: {"applicant_id": w.home.applicant, "item_code": "NOPE", "channel": "agent"},
+        "item_code",
+    ),
+    (
+        "unknown applicant",
+        "/api/cases/",
+        lambda w: {"applicant_id": 999999, "item_code": "DEMO-GA-001", "channel": "agent"},
+        "applicant_id",
+    ),
+    (
+        "list for int",
+        "/api/cases/",
+        lambda w: {"applicant_id": [1], "item_code": "DEMO-GA-001", "channel": "agent"},
+        "applicant_id",
+    ),
+    (
+        "reversed window",
+        "/api/appointments/",
+        lambda w: {"applicant_id": w.home.applicant, **_window(reverse=True)},
+        "window_end",
+    ),
+    (
+        "naive window",
+        "/api/appointments/",
+        lambda w: {"applicant_id": w.home.applicant, **_window(naive=True)},
+        "window_start",
+    ),
+    (
+        "past window",
+        "/api/appointments/",
+        lambda w: {
+            "applicant_id": w.home.applicant,
+            "window_start": (datetime.now(UTC) - timedelta(days=2)).isoformat(),
+            "window_end": (datetime.now(UTC) - timedelta(days=2, hours=-2)).isoformat(),
+        },
+        "window_start",
+    ),
+    (
+        "unknown applicant",
+        "/api/appointments/",
+        lambda w: {"applicant_id": 999999, **_window()},
+        "applicant_id",
+    ),
+    (
+        "hours close first",
+        "/api/centres/",
+        lambda w: {
+            "region": w.home.village,
+            "kind": "village",
+            "name": "x",
+            "lon": 116.3,
+            "lat": 23.5,
+            "opening_hours": {"1": [["12:00", "08:00"]]},
+        },
+        "opening_hours",
+    ),
+    (
+        "weekday 8",
+        "/api/centres/",
+        lambda w: {
+            "region": w.home.village,
+            "kind": "village",
+            "name": "x",
+            "lon": 116.3,
+            "lat": 23.5,
+            "opening_hours": {"8": [["08:00", "12:00"]]},
+        },
+        "opening_hours",
+    ),
+    (
+        "kind not level",
+        "/api/centres/",
+        lambda w: {
+            "region": w.home.village,
+            "kind": "township",
+            "name": "x",
+            "lon": 116.3,
+            "lat": 23.5,
+        },
+        "kind",
+    ),
+    (
+        "no copies",
+        "/api/items/",
+        lambda w: {
+            "code": "BAD-1",
+            "name": "x",
+            "level": "county",
+            "promised_days": 1,
+            "materials": [{"name": "户口簿", "copies": 0, "original": True}],
+        },
+        "materials",
+    ),
+    (
+        "zone outside township",
+        "/api/agents/",
+        lambda w: {
+            "name": "x",
+            "phone": "13900139000",
+            "level": "village",
+            "region": "445203103000",
+            "zone": [w.away.village],
+        },
+        "zone",
+    ),
+    (
+        "shift reversed",
+        "/api/agents/",
+        lambda w: {
+            "name": "x",
+            "phone": "13900139000",
+            "level": "village",
+            "region": "445203103000",
+            "shift": {"1": ["18:00", "08:00"]},
+        },
+        "shift",
+    ),
+    (
+        "unknown centre",
+        "/api/vehicles/",
+        lambda w: {"kind": "car", "home_centre_id": 999999},
+        "home_centre_id",
+    ),
+    (
+        "unknown role",
+        "/api/users/",
+        lambda w: {"username": "abc", "password": "long-enough-1", "role": "mayor"},
+        "role",
+    ),
 ]
 
 
@@ -131,23 +237,36 @@ def test_duplicate_id_number_is_a_conflict(app, client, auth, world):
 def test_oversized_body_is_413_json(client, auth, app):
     """A body over MAX_CONTENT_LENGTH is refused with a JSON 413."""
     big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 10)
-    resp = client.post("/api/applicants/", data=f'{{"name": "{big}"}}',
-                       content_type="application/json", headers=auth("admin"))
+    resp = client.post(
+        "/api/applicants/",
+        data=f'{{"name": "{big}"}}',
+        content_type="application/json",
+        headers=auth("admin"),
+    )
     assert resp.status_code == 413
     assert resp.get_json()["code"] == 413
 
 
 def test_malformed_json_is_400(client, auth):
     """Broken JSON is a 4xx with the error body, not a 500."""
-    resp = client.post("/api/applicants/", data="{not json", content_type="application/json",
-                       headers=auth("admin"))
+    resp = client.post(
+        "/api/applicants/", data="{not json", content_type="application/json", headers=auth("admin")
+    )
     assert 400 <= resp.status_code < 500 and resp.get_json()["code"] == resp.status_code
 
 
 # Unknown query arguments are ignored, not refused: webargs excludes them for the query
 # location, because the pager's page and page_size share the query string with the filters.
-@pytest.mark.parametrize("query", ["vulnerable=perhaps", "village=4452", "page=0",
-                                   "page_size=100000", "starts_after=2026-01-01T08:00"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "vulnerable=perhaps",
+        "village=4452",
+        "page=0",
+        "page_size=100000",
+        "starts_after=2026-01-01T08:00",
+    ],
+)
 def test_bad_query_args_are_422(client, auth, query):
     """Malformed query arguments are a 422, never a 500."""
     path = "/api/appointments/" if query.startswith("starts") else "/api/applicants/"

@@ -17,9 +17,11 @@ def _move(client, headers, case_id: int, to: str, **extra):
 
 
 def _hand(client, headers, case_id: int, kind: str, ref: int):
-    return client.post(f"/api/cases/{case_id}/custody",
-                       json={"to_kind": kind, "to_id": ref, "lon": 116.3, "lat": 23.5},
-                       headers=headers)
+    return client.post(
+        f"/api/cases/{case_id}/custody",
+        json={"to_kind": kind, "to_id": ref, "lon": 116.3, "lat": 23.5},
+        headers=headers,
+    )
 
 
 def _centre(client, headers, kind: str, region: str) -> int:
@@ -30,10 +32,14 @@ def _centre(client, headers, kind: str, region: str) -> int:
 def test_walk_through_every_status(client, auth, world):
     """Registered to closed, the holder always known, each hand-over with a receipt."""
     staff, disp = auth("staff"), auth("dispatcher")
-    applicant = client.post("/api/applicants/", json=applicant_body(world.home.village),
-                            headers=staff).get_json()
-    case = client.post("/api/cases/", headers=staff, json={
-        "applicant_id": applicant["id"], "item_code": "DEMO-GA-001", "channel": "agent"})
+    applicant = client.post(
+        "/api/applicants/", json=applicant_body(world.home.village), headers=staff
+    ).get_json()
+    case = client.post(
+        "/api/cases/",
+        headers=staff,
+        json={"applicant_id": applicant["id"], "item_code": "DEMO-GA-001", "channel": "agent"},
+    )
     assert case.status_code == 201
     cid = case.get_json()["id"]
     illegal = _move(client, disp, cid, "decided")
@@ -42,8 +48,11 @@ def test_walk_through_every_status(client, auth, world):
     assert _move(client, disp, cid, "materials_checked").status_code == 200
     township = _centre(client, disp, "township", "445203103000")
     county = _centre(client, disp, "county", "445203000000")
-    steps = [("agent", world.home.agent, "with_agent"), ("centre", township, "at_township"),
-             ("centre", county, "at_county")]
+    steps = [
+        ("agent", world.home.agent, "with_agent"),
+        ("centre", township, "at_township"),
+        ("centre", county, "at_county"),
+    ]
     for kind, ref, status in steps:
         resp = _hand(client, disp, cid, kind, ref)
         assert resp.status_code == 201, resp.get_json()
@@ -56,8 +65,16 @@ def test_walk_through_every_status(client, auth, world):
     done = _move(client, disp, cid, "closed").get_json()
     assert done["status"] == "closed"
     assert [h["to_status"] for h in done["history"]] == [
-        "registered", "materials_checked", "with_agent", "at_township", "at_county", "decided",
-        "returning", "delivered", "closed"]
+        "registered",
+        "materials_checked",
+        "with_agent",
+        "at_township",
+        "at_county",
+        "decided",
+        "returning",
+        "delivered",
+        "closed",
+    ]
     assert [c["seq"] for c in done["custody"]] == [1, 2, 3, 4, 5]
     assert _move(client, disp, cid, "registered").get_json()["allowed"] == []
 
@@ -90,8 +107,11 @@ def test_etag_changes_after_a_move(client, auth, world):
     old = _etag(client, disp, cid)
     resp = _move(client, disp, cid, "materials_checked")
     assert resp.headers["ETag"] == _etag(client, disp, cid) != old
-    again = client.post(f"/api/cases/{cid}/transitions", json={"to": "at_township"},
-                        headers=disp | {"If-Match": old})
+    again = client.post(
+        f"/api/cases/{cid}/transitions",
+        json={"to": "at_township"},
+        headers=disp | {"If-Match": old},
+    )
     assert again.status_code == 412
 
 

@@ -10,14 +10,17 @@ MASKED_ID = re.compile(r"^\d{4}\*{10}[\dX]{4}$")
 MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
 
 
-@pytest.mark.parametrize(("role", "id_whole", "phone_whole"), [
-    ("admin", True, True),
-    ("staff", True, True),
-    ("dispatcher", False, True),
-    ("agent", False, True),
-    ("supervisor", False, False),
-    ("county", False, False),
-])
+@pytest.mark.parametrize(
+    ("role", "id_whole", "phone_whole"),
+    [
+        ("admin", True, True),
+        ("staff", True, True),
+        ("dispatcher", False, True),
+        ("agent", False, True),
+        ("supervisor", False, False),
+        ("county", False, False),
+    ],
+)
 def test_applicant_masking_by_role(client, auth, world, role, id_whole, phone_whole):
     """Each role sees the ID number and phone whole or masked, as dispatch.privacy says."""
     whole = client.get(f"/api/applicants/{world.home.applicant}", headers=auth("admin"))

@@ -18,9 +18,14 @@ from dispatch.security import PUBLIC_PATHS, PUBLIC_PREFIXES
 from .conftest import World, applicant_body, future_window
 
 ROLES = ("admin", "supervisor", "county", "dispatcher", "agent", "staff", "anon")
-PASSWORDS = {"admin": "admin-demo-2026", "supervisor": "super-demo-2026",
-             "county": "county-demo-2026", "dispatcher": "dispatch-demo-2026",
-             "agent": "agent-demo-2026", "staff": "staff-demo-2026"}
+PASSWORDS = {
+    "admin": "admin-demo-2026",
+    "supervisor": "super-demo-2026",
+    "county": "county-demo-2026",
+    "dispatcher": "dispatch-demo-2026",
+    "agent": "agent-demo-2026",
+    "staff": "staff-demo-2026",
+}
 # Nothing is exempt but the public paths: every endpoint below has its rows in TABLE.
 PENDING: set[tuple[str, str]] = set()
 _days = itertools.count(1)
@@ -64,8 +69,15 @@ def _away_plan(w: World) -> int:
             publish(db.session, plan)
             _planned["plan"] = plan.id
             _planned["stop"] = next(s.id for r in plan.routes for s in r.stops if s.task_key)
-            job = Job(id=f"matrix-{plan.id:08d}-job", kind="plan", region_prefix="445203103",
-                      params={}, status="done", done=1, total=1)
+            job = Job(
+                id=f"matrix-{plan.id:08d}-job",
+                kind="plan",
+                region_prefix="445203103",
+                params={},
+                status="done",
+                done=1,
+                total=1,
+            )
             db.session.add(job)
             db.session.commit()
             _planned["job"] = job.id  # type: ignore[assignment]
@@ -128,92 +140,216 @@ TABLE = [
     Row("GET", "/api/regions/", "/api/regions/", READ_ALL),
     Row("GET", RG, lambda w: f"/api/regions/{w.home.village}", READ_ALL),
     Row("GET", RG, "/api/regions/445222102000", codes(403, admin=200, supervisor=200)),
-    Row("PUT", RG + "/point", lambda w: f"/api/regions/{w.home.village}/point", WRITE,
-        {"lon": 116.35, "lat": 23.55}),
-    Row("PUT", RG + "/point", "/api/regions/445222102001/point",
-        codes(403, admin=200, supervisor=403), {"lon": 115.9, "lat": 23.4}),
+    Row(
+        "PUT",
+        RG + "/point",
+        lambda w: f"/api/regions/{w.home.village}/point",
+        WRITE,
+        {"lon": 116.35, "lat": 23.55},
+    ),
+    Row(
+        "PUT",
+        RG + "/point",
+        "/api/regions/445222102001/point",
+        codes(403, admin=200, supervisor=403),
+        {"lon": 115.9, "lat": 23.4},
+    ),
     # Cases: an agent sees only the cases they hold or are assigned.
     Row("GET", "/api/cases/", "/api/cases/", READ_ALL),
-    Row("POST", "/api/cases/", "/api/cases/", created(WRITE),
-        lambda w: {"applicant_id": w.home.applicant, "item_code": "DEMO-GA-001",
-                   "channel": "agent"}),
-    Row("POST", "/api/cases/", "/api/cases/", codes(403, admin=201, dispatcher=422, agent=422,
-                                                     staff=422),
-        lambda w: {"applicant_id": w.away.applicant, "item_code": "DEMO-GA-001",
-                   "channel": "agent"}),
+    Row(
+        "POST",
+        "/api/cases/",
+        "/api/cases/",
+        created(WRITE),
+        lambda w: {
+            "applicant_id": w.home.applicant,
+            "item_code": "DEMO-GA-001",
+            "channel": "agent",
+        },
+    ),
+    Row(
+        "POST",
+        "/api/cases/",
+        "/api/cases/",
+        codes(403, admin=201, dispatcher=422, agent=422, staff=422),
+        lambda w: {
+            "applicant_id": w.away.applicant,
+            "item_code": "DEMO-GA-001",
+            "channel": "agent",
+        },
+    ),
     Row("GET", C, lambda w: f"/api/cases/{w.home.case}", codes(200, agent=404)),
     Row("GET", C, lambda w: f"/api/cases/{w.away.case}", AWAY),
-    Row("POST", C + "/transitions", lambda w: f"/api/cases/{w.case(w.home)}/transitions",
+    Row(
+        "POST",
+        C + "/transitions",
+        lambda w: f"/api/cases/{w.case(w.home)}/transitions",
         codes(403, admin=200, dispatcher=200, agent=404, staff=200),
-        {"to": "materials_checked"}),
-    Row("POST", C + "/transitions", lambda w: f"/api/cases/{w.away.case}/transitions",
-        codes(404, admin=409, supervisor=403, county=403), {"to": "delivered"}),
-    Row("GET", C + "/custody", lambda w: f"/api/cases/{w.home.case}/custody",
-        codes(200, agent=404)),
+        {"to": "materials_checked"},
+    ),
+    Row(
+        "POST",
+        C + "/transitions",
+        lambda w: f"/api/cases/{w.away.case}/transitions",
+        codes(404, admin=409, supervisor=403, county=403),
+        {"to": "delivered"},
+    ),
+    Row(
+        "GET", C + "/custody", lambda w: f"/api/cases/{w.home.case}/custody", codes(200, agent=404)
+    ),
     Row("GET", C + "/custody", lambda w: f"/api/cases/{w.away.case}/custody", AWAY),
-    Row("POST", C + "/custody", lambda w: f"/api/cases/{w.case(w.home)}/custody",
+    Row(
+        "POST",
+        C + "/custody",
+        lambda w: f"/api/cases/{w.case(w.home)}/custody",
         codes(403, admin=201, dispatcher=201, agent=404, staff=201),
-        lambda w: {"to_kind": "agent", "to_id": w.home.agent}),
+        lambda w: {"to_kind": "agent", "to_id": w.home.agent},
+    ),
     # Centres: the ones above the caller's region are readable, never writable.
     Row("GET", "/api/centres/", "/api/centres/", READ_ALL),
-    Row("POST", "/api/centres/", "/api/centres/", created(DISPATCH),
-        lambda w: {"region": w.home.village, "kind": "village", "name": "测试便民服务室",
-                   "lon": 116.3, "lat": 23.5}),
+    Row(
+        "POST",
+        "/api/centres/",
+        "/api/centres/",
+        created(DISPATCH),
+        lambda w: {
+            "region": w.home.village,
+            "kind": "village",
+            "name": "测试便民服务室",
+            "lon": 116.3,
+            "lat": 23.5,
+        },
+    ),
     Row("GET", CT, lambda w: f"/api/centres/{w.home.centre}", READ_ALL),
     Row("GET", CT, lambda w: f"/api/centres/{w.away.centre}", AWAY),
-    Row("PATCH", CT, lambda w: f"/api/centres/{w.home.centre}", DISPATCH,
-        {"address": "镇政府大院"}),
-    Row("PATCH", CT, lambda w: f"/api/centres/{w.away.centre}", codes(403, admin=200,
-                                                                      dispatcher=404),
-        {"address": "镇政府大院"}),
-    Row("GET", CT + "/closed-days", lambda w: f"/api/centres/{w.home.centre}/closed-days",
-        READ_ALL),
-    Row("POST", CT + "/closed-days", lambda w: f"/api/centres/{w.home.centre}/closed-days",
-        created(DISPATCH), lambda w: {"day": _day(w), "reason": "台风停班"}),
-    Row("DELETE", CT + "/closed-days",
+    Row(
+        "PATCH", CT, lambda w: f"/api/centres/{w.home.centre}", DISPATCH, {"address": "镇政府大院"}
+    ),
+    Row(
+        "PATCH",
+        CT,
+        lambda w: f"/api/centres/{w.away.centre}",
+        codes(403, admin=200, dispatcher=404),
+        {"address": "镇政府大院"},
+    ),
+    Row(
+        "GET", CT + "/closed-days", lambda w: f"/api/centres/{w.home.centre}/closed-days", READ_ALL
+    ),
+    Row(
+        "POST",
+        CT + "/closed-days",
+        lambda w: f"/api/centres/{w.home.centre}/closed-days",
+        created(DISPATCH),
+        lambda w: {"day": _day(w), "reason": "台风停班"},
+    ),
+    Row(
+        "DELETE",
+        CT + "/closed-days",
         lambda w: f"/api/centres/{w.home.centre}/closed-days?day={_closed(w)}",
-        emptied(DISPATCH)),
-    Row("GET", CT + "/open-spans",
-        lambda w: f"/api/centres/{w.home.centre}/open-spans?date=2026-11-25", READ_ALL),
-    Row("GET", CT + "/open-spans",
-        lambda w: f"/api/centres/{w.away.centre}/open-spans?date=2026-11-25", AWAY),
+        emptied(DISPATCH),
+    ),
+    Row(
+        "GET",
+        CT + "/open-spans",
+        lambda w: f"/api/centres/{w.home.centre}/open-spans?date=2026-11-25",
+        READ_ALL,
+    ),
+    Row(
+        "GET",
+        CT + "/open-spans",
+        lambda w: f"/api/centres/{w.away.centre}/open-spans?date=2026-11-25",
+        AWAY,
+    ),
     # The catalogue is for everyone to read and the admin to keep.
     Row("GET", "/api/items/", "/api/items/", READ_ALL),
-    Row("POST", "/api/items/", "/api/items/", created(ADMIN_ONLY),
-        lambda w: {"code": f"TEST-{next(_names)}", "name": "测试事项", "level": "township",
-                   "promised_days": 3,
-                   "materials": [{"name": "户口簿", "copies": 1, "original": True}]}),
+    Row(
+        "POST",
+        "/api/items/",
+        "/api/items/",
+        created(ADMIN_ONLY),
+        lambda w: {
+            "code": f"TEST-{next(_names)}",
+            "name": "测试事项",
+            "level": "township",
+            "promised_days": 3,
+            "materials": [{"name": "户口簿", "copies": 1, "original": True}],
+        },
+    ),
     Row("GET", "/api/items/<string:code>", "/api/items/DEMO-GA-001", READ_ALL),
-    Row("PATCH", "/api/items/<string:code>", "/api/items/DEMO-GA-002", ADMIN_ONLY,
-        {"promised_days": 10}),
+    Row(
+        "PATCH",
+        "/api/items/<string:code>",
+        "/api/items/DEMO-GA-002",
+        ADMIN_ONLY,
+        {"promised_days": 10},
+    ),
     # Applicants: an agent sees their zone's; the other county's are invisible.
     Row("GET", "/api/applicants/", "/api/applicants/", READ_ALL),
-    Row("POST", "/api/applicants/", "/api/applicants/", created(WRITE),
-        lambda w: applicant_body(w.home.village)),
-    Row("POST", "/api/applicants/", "/api/applicants/",
+    Row(
+        "POST",
+        "/api/applicants/",
+        "/api/applicants/",
+        created(WRITE),
+        lambda w: applicant_body(w.home.village),
+    ),
+    Row(
+        "POST",
+        "/api/applicants/",
+        "/api/applicants/",
         codes(403, admin=201, dispatcher=422, agent=422, staff=422),
-        lambda w: applicant_body(w.away.village)),
+        lambda w: applicant_body(w.away.village),
+    ),
     Row("GET", AP, lambda w: f"/api/applicants/{w.home.applicant}", READ_ALL),
     Row("GET", AP, lambda w: f"/api/applicants/{w.away.applicant}", AWAY),
-    Row("PATCH", AP, lambda w: f"/api/applicants/{w.home.applicant}", WRITE,
-        {"address": "村东头12号"}),
-    Row("PATCH", AP, lambda w: f"/api/applicants/{w.away.applicant}",
-        codes(404, admin=200, supervisor=403, county=403), {"address": "村东头12号"}),
+    Row(
+        "PATCH",
+        AP,
+        lambda w: f"/api/applicants/{w.home.applicant}",
+        WRITE,
+        {"address": "村东头12号"},
+    ),
+    Row(
+        "PATCH",
+        AP,
+        lambda w: f"/api/applicants/{w.away.applicant}",
+        codes(404, admin=200, supervisor=403, county=403),
+        {"address": "村东头12号"},
+    ),
     # Agents see only themselves; village staff see the agents serving their village. New agents
-# and vehicles are inactive so the planning tests that share this database don't get them.
+    # and vehicles are inactive so the planning tests that share this database don't get them.
     Row("GET", "/api/agents/", "/api/agents/", READ_ALL),
-    Row("POST", "/api/agents/", "/api/agents/", created(DISPATCH),
-        lambda w: {"name": "新代办员", "phone": "13900139000", "level": "village",
-                   "region": "445203103000", "zone": [w.home.village],
-                   "shift": {"1": ["08:00", "17:00"]}, "active": False}),
+    Row(
+        "POST",
+        "/api/agents/",
+        "/api/agents/",
+        created(DISPATCH),
+        lambda w: {
+            "name": "新代办员",
+            "phone": "13900139000",
+            "level": "village",
+            "region": "445203103000",
+            "zone": [w.home.village],
+            "shift": {"1": ["08:00", "17:00"]},
+            "active": False,
+        },
+    ),
     Row("GET", AG, lambda w: f"/api/agents/{w.home.agent}", READ_ALL),
     Row("GET", AG, lambda w: f"/api/agents/{w.home.other_agent}", codes(200, agent=404)),
     Row("GET", AG, lambda w: f"/api/agents/{w.away.agent}", AWAY),
     Row("PATCH", AG, lambda w: f"/api/agents/{w.home.agent}", DISPATCH, {"active": True}),
     Row("GET", "/api/vehicles/", "/api/vehicles/", READ_ALL),
-    Row("POST", "/api/vehicles/", "/api/vehicles/", created(DISPATCH),
-        lambda w: {"kind": "motorbike", "home_centre_id": w.home.centre, "bag_capacity": 10,
-                   "active": False}),
+    Row(
+        "POST",
+        "/api/vehicles/",
+        "/api/vehicles/",
+        created(DISPATCH),
+        lambda w: {
+            "kind": "motorbike",
+            "home_centre_id": w.home.centre,
+            "bag_capacity": 10,
+            "active": False,
+        },
+    ),
     Row("GET", VH, lambda w: f"/api/vehicles/{w.home.vehicle}", codes(200, staff=404)),
     Row("GET", VH, lambda w: f"/api/vehicles/{w.away.vehicle}", AWAY),
     Row("PATCH", VH, lambda w: f"/api/vehicles/{w.home.vehicle}", DISPATCH, {"seats": 0}),
@@ -222,67 +358,143 @@ TABLE = [
     Row("POST", "/api/appointments/", "/api/appointments/", created(WRITE), _appointment_body),
     Row("GET", AM, lambda w: f"/api/appointments/{w.home.appointment}", READ_ALL),
     Row("GET", AM, lambda w: f"/api/appointments/{w.away.appointment}", AWAY),
-    Row("PATCH", AM, lambda w: f"/api/appointments/{w.appointment(w.home)}", WRITE,
-        {"status": "cancelled"}),
+    Row(
+        "PATCH",
+        AM,
+        lambda w: f"/api/appointments/{w.appointment(w.home)}",
+        WRITE,
+        {"status": "cancelled"},
+    ),
     Row("GET", "/api/users/", "/api/users/", ADMIN_ONLY),
-    Row("POST", "/api/users/", "/api/users/", created(ADMIN_ONLY),
-        lambda w: {"username": f"matrix{next(_names)}", "password": "matrix-pass-1",
-                   "role": "dispatcher", "region": "445203103000"}),
+    Row(
+        "POST",
+        "/api/users/",
+        "/api/users/",
+        created(ADMIN_ONLY),
+        lambda w: {
+            "username": f"matrix{next(_names)}",
+            "password": "matrix-pass-1",
+            "role": "dispatcher",
+            "region": "445203103000",
+        },
+    ),
     Row("GET", "/api/users/<int:user_id>", lambda w: f"/api/users/{w.admin_id}", ADMIN_ONLY),
-    Row("DELETE", "/api/users/<int:user_id>", lambda w: f"/api/users/{w.user()}",
-        emptied(ADMIN_ONLY)),
+    Row(
+        "DELETE",
+        "/api/users/<int:user_id>",
+        lambda w: f"/api/users/{w.user()}",
+        emptied(ADMIN_ONLY),
+    ),
     # Plans: read in scope; planning actions for dispatchers (bodies that fail validation,
     # so the matrix checks who may ask without re-planning anything).
     Row("GET", "/api/plans/", "/api/plans/", READ_ALL),
-    Row("POST", "/api/plans/", "/api/plans/", PLANNERS_ONLY,
-        {"township": "445203103000", "day": "2020-01-06"}),
-    Row("GET", "/api/plans/today", "/api/plans/today?day=2031-01-02",
-        codes(403, agent=404)),
+    Row(
+        "POST",
+        "/api/plans/",
+        "/api/plans/",
+        PLANNERS_ONLY,
+        {"township": "445203103000", "day": "2020-01-06"},
+    ),
+    Row("GET", "/api/plans/today", "/api/plans/today?day=2031-01-02", codes(403, agent=404)),
     Row("GET", P, _plan_path(), AWAY_PLAN),
-    Row("GET", P + "/problem", _plan_path("/problem"),
-        codes(403, admin=200, supervisor=200, county=404, dispatcher=404)),
-    Row("GET", P + "/solution", _plan_path("/solution"),
-        codes(403, admin=200, supervisor=200, county=404, dispatcher=404)),
+    Row(
+        "GET",
+        P + "/problem",
+        _plan_path("/problem"),
+        codes(403, admin=200, supervisor=200, county=404, dispatcher=404),
+    ),
+    Row(
+        "GET",
+        P + "/solution",
+        _plan_path("/solution"),
+        codes(403, admin=200, supervisor=200, county=404, dispatcher=404),
+    ),
     Row("GET", P + "/diff", _plan_path("/diff"), AWAY_PLAN),
     Row("GET", P + "/overrides", _plan_path("/overrides"), AWAY_PLAN),
-    Row("POST", P + "/publish", _plan_path("/publish"),
-        codes(403, admin=409, dispatcher=404)),
-    Row("POST", P + "/replan", _plan_path("/replan"), codes(403, admin=201, dispatcher=404),
-        {"reason": "matrix"}),
-    Row("POST", P + "/absences", _plan_path("/absences"), AWAY_PLAN_WRITE,
-        {"agent_id": 2_000_000}),
-    Row("POST", P + "/urgent", _plan_path("/urgent"), AWAY_PLAN_WRITE,
-        {"case_id": 2_000_000}),
-    Row("POST", P + "/moves", _plan_path("/moves"), AWAY_PLAN_WRITE,
-        {"task_key": "no-such-task", "agent_id": 1, "position": 0}),
-    Row("POST", P + "/overrides", _plan_path("/overrides"), AWAY_PLAN_WRITE,
-        {"kind": "pin", "agent_id": 2_000_000, "task_key": "x"}),
-    Row("PATCH", "/api/plans/stops/<int:stop_id>",
+    Row("POST", P + "/publish", _plan_path("/publish"), codes(403, admin=409, dispatcher=404)),
+    Row(
+        "POST",
+        P + "/replan",
+        _plan_path("/replan"),
+        codes(403, admin=201, dispatcher=404),
+        {"reason": "matrix"},
+    ),
+    Row("POST", P + "/absences", _plan_path("/absences"), AWAY_PLAN_WRITE, {"agent_id": 2_000_000}),
+    Row("POST", P + "/urgent", _plan_path("/urgent"), AWAY_PLAN_WRITE, {"case_id": 2_000_000}),
+    Row(
+        "POST",
+        P + "/moves",
+        _plan_path("/moves"),
+        AWAY_PLAN_WRITE,
+        {"task_key": "no-such-task", "agent_id": 1, "position": 0},
+    ),
+    Row(
+        "POST",
+        P + "/overrides",
+        _plan_path("/overrides"),
+        AWAY_PLAN_WRITE,
+        {"kind": "pin", "agent_id": 2_000_000, "task_key": "x"},
+    ),
+    Row(
+        "PATCH",
+        "/api/plans/stops/<int:stop_id>",
         lambda w: (_away_plan(w), f"/api/plans/stops/{_planned['stop']}")[1],
-        codes(403, admin=422, dispatcher=404, agent=404), {"status": "failed"}),
-    Row("GET", "/api/jobs/<string:job_id>",
+        codes(403, admin=422, dispatcher=404, agent=404),
+        {"status": "failed"},
+    ),
+    Row(
+        "GET",
+        "/api/jobs/<string:job_id>",
         lambda w: (_away_plan(w), f"/api/jobs/{_planned['job']}")[1],
-        codes(200, staff=404)),
+        codes(200, staff=404),
+    ),
     # Home-visit booking: bookers in scope; the home applicant is not entitled (422).
-    Row("GET", "/api/bookings/slots",
+    Row(
+        "GET",
+        "/api/bookings/slots",
         lambda w: f"/api/bookings/slots?applicant_id={w.home.applicant}&date=2031-01-06",
-        BOOKERS),
-    Row("POST", "/api/bookings/", "/api/bookings/", BOOKERS,
-        lambda w: {"applicant_id": w.home.applicant, "date": "2031-01-06",
-                   "slot": "08:30-10:30"}),
-    Row("POST", "/api/bookings/<int:appointment_id>/cancel", "/api/bookings/2000000/cancel",
-        codes(404), {"reason": "x"}),
+        BOOKERS,
+    ),
+    Row(
+        "POST",
+        "/api/bookings/",
+        "/api/bookings/",
+        BOOKERS,
+        lambda w: {"applicant_id": w.home.applicant, "date": "2031-01-06", "slot": "08:30-10:30"},
+    ),
+    Row(
+        "POST",
+        "/api/bookings/<int:appointment_id>/cancel",
+        "/api/bookings/2000000/cancel",
+        codes(404),
+        {"reason": "x"},
+    ),
     # Devices and the outbox.
-    Row("POST", "/api/devices/", "/api/devices/", codes(403, agent=201),
-        lambda w: {"token": f"matrix-token-{next(_tokens):06d}", "platform": "android"}),
-    Row("POST", "/api/notifications/<string:message_id>/ack",
+    Row(
+        "POST",
+        "/api/devices/",
+        "/api/devices/",
+        codes(403, agent=201),
+        lambda w: {"token": f"matrix-token-{next(_tokens):06d}", "platform": "android"},
+    ),
+    Row(
+        "POST",
+        "/api/notifications/<string:message_id>/ack",
         "/api/notifications/00000000-0000-4000-8000-000000000000/ack",
-        codes(403, admin=404, agent=404)),
-    Row("GET", "/api/notifications/outbox", "/api/notifications/outbox",
-        codes(200, agent=403, staff=403)),
-    Row("POST", "/api/notifications/outbox/<string:message_id>/resend",
+        codes(403, admin=404, agent=404),
+    ),
+    Row(
+        "GET",
+        "/api/notifications/outbox",
+        "/api/notifications/outbox",
+        codes(200, agent=403, staff=403),
+    ),
+    Row(
+        "POST",
+        "/api/notifications/outbox/<string:message_id>/resend",
         "/api/notifications/outbox/00000000-0000-4000-8000-000000000000/resend",
-        codes(403, admin=404, dispatcher=404)),
+        codes(403, admin=404, dispatcher=404),
+    ),
 ]
 
 
@@ -306,8 +518,10 @@ def _restore_points(app, world):
     """The PUT .../point rows survey two villages; put their imported points back after."""
     codes = [world.home.village, "445222102001"]
     with app.app_context():
-        saved = {r.code: (r.lon, r.lat, r.coord_source) for r in db.session.scalars(
-            select(Region).where(Region.code.in_(codes)))}
+        saved = {
+            r.code: (r.lon, r.lat, r.coord_source)
+            for r in db.session.scalars(select(Region).where(Region.code.in_(codes)))
+        }
         db.session.remove()
     yield
     with app.app_context():
@@ -317,13 +531,20 @@ def _restore_points(app, world):
         db.session.remove()
 
 
-@pytest.mark.parametrize(("row", "role"), list(itertools.product(TABLE, ROLES)),
-                         ids=lambda v: v.id if isinstance(v, Row) else v)
+@pytest.mark.parametrize(
+    ("row", "role"),
+    list(itertools.product(TABLE, ROLES)),
+    ids=lambda v: v.id if isinstance(v, Row) else v,
+)
 def test_role_gets_expected_status(client, tokens, world, row, role):
     """The role gets the status the table says; a denial or a miss carries no data."""
     path = _resolve(row.path, world)
-    resp = client.open(path, method=row.method, json=_resolve(row.body, world),
-                       headers=_headers(client, tokens, row, role))
+    resp = client.open(
+        path,
+        method=row.method,
+        json=_resolve(row.body, world),
+        headers=_headers(client, tokens, row, role),
+    )
     assert resp.status_code == row.expect[role], resp.get_data(as_text=True)[:400]
     if resp.status_code in (401, 403, 404):
         assert set(resp.get_json()) <= {"code", "status", "message", "errors"}
@@ -350,7 +571,11 @@ def test_table_covers_every_endpoint(app):
 
 def test_cross_region_list_holds_no_foreign_rows(client, auth, world):
     """A township dispatcher's lists hold nothing from the other county."""
-    for path, key in [("/api/applicants/", "village_code"), ("/api/cases/", "village_code"),
-                      ("/api/centres/", "region_code"), ("/api/agents/", "region_code")]:
+    for path, key in [
+        ("/api/applicants/", "village_code"),
+        ("/api/cases/", "village_code"),
+        ("/api/centres/", "region_code"),
+        ("/api/agents/", "region_code"),
+    ]:
         rows = client.get(f"{path}?page_size=100", headers=auth("dispatcher")).get_json()
         assert rows and not [r for r in rows if r[key].startswith("445222")], path

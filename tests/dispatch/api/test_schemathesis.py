@@ -26,14 +26,69 @@ schema = schemathesis.openapi.from_wsgi(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _reactivate_users(app):
-    """Generated calls may switch demo accounts off; the suites after this need them."""
-    yield
-    with app.app_context():
+@pytest.fixture(scope="module")
+def fuzz_app(db_url, divisions_dir, backend, tmp_path_factory):
+    """An app on a database of its own: generated calls publish, re-plan, mark agents absent
+    and deactivate users, which must not disturb the suites that share the main database."""
+    from flask_migrate import upgrade
+
+    from dispatch.services.demo import DEMO_TOWNSHIP, seed_demo
+    from dispatch.services.divisions import import_divisions
+    from tests.conftest import reset_postgres
+
+    if backend == "postgres":
+        url = _sibling_database(db_url, "fuzz")
+        reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.sqlite3'}"
+    fuzz = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "DIVISIONS_DIR": str(divisions_dir),
+            "PLAN_TIME_LIMIT_S": 0.3,
+            "JOBS_EAGER": True,
+        }
+    )
+    with fuzz.app_context():
+        upgrade()
+        import_divisions(db.session, divisions_dir / "divisions.csv")
+        seed_demo(db.session, seed=5, only={DEMO_TOWNSHIP})
+        db.session.remove()
+    yield fuzz
+    with fuzz.app_context():
         db.session.execute(update(User).values(active=True))
         db.session.commit()
         db.session.remove()
+        db.engine.dispose()
+
+
+def _sibling_database(url: str, suffix: str) -> str:
+    """``.../test`` -> ``.../test_fuzz``, created on first use."""
+    import sqlalchemy as sa
+
+    base, name = url.rsplit("/", 1)
+    sibling = f"{name}_{suffix}"
+    admin = sa.create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": sibling}
+        ).scalar()
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{sibling}"'))
+    admin.dispose()
+    return f"{base}/{sibling}"
+
+
+@pytest.fixture(scope="module")
+def fuzz_client(fuzz_app):
+    return fuzz_app.test_client()
+
+
+@pytest.fixture(scope="module")
+def fuzz_tokens(fuzz_client):
+    login = {"username": "admin", "password": PASSWORDS["admin"]}
+    return {"admin": fuzz_client.post("/api/auth/login", json=login).get_json()["access_token"]}
 
 
 def _admin_token(client, tokens, case) -> str:
@@ -49,18 +104,21 @@ def _spare_demo_accounts(app, case) -> None:
     concurrent test run that shares the database."""
     if case.method.upper() == "DELETE" and case.operation.path == "/api/users/{user_id}":
         with app.app_context():
-            user = auth.create_user(db.session, f"spare{uuid.uuid4().hex[:12]}",
-                                    "spare-pass-123", "admin")
+            user = auth.create_user(
+                db.session, f"spare{uuid.uuid4().hex[:12]}", "spare-pass-123", "admin"
+            )
             case.path_parameters = {"user_id": user.id}
             db.session.remove()
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
-def test_no_server_error_and_responses_match_schema(case, app, client, tokens):
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_no_server_error_and_responses_match_schema(case, fuzz_app, fuzz_client, fuzz_tokens):
     """No 5xx, and every answer matches the schema documented for its status."""
-    token = _admin_token(client, tokens, case)
-    _spare_demo_accounts(app, case)
-    case.call_and_validate(app=app, headers={"Authorization": f"Bearer {token}"},
-                           checks=[not_a_server_error, response_schema_conformance])
+    token = _admin_token(fuzz_client, fuzz_tokens, case)
+    _spare_demo_accounts(fuzz_app, case)
+    case.call_and_validate(
+        app=fuzz_app,
+        headers={"Authorization": f"Bearer {token}"},
+        checks=[not_a_server_error, response_schema_conformance],
+    )

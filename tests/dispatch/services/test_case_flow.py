@@ -14,8 +14,11 @@ from dispatch.services.case_flow import allowed_next
         (Status.AT_TOWNSHIP, "township", [Status.DECIDED, Status.CANCELLED]),
         (Status.AT_TOWNSHIP, "county", [Status.AT_COUNTY, Status.CANCELLED]),
         (Status.AT_TOWNSHIP, "city", [Status.AT_COUNTY, Status.CANCELLED]),
-        (Status.MATERIALS_CHECKED, "county",
-         [Status.WITH_AGENT, Status.AT_TOWNSHIP, Status.RETURNED, Status.CANCELLED]),
+        (
+            Status.MATERIALS_CHECKED,
+            "county",
+            [Status.WITH_AGENT, Status.AT_TOWNSHIP, Status.RETURNED, Status.CANCELLED],
+        ),
         (Status.CLOSED, "county", []),
         (Status.CANCELLED, "township", []),
     ],

@@ -23,20 +23,28 @@ def test_importing_twice_changes_nothing(app, divisions_dir):
 def test_every_village_has_a_point_and_a_source(app):
     """All 1,651 villages have coordinates, official or synthetic."""
     with app.app_context():
-        counts = dict(db.session.execute(
-            select(Region.coord_source, func.count()).where(Region.level == "village")
-            .group_by(Region.coord_source)).all())
+        counts = dict(
+            db.session.execute(
+                select(Region.coord_source, func.count())
+                .where(Region.level == "village")
+                .group_by(Region.coord_source)
+            ).all()
+        )
     assert counts.get(None, 0) == 0
     assert counts["official"] == 157 and sum(counts.values()) == 1651
 
 
 @pytest.fixture(scope="module")
 def polygons(divisions_dir):
-    town = {c: shape(f["geometry"]) for f in json.loads(
-        (divisions_dir / "townships.geojson").read_text())["features"]
-        for c in f["properties"]["nbs_codes"]}
-    county = {f["properties"]["code"]: shape(f["geometry"]) for f in json.loads(
-        (divisions_dir / "counties.geojson").read_text())["features"]}
+    town = {
+        c: shape(f["geometry"])
+        for f in json.loads((divisions_dir / "townships.geojson").read_text())["features"]
+        for c in f["properties"]["nbs_codes"]
+    }
+    county = {
+        f["properties"]["code"]: shape(f["geometry"])
+        for f in json.loads((divisions_dir / "counties.geojson").read_text())["features"]
+    }
     return town, county
 
 
@@ -45,8 +53,10 @@ def test_synthetic_villages_lie_in_their_township_or_county(app, polygons):
     town, county = polygons
     with app.app_context():
         rows = db.session.execute(
-            select(Region.code, Region.lon, Region.lat, Region.parent_id)
-            .where(Region.level == "village", Region.coord_source == "synthetic")).all()
+            select(Region.code, Region.lon, Region.lat, Region.parent_id).where(
+                Region.level == "village", Region.coord_source == "synthetic"
+            )
+        ).all()
         parents = dict(db.session.execute(select(Region.id, Region.code)).all())
     assert len(rows) == 1651 - 157
     for code, lon, lat, parent_id in rows:
@@ -58,8 +68,11 @@ def test_synthetic_villages_lie_in_their_township_or_county(app, polygons):
 def test_a_surveyed_point_survives_a_reimport(app, divisions_dir):
     """Staff capture a real point; the next import keeps it."""
     with app.app_context():
-        code = db.session.scalar(select(Region.code).where(
-            Region.level == "village", Region.coord_source == "synthetic").order_by(Region.code))
+        code = db.session.scalar(
+            select(Region.code)
+            .where(Region.level == "village", Region.coord_source == "synthetic")
+            .order_by(Region.code)
+        )
         survey_point(db.session, code, 116.2, 23.4)
         import_divisions(db.session, divisions_dir / "divisions.csv")
         region = db.session.scalar(select(Region).where(Region.code == code))
