@@ -270,8 +270,66 @@ def update_stop(
             user_id=scope.user_id,
         )
     )
+    if target in (StopStatus.DONE, StopStatus.FAILED):
+        _announce_next_stop(session, stop)
     session.commit()
     return stop
+
+
+def _announce_next_stop(session: DbSession, stop: PlanStop) -> None:
+    """After a stop, remind the agent of the next one, and tell a villager waiting at home
+    that the agent is on the way (same transaction as the report)."""
+    from dispatch.models.agents import Agent
+    from dispatch.models.applicants import Applicant
+    from dispatch.services import outbox
+
+    following = [s for s in stop.route.stops if s.seq > stop.seq and s.task_key]
+    if not following or following[0].status != StopStatus.PLANNED:
+        return
+    nxt = following[0]
+    agent = session.get(Agent, stop.route.agent_id)
+    eta = max(0, int((nxt.arrival - (stop.status_at or datetime.now(UTC))).total_seconds()))
+    township = stop.route.plan.township.code
+    service = "、".join(c.item.name for c in nxt.cases) or nxt.label
+    data = {
+        "plan_id": stop.route.plan_id,
+        "plan_version": stop.route.plan.version,
+        "stop_id": nxt.id,
+    }
+    outbox.enqueue(
+        session,
+        "next_stop_reminder",
+        "push",
+        "agent",
+        stop.route.agent_id,
+        phone=agent.phone if agent else "",
+        township_code=township,
+        data=data,
+        variables={
+            "village": nxt.label,
+            "address": nxt.label,
+            "eta": f"{nxt.arrival.astimezone(CST):%H:%M}",
+            "service": service,
+        },
+    )
+    villager = session.get(Applicant, nxt.applicant_id) if nxt.applicant_id else None
+    if villager is not None and agent is not None:
+        outbox.enqueue(
+            session,
+            "agent_on_the_way",
+            "sms",
+            "villager",
+            villager.id,
+            phone=villager.phone,
+            township_code=township,
+            data=data,
+            urgent=True,
+            variables={
+                "name": villager.name,
+                "agent_name": agent.name,
+                "eta_minutes": max(1, eta // 60),
+            },
+        )
 
 
 def diff(session: DbSession, scope: Scope, plan: Plan, against: int | None) -> dict[str, Any]:

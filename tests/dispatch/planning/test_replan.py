@@ -82,3 +82,22 @@ def test_urgent_case_is_inserted_and_its_agent_told(client, auth, planned, app):
         ]
     assert len(urgent) == 1 and urgent[0].recipient_id in result["notified_agents"]
     assert urgent[0].urgent is True
+
+
+def test_finishing_a_stop_reminds_the_agent_of_the_next(client, auth, planned, app):
+    """Done at one stop: the agent gets a push about the next stop, in the same transaction."""
+    route = max(planned["routes"], key=lambda r: sum(1 for s in r["stops"] if s["task_key"]))
+    tasks = [s for s in route["stops"] if s["task_key"]]
+    resp = client.patch(
+        f"/api/plans/stops/{tasks[0]['id']}", headers=auth("dispatcher"), json={"status": "done"}
+    )
+    assert resp.status_code == 200
+    with app.app_context():
+        reminders = [
+            m
+            for m in db.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "next_stop_reminder")
+            )
+            if m.data.get("stop_id") == tasks[1]["id"]
+        ]
+    assert len(reminders) == 1 and reminders[0].recipient_id == route["agent_id"]
