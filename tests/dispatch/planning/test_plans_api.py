@@ -51,6 +51,7 @@ def test_other_township_dispatcher_cannot_see_plan(client, auth, planned):
 def test_planning_far_ahead_or_in_the_past_is_refused(client, auth):
     """Days beyond the 60-day horizon or already gone are a 422 naming the day."""
     for day in ("2020-01-06", "2099-06-01"):
-        resp = client.post("/api/plans/", json={"township": "445203103000", "day": day},
-                           headers=auth("dispatcher"))
+        resp = client.post(
+            "/api/plans/", json={"township": "445203103000", "day": day}, headers=auth("dispatcher")
+        )
         assert resp.status_code == 422 and "day" in resp.get_json()["errors"], day
