@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from dispatch.extensions import db
 from dispatch.models.outbox import Device, OutboxMessage
@@ -99,6 +99,13 @@ def test_dead_token_is_pruned_and_unacked_push_falls_back_to_sms(app, client, au
     )
     assert resp.status_code == 201, resp.get_json()
     agent_id = resp.get_json()["agent_id"]
+    with app.app_context():  # other suites register tokens too; this phone is the only one
+        db.session.execute(
+            delete(Device).where(
+                Device.agent_id == agent_id, Device.token != "dead-token-0123456789"
+            )
+        )
+        db.session.commit()
     server.fail_token("dead-token-0123456789", "unregistered")
     with app.app_context():
         from dispatch.services import outbox
