@@ -213,31 +213,23 @@ def _confirm(
         "service": case.item.name if case else "上门服务 / home visit",
         "reference": case.reference if case else f"YY{apt.id:06d}",
     }
-    township = applicant.village.code[:9] + "000"
-    outbox.enqueue(
-        session,
-        "booking_confirmed",
-        "sms",
-        "villager",
-        applicant.id,
-        phone=applicant.phone,
-        variables=variables,
-        data={"appointment_id": apt.id},
-        township_code=township,
-    )
+    now = datetime.now(UTC)
     reminder_at = datetime.combine(day - timedelta(days=1), time(18, 0), tzinfo=CST)
-    if reminder_at > datetime.now(UTC):
+    sends = [("booking_confirmed", now)]
+    if reminder_at > now:
+        sends.append(("booking_reminder", reminder_at))
+    for kind, not_before in sends:
         outbox.enqueue(
             session,
-            "booking_reminder",
+            kind,
             "sms",
             "villager",
             applicant.id,
             phone=applicant.phone,
             variables=variables,
             data={"appointment_id": apt.id},
-            township_code=township,
-            not_before=reminder_at,
+            township_code=applicant.village.code[:9] + "000",
+            not_before=not_before,
         )
 
 

@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from dispatch.api.appointments.schemas import AppointmentSchema
 from dispatch.api.common import StrictSchema
 
 ID = validate.Range(min=1, max=2**31 - 1)
@@ -30,11 +31,7 @@ class CancelSchema(StrictSchema):
     reason = ma.fields.String(load_default="", validate=validate.Length(max=200))
 
 
-class BookingSchema(ma.Schema):
-    id = ma.fields.Integer()
-    applicant_id = ma.fields.Integer()
-    case_id = ma.fields.Integer(allow_none=True)
-    window_start = ma.fields.AwareDateTime()
-    window_end = ma.fields.AwareDateTime()
-    status = ma.fields.String()
+class BookingSchema(AppointmentSchema):
+    """An appointment as booked, with the reference the villager is given."""
+
     reference = ma.fields.Function(lambda a: f"YY{a.id:06d}")

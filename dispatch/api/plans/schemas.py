@@ -13,10 +13,8 @@ class PlanQueryArgsSchema(StrictSchema):
     status = ma.fields.String(validate=validate.OneOf(["draft", "published", "superseded"]))
 
 
-class PlanSchema(ma.Schema):
+class _PlanFields(ma.Schema):
     id = ma.fields.Integer()
-    township_code = ma.fields.Function(lambda p: p.township.code)
-    township = ma.fields.Function(lambda p: p.township.name)
     day = ma.fields.Date()
     version = ma.fields.Integer()
     status = ma.fields.String()
@@ -25,6 +23,13 @@ class PlanSchema(ma.Schema):
     created_at = ma.fields.AwareDateTime()
     published_at = ma.fields.AwareDateTime(allow_none=True)
     summary = ma.fields.Dict()
+
+
+class PlanSchema(_PlanFields):
+    """A plan row, read from the model."""
+
+    township_code = ma.fields.Function(lambda p: p.township.code)
+    township = ma.fields.Function(lambda p: p.township.name)
 
 
 class CaseOnStopSchema(ma.Schema):
@@ -77,18 +82,11 @@ class RouteSchema(ma.Schema):
     stops = ma.fields.List(ma.fields.Nested(StopSchema))
 
 
-class PlanDetailSchema(ma.Schema):
-    id = ma.fields.Integer()
+class PlanDetailSchema(_PlanFields):
+    """A plan with its routes, read from the role-masked view built by the planning layer."""
+
     township_code = ma.fields.String()
     township = ma.fields.String()
-    day = ma.fields.Date()
-    version = ma.fields.Integer()
-    status = ma.fields.String()
-    objective = ma.fields.String()
-    reason = ma.fields.String()
-    created_at = ma.fields.AwareDateTime()
-    published_at = ma.fields.AwareDateTime(allow_none=True)
-    summary = ma.fields.Dict()
     routes = ma.fields.List(ma.fields.Nested(RouteSchema))
 
 
