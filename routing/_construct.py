@@ -338,6 +338,63 @@ class Builder:
                 return cost, trial
         return None
 
+    def adopt(self, v: int, order: Sequence[int]) -> set[int]:
+        """Take ``order`` as vehicle ``v``'s route after its locked prefix, keeping only the
+        stops that stay feasible with its breaks; returns the tasks taken."""
+        veh, tasks = self.vehs[v], self.tasks
+        base = [i for i in self.routes[v] if i >= 0][: veh.locked]
+        route = list(base)
+        for i in order:
+            task = tasks[i]
+            if task.kind == "delivery" and task.partner not in route:
+                continue
+            if self.feasible(v, [*route, i]):
+                route.append(i)
+            elif task.kind == "delivery" and task.partner not in base:
+                route.remove(task.partner)  # type: ignore[arg-type]
+        # A pickup whose delivery never came is dropped with it.
+        route = [
+            i for i in route if tasks[i].kind != "pickup" or tasks[i].partner in route or i in base
+        ]
+        while (trial := self._with_breaks(v, route)) is None:
+            if len(route) <= len(base):
+                return set(base)
+            last = route[-1]  # a job or a delivery: pickups come before their delivery
+            route = [i for i in route if i not in (last, tasks[last].partner)]
+        self.routes[v] = trial
+        self._refresh(v)
+        return {i for i in trial if i >= 0}
+
+    def _with_breaks(self, v: int, route: list[int]) -> list[int] | None:
+        """``route`` with each break where the route ends earliest, or ``None``."""
+        veh = self.vehs[v]
+        out = list(route)
+        for b in range(len(veh.breaks)):
+            first = max([veh.locked, *[k + 1 for k, x in enumerate(out) if x < 0]])
+            best: tuple[int, list[int]] | None = None
+            for pos in range(first, len(out) + 1):
+                trial = [*out[:pos], -(b + 1), *out[pos:]]
+                end = self._end_time(v, trial)
+                if end is not None and (best is None or end < best[0]):
+                    best = (end, trial)
+            if best is None:
+                return None
+            out = best[1]
+        return out if self.feasible(v, out) else None
+
+    def _end_time(self, v: int, items: list[int]) -> int | None:
+        """Time the last stop of ``items`` is done, or ``None`` if they cannot be run."""
+        if not self.feasible(v, items):
+            return None
+        veh, tasks = self.vehs[v], self.tasks
+        load = [0] * len(veh.cap)
+        for i in items:
+            if i >= 0 and tasks[i].kind == "job":
+                load = [x + y for x, y in zip(load, tasks[i].delivery, strict=True)]
+        keep: list[tuple[int, int | None, int, int, list[int]]] = []
+        self._run(v, items, 0, veh.lo, veh.start, 0, 0, load, keep)
+        return keep[-1][0]
+
     def insert(self, unit: tuple[int, ...], only: int | None = None) -> bool:
         """Insert ``unit`` at its cheapest feasible place; ``False`` if it fits nowhere."""
         skills = self.tasks[unit[0]].skills
@@ -370,10 +427,18 @@ def construct(
     coeffs: Sequence[tuple[int, int]],
     fixed: Sequence[int],
     deadline: float,
+    seed: dict[int, list[int]] | None = None,
 ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
-    """Greedy routes over ``tasks``: (vehicle -> task order, vehicle -> break gaps)."""
+    """Greedy routes over ``tasks``: (vehicle -> task order, vehicle -> break gaps).
+
+    With a ``seed`` (starting routes from elsewhere), each vehicle first takes the seed's
+    stops that stay feasible, in the seed's order; the rest are inserted greedily.
+    """
     builder = Builder(prep, coeffs, fixed)
     wanted = set(tasks)
+    for v, order in (seed or {}).items():
+        if order:
+            builder.adopt(v, [i for i in order if i in wanted])
     routed = {i for r in builder.routes for i in r if i >= 0}
     owner = {i: v for v, r in enumerate(builder.routes) for i in r if i >= 0}
     units: list[tuple[tuple[int, ...], int | None]] = []

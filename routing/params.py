@@ -29,6 +29,9 @@ class SolveParams:
         Share of the budget OR-Tools' first-solution heuristic may take; its solution races
         the greedy start and the search continues from the cheaper one (a heuristic that
         finishes early leaves the rest of the budget to the search).
+    seed_share
+        Share of the budget PyVRP's hybrid genetic search may take to find starting routes
+        (0 turns it off); OR-Tools searches on from them under every constraint.
     log_search
         Let OR-Tools log its search.
     """
@@ -39,6 +42,7 @@ class SolveParams:
     balance_weight: float = 0.0
     solution_limit: int | None = None
     first_solution_time: float = 0.5
+    seed_share: float = 0.7
     log_search: bool = False
 
     def __post_init__(self) -> None:
@@ -52,3 +56,5 @@ class SolveParams:
             raise ValueError(f"solution_limit: {self.solution_limit} is below 1")
         if not 0 <= self.first_solution_time < 1:
             raise ValueError(f"first_solution_time: {self.first_solution_time} not in [0, 1)")
+        if not 0 <= self.seed_share < 1:
+            raise ValueError(f"seed_share: {self.seed_share} not in [0, 1)")

@@ -8,7 +8,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
-from routing import _ortools
+from routing import _hgs, _ortools
 from routing._construct import construct, travel_cost
 from routing._prepared import Prepared, prepare
 from routing.checker import check
@@ -94,9 +94,14 @@ def _search(
         return _portfolio(prep, tasks, params, budget)
     t0 = time.perf_counter()
     deadline = t0 + budget
-    warm = _warm_start(prep, tasks, t0 + budget * WARM_SHARE)
+    coeffs, fixed = _costs(prep)
+    seed = None
+    if params.seed_share > 0 and _hgs.eligible(prep, tasks):
+        seed = _hgs.seed(prep, tasks, coeffs, fixed, params, budget * params.seed_share)
+    warm = _warm_start(prep, tasks, t0 + budget * WARM_SHARE, seed)
     logger.debug(
-        "greedy start: %d of %d tasks in %.3fs",
+        "%s start: %d of %d tasks in %.3fs",
+        "seeded" if seed else "greedy",
         sum(map(len, warm.orders.values())),
         len(tasks),
         time.perf_counter() - t0,
@@ -104,7 +109,6 @@ def _search(
     # Parallel cheapest insertion is quadratic in the tasks: too slow a start beyond ~500.
     first = PORTFOLIO[0] if len(tasks) <= LARGE else PORTFOLIO[1]
     left = deadline - time.perf_counter()
-    coeffs, fixed = _costs(prep)
 
     def key(orders: dict[int, list[int]]) -> tuple[int, int]:
         return (-_weight(prep, orders), travel_cost(prep, orders, coeffs, fixed))
@@ -112,8 +116,15 @@ def _search(
     def prefer(orders: dict[int, list[int]]) -> bool:
         return key(orders) <= key(warm.orders)
 
-    plan = _ortools.run(prep, tasks, params, *first, left * 0.999, hint=warm.orders, prefer=prefer)
-    if plan is None or _weight(prep, plan.orders) < _weight(prep, warm.orders):
+    # A seeded start is not raced (OR-Tools' first solution would only cost search time),
+    # except when balancing: restoring a hint under a span cost can take the whole budget.
+    race = None if seed and params.balance_weight == 0 else prefer
+    plan = _ortools.run(prep, tasks, params, *first, left * 0.999, hint=warm.orders, prefer=race)
+    # Keep the start when the search served fewer tasks or, from a seed, cost more.
+    keep_start = plan is None or _weight(prep, plan.orders) < _weight(prep, warm.orders)
+    if not keep_start and seed and params.balance_weight == 0:
+        keep_start = key(warm.orders) < key(plan.orders)  # type: ignore[union-attr]
+    if keep_start:
         plan = warm
     if plan is None:  # no first solution: fall back on other strategies
         for strategy, meta in PORTFOLIO[1:]:
@@ -136,10 +147,12 @@ def _costs(prep: Prepared) -> tuple[list[tuple[int, int]], list[int]]:
     return coeffs, [round(v.costs.fixed * 36000 / g) for v in prep.vehicles]
 
 
-def _warm_start(prep: Prepared, tasks: list[int], deadline: float) -> _ortools.Plan:
+def _warm_start(
+    prep: Prepared, tasks: list[int], deadline: float, seed: dict[int, list[int]] | None = None
+) -> _ortools.Plan:
     coeffs, fixed = _costs(prep)
-    orders, gaps = construct(prep, tasks, coeffs, fixed, deadline)
-    return _ortools.Plan(orders, gaps, 0, "greedy")
+    orders, gaps = construct(prep, tasks, coeffs, fixed, deadline, seed)
+    return _ortools.Plan(orders, gaps, 0, "seeded" if seed else "greedy")
 
 
 def _mean_day(prep: Prepared, plan: _ortools.Plan) -> int:
