@@ -274,6 +274,7 @@ def main() -> None:
     ap.add_argument("--balance-weight", type=float, default=2.0)
     ap.add_argument("--scale-seconds", type=float, default=20.0)
     ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument("--csv", default=str(Path(__file__).parent / "results" / "township_days.csv"))
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     rows = compare(args.days, args.time_limit, args.balance_weight)
@@ -288,11 +289,21 @@ def main() -> None:
             f"| {name} | {means[0]:.1f} | {means[1]:.2f} | "
             f"{sum(r[f'{name}_unassigned'] for r in rows)} | {ok} |"
         )
-    ratio = statistics.mean(r["balanced_longest_h"] / r["vroom_longest_h"] for r in rows)
+    ratios = [r["balanced_longest_h"] / r["vroom_longest_h"] for r in rows]
+    travel = [r["ours_travel_min"] / r["vroom_travel_min"] for r in rows]
     print(
-        f"\nlongest day balanced/VROOM: {ratio:.2f}; tasks we drop that VROOM serves: "
+        f"\nlongest day balanced/VROOM: mean {statistics.mean(ratios):.2f}, "
+        f"worst {max(ratios):.2f}; travel ours/VROOM: mean {statistics.mean(travel):.3f}, "
+        f"worst {max(travel):.3f}; tasks we drop that VROOM serves: "
         f"{sum(r['ours_drops_vroom_serves'] for r in rows)}"
     )
+    out = Path(args.csv)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"CSV: {out}")
     if not args.skip_scale:
         print(scale(seconds=args.scale_seconds))
 

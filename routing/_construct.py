@@ -50,6 +50,15 @@ class _Veh:
     breaks: list[tuple[list[tuple[int, int]], int]]
     skills: frozenset[int]
     locked: int
+    max_span: int
+
+
+def _fit(windows: Sequence[tuple[int, int]], t: int) -> tuple[int, int]:
+    """Earliest start at or after ``t`` and the end of its window (``t`` must fit)."""
+    for start, end in windows:
+        if t <= end:
+            return max(t, start), end
+    return t, t
 
 
 def _first_fit(windows: Sequence[tuple[int, int]], t: int) -> int:
@@ -63,7 +72,13 @@ def _first_fit(windows: Sequence[tuple[int, int]], t: int) -> int:
 class Builder:
     """Routes under construction and the insertion moves on them."""
 
-    def __init__(self, prep: Prepared, coeffs: Sequence[tuple[int, int]], fixed: Sequence[int]):
+    def __init__(
+        self,
+        prep: Prepared,
+        coeffs: Sequence[tuple[int, int]],
+        fixed: Sequence[int],
+        max_span: int = HORIZON,
+    ):
         self.prep = prep
         self.tasks = prep.tasks
         costs: dict[tuple[object, ...], npt.NDArray[np.int64]] = {}
@@ -104,6 +119,7 @@ class Builder:
                     ],
                     veh.skills,
                     len(veh.steps),
+                    max_span,
                 )
             )
             self.routes.append([prep.task_of(k) for k in veh.steps])
@@ -166,7 +182,9 @@ class Builder:
         else:
             k0 = 0
             t, loc, travel, metres = veh.lo, veh.start, 0, 0
-        return self._run(v, items, k0, t, loc, travel, metres, load, None)
+        if not self._run(v, items, k0, t, loc, travel, metres, load, None):
+            return False
+        return veh.max_span >= HORIZON or self.day(v, items) <= veh.max_span
 
     def _run(
         self,
@@ -216,6 +234,32 @@ class Builder:
             travel += dur[loc][veh.end]
             metres += dist[loc][veh.end]
         return t <= veh.hi and travel <= veh.max_travel and metres <= veh.max_dist
+
+    def day(self, v: int, items: Sequence[int]) -> int:
+        """Working day of a feasible ``items``: leaving as late as possible, back at the end.
+
+        Leaving later by ``d`` is absorbed by the waiting before each stop as long as every
+        stop still starts in the window it starts in now (forward time slack), and does not
+        delay the end while ``d`` is at most the total waiting.
+        """
+        veh, tasks, dur = self.vehs[v], self.tasks, self.dur[v]
+        t, loc, wait, slack = veh.lo, veh.start, 0, HORIZON
+        for i in items:
+            if i < 0:
+                arrival, windows, service, setup = t, *veh.breaks[-i - 1], 0
+            else:
+                task = tasks[i]
+                arrival = t + (dur[loc][task.loc] if loc is not None else 0)
+                windows, service = task.windows, task.service
+                setup = task.setup if loc != task.loc else 0
+                loc = task.loc
+            start, end = _fit(windows, arrival)
+            slack = min(slack, wait + end - arrival)
+            wait += start - arrival
+            t = start + setup + service
+        if loc is not None and veh.end is not None:
+            t += dur[loc][veh.end]
+        return t - veh.lo - min(wait, slack)
 
     def _refresh(self, v: int) -> None:
         """Cache the simulation state before each item of vehicle ``v``'s route."""
@@ -428,17 +472,20 @@ def construct(
     fixed: Sequence[int],
     deadline: float,
     seed: dict[int, list[int]] | None = None,
+    max_span: int = HORIZON,
 ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """Greedy routes over ``tasks``: (vehicle -> task order, vehicle -> break gaps).
 
     With a ``seed`` (starting routes from elsewhere), each vehicle first takes the seed's
     stops that stay feasible, in the seed's order; the rest are inserted greedily.
+    ``max_span`` caps each vehicle's working day (leaving to coming back).
     """
-    builder = Builder(prep, coeffs, fixed)
+    builder = Builder(prep, coeffs, fixed, max_span)
     wanted = set(tasks)
+    locked = {i for r in builder.routes for i in r if i >= 0}
     for v, order in (seed or {}).items():
         if order:
-            builder.adopt(v, [i for i in order if i in wanted])
+            builder.adopt(v, [i for i in order if i in wanted and i not in locked])
     routed = {i for r in builder.routes for i in r if i >= 0}
     owner = {i: v for v, r in enumerate(builder.routes) for i in r if i >= 0}
     units: list[tuple[tuple[int, ...], int | None]] = []

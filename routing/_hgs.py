@@ -41,7 +41,7 @@ OUT_OF_REACH = 1 << 40
 ITERATIONS_PER_SOLUTION = 40
 
 #: PyVRP stops after this many iterations without improvement, per task and at least.
-STALL_PER_TASK = 20
+STALL_PER_TASK = 200
 STALL_MIN = 500
 
 
@@ -142,13 +142,13 @@ def seed(
                         tw_early=lo,
                         tw_late=min(hi, HORIZON),
                         prize=prize,
-                        required=False,
+                        required=len(task.windows) == 1,
                         group=len(groups) if len(task.windows) > 1 else None,
                     )
                 )
                 client_task.append(i)
             if len(task.windows) > 1:
-                groups.append(pyvrp.ClientGroup(members, required=False))
+                groups.append(pyvrp.ClientGroup(members, required=True))
         else:
             d = task.partner
             if d is None or d not in wanted:
@@ -166,7 +166,7 @@ def seed(
                     delivery_service_duration=drop.setup + drop.service,
                     amount=list(task.pickup),
                     prize=prize,
-                    required=False,
+                    required=True,
                 )
             )
             shipment_task.append(i)
@@ -193,6 +193,8 @@ def seed(
             durs.append(_lift(dur, locs, banned))
             dists.append(_lift(dist if limited else a * dur + (b * dist) // 10, locs, banned))
         lo, hi = prep.window(v)
+        # Breaks are not expressible: their time comes off the end of the shift.
+        hi = min(hi, HORIZON) - sum(b.service for b in veh.breaks)
         kind = _Kind(
             depot_at[_or_anywhere(prep.starts[v])],
             depot_at[_or_anywhere(prep.ends[v])],
@@ -246,9 +248,7 @@ def seed(
     best = result.best
     pool = {t: list(vs) for t, vs in enumerate(kinds.values())}
     orders: dict[int, list[int]] = {v: [] for v in range(nv)}
-    for route in best.routes():
-        if not route.is_feasible():
-            continue
+    for route in best.routes():  # an infeasible route is repaired by the construction
         v = pool[route.vehicle_type()].pop(0)
         order: list[int] = []
         for act in route.schedule():
@@ -262,6 +262,10 @@ def seed(
             else:
                 order.append(client_task[act.idx])
         orders[v] = order
+    # An infeasible best may visit a job in two of its windows: keep the first visit.
+    seen: set[int] = set()
+    for v, order in orders.items():
+        orders[v] = [i for i in order if not (i in seen or seen.add(i))]  # type: ignore[func-returns-value]
     logger.debug(
         "PyVRP: %d of %d tasks, cost %d, %d iterations in %.2fs",
         sum(map(len, orders.values())),

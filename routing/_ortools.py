@@ -78,15 +78,10 @@ def _cost_scale(prep: Prepared) -> tuple[list[tuple[int, int]], int]:
     return [(a // g, b // g) for a, b in raw], g
 
 
-#: How balance_weight is modelled: "global" (span of all routes), "soft" (each vehicle's
-#: span above a target), or "both"; see benchmarks/README.md.
-BALANCE = "both"
-
-
 def build(
-    prep: Prepared, tasks: list[int], params: SolveParams, span_target: int | None = None
+    prep: Prepared, tasks: list[int], params: SolveParams, span_bound: int | None = None
 ) -> _Model:
-    """Build the RoutingModel over the given task indices."""
+    """Build the RoutingModel over the given task indices (``span_bound`` caps each day)."""
     nv = len(prep.vehicles)
     n = len(tasks)
     locs, starts, ends = _node_locs(prep, tasks)
@@ -146,15 +141,9 @@ def build(
     model = _Model(manager, routing, tasks, time_dim)
     _breaks(prep, model, visit)
     _tasks(prep, model, node_of, params)
-    if params.balance_weight > 0:
-        per_second = max(1.0, float(np.mean([a for a, _ in coeffs])))
-        weight = round(params.balance_weight * per_second)
-        if BALANCE in ("global", "both"):
-            time_dim.SetGlobalSpanCostCoefficient(weight)
-        if BALANCE in ("soft", "both") and span_target is not None:
-            for v in range(nv):
-                bound = pywrapcp.BoundCost(span_target, weight)
-                time_dim.SetSoftSpanUpperBoundForVehicle(bound, v)
+    if span_bound is not None:
+        for v in range(nv):
+            time_dim.SetSpanUpperBoundForVehicle(span_bound, v)
     return model
 
 
@@ -286,10 +275,6 @@ def _big_penalty(prep: Prepared, model: _Model, params: SolveParams) -> int:
             + b * int(prep.distances[veh.profile].max(initial=0)) // 10
         )
         worst = max(worst, 2 * arc + round(veh.costs.fixed * 36000 / g))
-    if params.balance_weight > 0:
-        span = max(min(hi, HORIZON) - lo for lo, hi in map(prep.window, range(len(prep.vehicles))))
-        span = min(span, 7 * 86400)
-        worst += round(params.balance_weight * max(1, max(a for a, _ in coeffs))) * span
     big = 4 * worst + 1
     top = 1 + 100 * (len(model.tasks) + 1)
     return max(1, min(big, (1 << 61) // max(1, top * max(1, len(model.tasks)))))
@@ -375,7 +360,7 @@ def run(
     time_limit: float,
     hint: dict[int, list[int]] | None = None,
     prefer: Callable[[dict[int, list[int]]], bool] | None = None,
-    span_target: int | None = None,
+    span_bound: int | None = None,
 ) -> Plan | None:
     """Build a model, search it, and return the best plan found (``None`` if none).
 
@@ -384,7 +369,7 @@ def run(
     it beats the hint, else from the hint.
     """
     t0 = time.perf_counter()
-    model = build(prep, tasks, params, span_target)
+    model = build(prep, tasks, params, span_bound)
     routing = model.routing
     # The budget covers building the model too.
     left = max(0.01, time_limit - (time.perf_counter() - t0))

@@ -40,12 +40,15 @@ def _first_fit(windows: Sequence[tuple[int, int]], t: int) -> tuple[int, bool]:
     return t, False
 
 
-def _simulate(prep: Prepared, v: int, order: Sequence[int], gaps: Sequence[int]) -> _Timeline:
-    """Schedule ``order`` on vehicle ``v`` with break ``b`` before stop ``gaps[b]``."""
+def _simulate(
+    prep: Prepared, v: int, order: Sequence[int], gaps: Sequence[int], depart: int | None = None
+) -> _Timeline:
+    """Schedule ``order`` on vehicle ``v`` with break ``b`` before stop ``gaps[b]``, leaving
+    at ``depart`` (default: the start of the vehicle's window)."""
     veh = prep.vehicles[v]
     dur, dist = prep.durations_of(v), prep.distances[veh.profile]
     tl = _Timeline()
-    t, _ = prep.window(v)
+    t = prep.window(v)[0] if depart is None else depart
     load = [0] * prep.dims
     for k in order:
         if prep.tasks[k].kind == "job":
@@ -119,15 +122,33 @@ def _simulate(prep: Prepared, v: int, order: Sequence[int], gaps: Sequence[int])
     return tl
 
 
-def _shift_start(steps: list[Step]) -> list[Step]:
-    """Leave the start as late as possible without moving any stop."""
-    if len(steps) < 2 or steps[0].type != "start" or steps[1].type == "break":
-        return steps
-    wait = steps[1].waiting_time
-    if wait <= 0:
-        return steps
-    first = replace(steps[1], arrival=steps[1].arrival + wait, waiting_time=0)
-    return [replace(steps[0], arrival=steps[0].arrival + wait), first, *steps[2:]]
+def latest_departure(prep: Prepared, v: int, order: Sequence[int], gaps: Sequence[int]) -> int:
+    """The latest time vehicle ``v`` can leave without finishing later or missing a window.
+
+    Waiting anywhere on the route is taken at the start instead, so the working day is as
+    short as this order allows (OR-Tools measures a span the same way). Leaving later never
+    makes anything earlier, so a bisection finds it.
+    """
+    lo, hi = prep.window(v)
+    base = _simulate(prep, v, order, gaps)
+    if base.late or not order:
+        return lo
+    good, bad = lo, min(hi, base.end_time) + 1
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        tl = _simulate(prep, v, order, gaps, mid)
+        if tl.late or tl.end_time != base.end_time:
+            bad = mid
+        else:
+            good = mid
+    return good
+
+
+def day_length(prep: Prepared, v: int, order: Sequence[int], gaps: Sequence[int]) -> int:
+    """Seconds from leaving the start to the end of the route, leaving as late as possible."""
+    if not order:
+        return 0
+    return _simulate(prep, v, order, gaps).end_time - latest_departure(prep, v, order, gaps)
 
 
 def place_breaks(prep: Prepared, v: int, order: Sequence[int]) -> list[int]:
@@ -152,7 +173,7 @@ def make_route(prep: Prepared, v: int, order: Sequence[int], gaps: Sequence[int]
     """Timed route of ``order`` on vehicle ``v``; breaks before ``gaps`` or placed greedily."""
     if gaps is None:
         gaps = place_breaks(prep, v, order)
-    steps = _shift_start(_simulate(prep, v, order, gaps).steps)
+    steps = _simulate(prep, v, order, gaps, latest_departure(prep, v, order, gaps)).steps
     if prep.coords is not None:
         coords = prep.coords
         steps = [

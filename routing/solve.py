@@ -6,9 +6,10 @@ import logging
 import random
 import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from multiprocessing import get_context
 
-from routing import _hgs, _ortools
+from routing import _balance, _hgs, _ortools
 from routing._construct import construct, travel_cost
 from routing._prepared import Prepared, prepare
 from routing.checker import check
@@ -94,11 +95,14 @@ def _search(
         return _portfolio(prep, tasks, params, budget)
     t0 = time.perf_counter()
     deadline = t0 + budget
+    # Balancing is a phase of its own after the cost search (routing/_balance.py).
+    balancing = params.balance_weight > 0
+    cost_budget = budget * (1 - BALANCE_SHARE) if balancing else budget
     coeffs, fixed = _costs(prep)
     seed = None
     if params.seed_share > 0 and _hgs.eligible(prep, tasks):
-        seed = _hgs.seed(prep, tasks, coeffs, fixed, params, budget * params.seed_share)
-    warm = _warm_start(prep, tasks, t0 + budget * WARM_SHARE, seed)
+        seed = _hgs.seed(prep, tasks, coeffs, fixed, params, cost_budget * params.seed_share)
+    warm = _warm_start(prep, tasks, t0 + cost_budget * WARM_SHARE, seed)
     logger.debug(
         "%s start: %d of %d tasks in %.3fs",
         "seeded" if seed else "greedy",
@@ -108,7 +112,7 @@ def _search(
     )
     # Parallel cheapest insertion is quadratic in the tasks: too slow a start beyond ~500.
     first = PORTFOLIO[0] if len(tasks) <= LARGE else PORTFOLIO[1]
-    left = deadline - time.perf_counter()
+    left = t0 + cost_budget - time.perf_counter()
 
     def key(orders: dict[int, list[int]]) -> tuple[int, int]:
         return (-_weight(prep, orders), travel_cost(prep, orders, coeffs, fixed))
@@ -116,16 +120,19 @@ def _search(
     def prefer(orders: dict[int, list[int]]) -> bool:
         return key(orders) <= key(warm.orders)
 
-    # A seeded start is not raced (OR-Tools' first solution would only cost search time),
-    # except when balancing: restoring a hint under a span cost can take the whole budget.
-    race = None if seed and params.balance_weight == 0 else prefer
-    plan = _ortools.run(prep, tasks, params, *first, left * 0.999, hint=warm.orders, prefer=race)
+    # A seeded start is not raced: OR-Tools' first solution would only cost search time.
+    plan = _ortools.run(
+        prep, tasks, params, *first, left * 0.999, hint=warm.orders, prefer=None if seed else prefer
+    )
     # Keep the start when the search served fewer tasks or, from a seed, cost more.
     keep_start = plan is None or _weight(prep, plan.orders) < _weight(prep, warm.orders)
-    if not keep_start and seed and params.balance_weight == 0:
+    if not keep_start and seed:
         keep_start = key(warm.orders) < key(plan.orders)  # type: ignore[union-attr]
     if keep_start:
         plan = warm
+    if balancing and plan is not None:
+        weight = partial(_weight, prep)
+        plan = _balance.balance(prep, tasks, plan, params, deadline, weight, (coeffs, fixed))
     if plan is None:  # no first solution: fall back on other strategies
         for strategy, meta in PORTFOLIO[1:]:
             left = deadline - time.perf_counter()
@@ -140,6 +147,9 @@ def _search(
 #: Share of the budget the greedy warm start may use at most.
 WARM_SHARE = 0.8
 
+#: Share of the budget kept for balancing when ``balance_weight`` is set.
+BALANCE_SHARE = 0.4
+
 
 def _costs(prep: Prepared) -> tuple[list[tuple[int, int]], list[int]]:
     """Arc cost coefficients and fixed costs per vehicle, in the search's units."""
@@ -153,16 +163,6 @@ def _warm_start(
     coeffs, fixed = _costs(prep)
     orders, gaps = construct(prep, tasks, coeffs, fixed, deadline, seed)
     return _ortools.Plan(orders, gaps, 0, "seeded" if seed else "greedy")
-
-
-def _mean_day(prep: Prepared, plan: _ortools.Plan) -> int:
-    """Working time of the plan's routes shared out over all vehicles (a balance target)."""
-    total = 0
-    for v, order in plan.orders.items():
-        if order:
-            gaps = plan.gaps.get(v) or place_breaks(prep, v, order)
-            total += _simulate(prep, v, order, gaps).end_time - prep.window(v)[0]
-    return total // max(1, len(prep.vehicles))
 
 
 def _weight(prep: Prepared, orders: dict[int, list[int]]) -> int:

@@ -21,10 +21,13 @@ M = {"car": line_matrix([0, 100, 200, 300, 400, 500])}
 
 
 def test_evaluate_computes_arrivals_waiting_and_loads() -> None:
-    """Arrivals add travel, setup and service; waiting fills up to the window; loads drop."""
+    """Arrivals add travel, setup and service; waiting fills up to the window; loads drop.
+
+    The first stop's window closes on arrival, so the wait cannot move to the start.
+    """
     veh = Vehicle(1, start=0, end=0, capacity=(5,))
     jobs = (
-        Job(1, 1, setup=10, service=20, delivery=(2,)),
+        Job(1, 1, setup=10, service=20, delivery=(2,), time_windows=(TimeWindow(0, 100),)),
         Job(2, 1, setup=10, service=5, pickup=(1,), time_windows=(TimeWindow(400, 500),)),
     )
     sol = evaluate(Problem((veh,), jobs, matrices=M), {1: [1, 2]})
@@ -41,6 +44,19 @@ def test_evaluate_delays_the_start_to_avoid_waiting() -> None:
     job = Job(1, 2, time_windows=(TimeWindow(1000, 2000),))
     steps = evaluate(Problem((veh,), (job,), matrices=M), {1: [1]}).routes[0].steps
     assert steps[0].arrival == 800 and steps[1].waiting_time == 0
+
+
+def test_waiting_later_in_the_route_is_taken_at_the_start() -> None:
+    """Leaving later absorbs a wait at the second stop when the first stop's window allows,
+    so the working day is shorter and the route ends at the same time."""
+    veh = Vehicle(1, start=0, end=0)
+    jobs = (
+        Job(1, 1, time_windows=(TimeWindow(0, 1000),)),
+        Job(2, 2, time_windows=(TimeWindow(900, 950),)),
+    )
+    steps = evaluate(Problem((veh,), jobs, matrices=M), {1: [1, 2]}).routes[0].steps
+    assert [s.waiting_time for s in steps[1:3]] == [0, 0]
+    assert (steps[0].arrival, steps[2].arrival, steps[-1].arrival) == (700, 900, 1100)
 
 
 def test_evaluate_places_the_break_where_it_fits() -> None:
