@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from multiprocessing import get_context
 
-from routing import _balance, _hgs, _ortools
+from routing import _balance, _ortools, _pyvrp
 from routing._construct import construct, travel_cost
 from routing._prepared import Prepared, prepare
 from routing.checker import check
@@ -99,13 +99,23 @@ def _search(
     balancing = params.balance_weight > 0
     cost_budget = budget * (1 - BALANCE_SHARE) if balancing else budget
     coeffs, fixed = _costs(prep)
+
+    def key(orders: dict[int, list[int]]) -> tuple[int, int]:
+        return (-_weight(prep, orders), travel_cost(prep, orders, coeffs, fixed))
+
+    warm = _warm_start(prep, tasks, t0 + cost_budget * WARM_SHARE)
     seed = None
-    if params.seed_share > 0 and _hgs.eligible(prep, tasks):
-        seed = _hgs.seed(prep, tasks, coeffs, fixed, params, cost_budget * params.seed_share)
-    warm = _warm_start(prep, tasks, t0 + cost_budget * WARM_SHARE, seed)
+    everything = _weight(prep, warm.orders) == _weight(prep, {0: tasks})
+    if params.seed_share > 0 and everything and _pyvrp.eligible(prep, tasks):
+        left = cost_budget * params.seed_share - (time.perf_counter() - t0)
+        seed = _pyvrp.seed(prep, tasks, coeffs, fixed, params, left)
+    greedy = warm
+    if seed:
+        # Even when the repair left a few tasks out, the search starts from the seed.
+        warm = _warm_start(prep, tasks, t0 + cost_budget * WARM_SHARE, seed)
     logger.debug(
         "%s start: %d of %d tasks in %.3fs",
-        "seeded" if seed else "greedy",
+        warm.strategy,
         sum(map(len, warm.orders.values())),
         len(tasks),
         time.perf_counter() - t0,
@@ -114,9 +124,6 @@ def _search(
     first = PORTFOLIO[0] if len(tasks) <= LARGE else PORTFOLIO[1]
     left = t0 + cost_budget - time.perf_counter()
 
-    def key(orders: dict[int, list[int]]) -> tuple[int, int]:
-        return (-_weight(prep, orders), travel_cost(prep, orders, coeffs, fixed))
-
     def prefer(orders: dict[int, list[int]]) -> bool:
         return key(orders) <= key(warm.orders)
 
@@ -124,12 +131,14 @@ def _search(
     plan = _ortools.run(
         prep, tasks, params, *first, left * 0.999, hint=warm.orders, prefer=None if seed else prefer
     )
-    # Keep the start when the search served fewer tasks or, from a seed, cost more.
+    # Keep a start when the search served fewer tasks or, from a seed, cost more.
     keep_start = plan is None or _weight(prep, plan.orders) < _weight(prep, warm.orders)
     if not keep_start and seed:
         keep_start = key(warm.orders) < key(plan.orders)  # type: ignore[union-attr]
     if keep_start:
         plan = warm
+    if seed and key(greedy.orders) < key(plan.orders):  # type: ignore[union-attr]
+        plan = greedy
     if balancing and plan is not None:
         weight = partial(_weight, prep)
         plan = _balance.balance(prep, tasks, plan, params, deadline, weight, (coeffs, fixed))
