@@ -6,6 +6,7 @@ import logging
 import random
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from functools import partial
 from multiprocessing import get_context
 
@@ -188,21 +189,35 @@ _SHARED: dict[str, tuple[Prepared, list[int], SolveParams]] = {}
 
 def _worker(k: int, budget: float) -> _ortools.Plan | None:
     prep, tasks, params = _SHARED["job"]
-    strategy, meta = PORTFOLIO[k % len(PORTFOLIO)]
+    if k == 0:  # the single-thread path: greedy or PyVRP start, search, balancing
+        return _search(prep, tasks, replace(params, threads=1), budget)
+    strategy, meta = PORTFOLIO[(k - 1) % len(PORTFOLIO)]
     return _ortools.run(prep, tasks, params, strategy, meta, budget)
 
 
 def _portfolio(
     prep: Prepared, tasks: list[int], params: SolveParams, budget: float
 ) -> _ortools.Plan | None:
-    """Run several strategies in forked processes and keep the best (ties: first)."""
+    """The single-thread path and other first-solution strategies in forked processes;
+    the plan serving most wins, then the cheapest (with balancing: the shortest longest day).
+    """
     _SHARED["job"] = (prep, tasks, params)
-    n = min(params.threads, len(PORTFOLIO))
+    n = min(params.threads, len(PORTFOLIO) + 1)
     with ProcessPoolExecutor(n, mp_context=get_context("fork")) as pool:
         futures = [pool.submit(_worker, k, budget * 0.97) for k in range(n)]
         plans = [f.result() for f in futures]
+    coeffs, fixed = _costs(prep)
+
+    def key(p: _ortools.Plan) -> tuple[int, int]:
+        second = (
+            _balance.longest(prep, p)
+            if params.balance_weight > 0
+            else travel_cost(prep, p.orders, coeffs, fixed)
+        )
+        return (-_weight(prep, p.orders), second)
+
     found = [p for p in plans if p is not None]
-    return min(found, key=lambda p: p.objective) if found else None
+    return min(found, key=key) if found else None
 
 
 def _checked(
