@@ -22,8 +22,9 @@ from dispatch.models.agents import Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
 from dispatch.planning.build import routing_task
+from dispatch.planning.rides import Ride, place_ride, rides_of
 from dispatch.planning.service import Prepared, current_plan, prepare, replan
-from dispatch.planning.tasks import Place, visit_task
+from dispatch.planning.tasks import TaskSpec, hub_of, visit_tasks
 from dispatch.services import outbox
 from dispatch.services.workdays import CST
 
@@ -58,21 +59,32 @@ def _base(session: DbSession, prep: Prepared) -> routing.Solution:
     solution = routing.evaluate(problem, routes)
     if routing.check(problem, solution):
         solution = routing.evaluate(problem, {})
-    for task, role in prep.built.task_of.values():
+    rides = {ride.there[0][1]: ride for ride in rides_of(prep.built.task_of)}
+    for tid, (task, role) in sorted(prep.built.task_of.items()):
         if (
-            task.key.startswith("visit:")
-            and role in ("job", "pickup")
-            and not _routed(solution, task.key)
+            not task.key.startswith("visit:")
+            or role not in ("job", "pickup")
+            or task.ride_out  # goes in with its ride there
+            or _routed(solution, task.key)
         ):
-            tid = next(
-                t for t, (tk, r) in prep.built.task_of.items() if tk.key == task.key and r == role
-            )
-            inserted = routing.try_insert(
-                problem, solution, tid if role == "job" else ("pickup", tid)
-            )
-            if inserted is not None:
-                solution = inserted
+            continue
+        inserted = _insert_visit(problem, solution, tid, role, rides)
+        if inserted is not None:
+            solution = inserted
     return solution
+
+
+def _insert_visit(
+    problem: routing.Problem,
+    solution: routing.Solution,
+    tid: int,
+    role: str,
+    rides: dict[int, Ride],
+) -> routing.Solution | None:
+    """A visit at its cheapest place; an in-person applicant's round trip on one car."""
+    if tid in rides:
+        return place_ride(problem, solution, rides[tid])
+    return routing.try_insert(problem, solution, tid if role == "job" else ("pickup", tid))
 
 
 def _routed(solution: routing.Solution, key: str) -> bool:
@@ -86,7 +98,6 @@ def _fits(
     case: Case | None,
     window: tuple[datetime, datetime],
 ) -> bool:
-    hub = Place(prep.ctx.centre.lon, prep.ctx.centre.lat, prep.ctx.centre.name)
     apt = Appointment(
         applicant=applicant,
         applicant_id=applicant.id,
@@ -94,17 +105,19 @@ def _fits(
         window_start=window[0],
         window_end=window[1],
     )
-    task = visit_task(apt, case, hub)
-    first_id = max(prep.built.task_of, default=0) + 1
-    converted = routing_task(task, first_id)
     problem = prep.built.problem
-    if isinstance(converted.task, routing.Job):
-        problem = dataclasses.replace(problem, jobs=problem.jobs + (converted.task,))
-        key: routing.TaskKey = first_id
-    else:
-        problem = dataclasses.replace(problem, shipments=problem.shipments + (converted.task,))
-        key = ("pickup", first_id)
-    return routing.try_insert(problem, base, key) is not None
+    task_of: dict[int, tuple[TaskSpec, str]] = {}
+    first_id = max(prep.built.task_of, default=0) + 1
+    for task in visit_tasks(apt, case, hub_of(prep.ctx)):
+        converted = routing_task(task, first_id + len(task_of))
+        if isinstance(converted.task, routing.Job):
+            problem = dataclasses.replace(problem, jobs=problem.jobs + (converted.task,))
+        else:
+            problem = dataclasses.replace(problem, shipments=problem.shipments + (converted.task,))
+        task_of.update(converted.task_of)
+    rides = {ride.there[0][1]: ride for ride in rides_of(task_of)}
+    role = task_of[first_id][1]
+    return _insert_visit(problem, base, first_id, role, rides) is not None
 
 
 def _check_request(session: DbSession, applicant: Applicant, day: date, case: Case | None) -> None:

@@ -133,17 +133,20 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
     task_of: dict[int, tuple[TaskSpec, str]] = {}
     places: dict[int, Place] = {}
     next_id = 1
+    ride_home = {t.ride_out: t.key for t in tasks if t.ride_out}
     for task in tasks:
         skills = set()
-        pinned = overrides.pins.get(task.key)
+        # Both rides of an in-person applicant follow a pin or forbid on either (one car).
+        partner = task.ride_out or ride_home.get(task.key)
+        keys = (task.key, partner) if partner else (task.key,)
+        pinned = next((overrides.pins[k] for k in keys if k in overrides.pins), None)
         if task.held_by_agent is not None:
             pinned = task.held_by_agent
         if pinned is not None:
             if pinned not in agent_vehicle:
                 continue  # its agent is off today; the task waits for them
             skills.add(PIN_SKILL_BASE + agent_vehicle[pinned])
-        if task.key in forbid_skill:
-            skills.add(forbid_skill[task.key])
+        skills |= {forbid_skill[k] for k in keys if k in forbid_skill}
         converted = routing_task(task, next_id, skills)
         if isinstance(converted.task, routing.Job):
             jobs.append(converted.task)
@@ -216,7 +219,9 @@ def routing_task(task: TaskSpec, first_id: int, skills: set[int] | None = None) 
     delivery = routing.ShipmentStep(
         id=first_id + 1,
         location=_at(task.place),
-        service=min(task.service_s, 10 * 60),
+        service=min(task.service_s, 10 * 60)
+        if task.drop_service_s is None
+        else task.drop_service_s,
         time_windows=_windows(task.place),
         description=f"{task.key}#delivery",
     )

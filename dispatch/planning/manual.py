@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 import routing
-from dispatch.errors import Conflict, Invalid
+from dispatch.errors import Conflict, Invalid, NotFound
 from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, VehicleKind
 from dispatch.models.plans import Override, Plan
+from dispatch.planning.build import shift_window
+from dispatch.planning.rides import ride_keys
 from dispatch.planning.service import finish, prepare
 
 
@@ -43,6 +48,8 @@ def add_override(
             {"agent_id": [str(agent_id)]},
         )
     detail: dict[str, Any] = {}
+    if kind == "pin":
+        _check_on_duty(session, plan, agent)
     if kind in ("pin", "forbid"):
         needs_car = _needs_car(plan, task_key)
         if (
@@ -71,6 +78,47 @@ def add_override(
     return override
 
 
+def _check_on_duty(session: DbSession, plan: Plan, agent: Agent) -> None:
+    """A task pinned to an agent who does not work that day would only wait: say so now."""
+    absent = session.scalar(
+        select(Override.id).where(
+            Override.township_id == plan.township_id,
+            Override.day == plan.day,
+            Override.kind == "absent",
+            Override.agent_id == agent.id,
+            Override.active.is_(True),
+        )
+    )
+    if absent is not None or agent.vehicle is None or shift_window(agent, plan.day) is None:
+        raise Invalid(
+            f"{agent.name}当天缺勤、不在班或没有车辆 / {agent.name} is absent, off shift or "
+            f"without a vehicle on {plan.day}; pin the task to an agent on duty",
+            {"agent_id": ["agent not on duty that day"]},
+        )
+
+
+def lift_override(session: DbSession, plan: Plan, override_id: int, user_id: int) -> Override:
+    """Lift a pin, forbid, lock or absence of the plan's day; the next plan no longer keeps it."""
+    override = session.get(Override, override_id)
+    if (
+        override is None
+        or not override.active
+        or (override.township_id, override.day) != (plan.township_id, plan.day)
+    ):
+        raise NotFound(
+            f"当天没有生效的调整 {override_id} / No active override {override_id} on this "
+            "plan's day"
+        )
+    override.active = False
+    override.detail = {
+        **override.detail,
+        "lifted_by": user_id,
+        "lifted_at": datetime.now(UTC).isoformat(),
+    }
+    session.commit()
+    return override
+
+
 def move_task(
     session: DbSession,
     plan: Plan,
@@ -94,8 +142,11 @@ def move_task(
         raise Invalid(
             "该代办员今天不在岗 / That agent is not on shift today", {"agent_id": [str(agent_id)]}
         )
-    moved = [(k, kind) for k, kind in orders[source] if k == task_key]
-    orders[source] = [(k, kind) for k, kind in orders[source] if k != task_key]
+    # An in-person applicant's rides there and home move together, as one block.
+    family = ride_keys(prep.tasks, task_key)
+    moved = [(k, kind) for a in (source, *orders) for k, kind in orders[a] if k in family]
+    moved = list(dict.fromkeys(moved))
+    orders = {a: [(k, kind) for k, kind in keys if k not in family] for a, keys in orders.items()}
     target = orders.setdefault(agent_id, [])
     position = max(0, min(position, len(target)))
     orders[agent_id] = target[:position] + moved + target[position:]

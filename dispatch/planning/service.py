@@ -14,6 +14,7 @@ from dispatch.errors import Conflict, NotFound
 from dispatch.extensions import DbSession
 from dispatch.models.plans import Override, Plan, PlanStatus, PlanStop, StopStatus
 from dispatch.planning.build import Built, Overrides, build_problem
+from dispatch.planning.rides import drivers_of_rides_under_way, keep_rides_paired
 from dispatch.planning.store import store_plan
 from dispatch.planning.tasks import DayContext, TaskSpec, derive_tasks, load_context
 from dispatch.services import outbox
@@ -84,6 +85,7 @@ def prepare(session: DbSession, township_code: str, day: date) -> Prepared:
     tasks = [t for t in derive_tasks(session, ctx) if t.key not in skip]
     overrides = load_overrides(session, ctx.township.id, day)
     overrides.resume = resume_points(base)
+    overrides.pins.update(drivers_of_rides_under_way(tasks, route_signature(base)))
     built = build_problem(ctx, tasks, overrides)
     if not built.problem.vehicles:
         raise Conflict(
@@ -107,6 +109,8 @@ def finish(
 
     ``check=False`` is only for a dispatcher's explicit, recorded override.
     """
+    if check:
+        solution = keep_rides_paired(prep.built.problem, solution, prep.built.task_of)
     violations = routing.check(prep.built.problem, solution) if check else []
     if violations:  # the solver promises feasibility; never store a plan that breaks it
         raise RuntimeError(f"solver returned an infeasible plan: {violations[:3]}")

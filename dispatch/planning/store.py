@@ -141,6 +141,8 @@ def _stop(
     action = {"pickup": "collect", "delivery": "hand_over"}.get(role, task.action)
     if task.action == "visit":
         action = "visit" if role != "delivery" else "hand_over"
+    elif task.action == "ride":
+        action = "ride"  # the applicant rides home: nothing changes hands
     stop = PlanStop(
         seq=seq,
         kind=role if role != "job" else "visit" if task.action == "visit" else "job",

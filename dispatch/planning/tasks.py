@@ -3,6 +3,10 @@
 A task is the next leg of one or more cases: collect at a village room, carry to the county,
 bring a certificate back, visit a villager at home. Tasks are plain data with stable keys, so
 a re-plan recognises the same task and a dispatcher's pin or forbid keeps applying to it.
+
+A villager who must appear in person rides in the car twice: to the centre, where the agent
+stays with them through the counter business, and home again (``dispatch.planning.rides``
+keeps the two rides on one car, in order, or drops both).
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ VISIT_SERVICE_S = 20 * 60
 STOP_SERVICE_S = 8 * 60
 CENTRE_SERVICE_S = 10 * 60
 PER_CASE_S = 60
+# The catalogue has no per-matter counter time yet; every in-person matter gets this long.
+COUNTER_S = 30 * 60
+NEVER: tuple[Window, ...] = ((0, 0),)  # no window would mean any time; this one is unreachable
 
 
 @dataclass(frozen=True)
@@ -53,11 +60,13 @@ class TaskSpec:
     case_ids: tuple[int, ...] = ()
     origin: Place | None = None
     service_s: int = STOP_SERVICE_S
+    drop_service_s: int | None = None  # at the delivery; None: the pickup's, at most 10 min
     bags: int = 0
     seats: int = 0
     needs_car: bool = False
     priority: int = 30
     held_by_agent: int | None = None
+    ride_out: str | None = None  # a ride home: the key of the ride to the centre it follows
 
 
 @dataclass
@@ -404,13 +413,19 @@ def _visits(session: DbSession, ctx: DayContext, hub: Place) -> list[TaskSpec]:
         .order_by(Appointment.id)
     )
     return [
-        visit_task(apt, session.get(Case, apt.case_id) if apt.case_id else None, hub)
+        task
         for apt in rows
+        for task in visit_tasks(apt, session.get(Case, apt.case_id) if apt.case_id else None, hub)
     ]
 
 
-def visit_task(apt: Appointment, case: Case | None, hub: Place) -> TaskSpec:
-    """A home visit; when the applicant must appear in person, the agent drives them."""
+def hub_of(ctx: DayContext) -> Place:
+    """The township centre with today's opening hours."""
+    return _place_of_centre(ctx.centre, ctx.day)
+
+
+def visit_tasks(apt: Appointment, case: Case | None, hub: Place) -> list[TaskSpec]:
+    """A home visit; when the applicant must appear in person, the rides there and back."""
     a = apt.applicant
     window = (seconds(apt.window_start), seconds(apt.window_end))
     home = Place(
@@ -418,19 +433,49 @@ def visit_task(apt: Appointment, case: Case | None, hub: Place) -> TaskSpec:
     )
     ids = (case.id,) if case else ()
     key = f"visit:{apt.id}" if apt.id else "visit:new"
-    if case is not None and case.item.in_person:
-        return TaskSpec(
-            key,
-            f"上门接送 {a.name}",
-            hub,
-            "visit",
-            ids,
-            origin=home,
-            service_s=VISIT_SERVICE_S,
-            seats=1,
-            needs_car=True,
-            priority=100,
+    if case is None or not case.item.in_person:
+        visit = TaskSpec(
+            key, f"上门服务 {a.name}", home, "visit", ids, service_s=VISIT_SERVICE_S, priority=100
         )
-    return TaskSpec(
-        key, f"上门服务 {a.name}", home, "visit", ids, service_s=VISIT_SERVICE_S, priority=100
+        return [visit]
+    return _round_trip(key, a.name, home, ids, hub)
+
+
+def _round_trip(
+    key: str, name: str, home: Place, ids: tuple[int, ...], hub: Place
+) -> list[TaskSpec]:
+    """The rides to the centre and home again of an applicant who must appear in person."""
+    # The agent stays with the applicant at the counter, so the business is the service time
+    # of the drop at the centre; it must end before the centre closes.
+    office = hub.windows or ((0, 24 * 3600),)
+    counter = tuple((lo, hi - COUNTER_S) for lo, hi in office if hi - COUNTER_S >= lo) or NEVER
+    # The ride home cannot start before the earliest possible end of the business: a hint
+    # that keeps the solver from driving the ride home before the ride there.
+    earliest = home.windows[0][0] + VISIT_SERVICE_S + COUNTER_S
+    after = tuple((max(lo, earliest), hi) for lo, hi in office if hi >= earliest) or NEVER
+    there = TaskSpec(
+        key,
+        f"上门接送 {name}",
+        Place(hub.lon, hub.lat, hub.label, counter, hub.centre_id, hub.village_id),
+        "visit",
+        ids,
+        origin=home,
+        service_s=VISIT_SERVICE_S,
+        drop_service_s=COUNTER_S,
+        seats=1,
+        needs_car=True,
+        priority=100,
     )
+    # No applicant on the drop at home: they are in the car, nobody waits for a text.
+    back = TaskSpec(
+        f"{key}:home",
+        f"送 {name} 回家",
+        Place(home.lon, home.lat, home.label, (), village_id=home.village_id),
+        "ride",
+        origin=Place(hub.lon, hub.lat, hub.label, after, hub.centre_id, hub.village_id),
+        seats=1,
+        needs_car=True,
+        priority=100,
+        ride_out=key,
+    )
+    return [there, back]

@@ -386,6 +386,13 @@ def add_override(
     return record(session, plan, kind, agent_id, task_key, scope.user_id)
 
 
+def lift_override(session: DbSession, scope: Scope, plan: Plan, override_id: int) -> Override:
+    from dispatch.planning.manual import lift_override as lift
+
+    _planner(scope)
+    return lift(session, plan, override_id, scope.user_id)
+
+
 def move(
     session: DbSession,
     scope: Scope,

@@ -98,23 +98,31 @@ def api_login(client: Any, username: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {resp.get_json()['access_token']}"}
 
 
+def publish_day(
+    client: Any, head: dict[str, str], day: date, objective: str = "distance"
+) -> dict[str, Any]:
+    """The demo township planned and published for ``day`` through the API."""
+    resp = client.post(
+        "/api/plans/",
+        json={"township": DEMO_TOWNSHIP, "day": day.isoformat(), "objective": objective},
+        headers=head,
+    )
+    assert resp.status_code == 202, resp.get_json()
+    job = client.get(f"/api/jobs/{resp.get_json()['id']}", headers=head).get_json()
+    assert job["status"] == "done", job
+    plan = client.get(f"/api/plans/{job['result']['plan_ids'][0]}", headers=head).get_json()
+    if plan["status"] == "draft":
+        assert client.post(f"/api/plans/{plan['id']}/publish", headers=head).status_code == 200
+        plan["status"] = "published"
+    return plan
+
+
 @pytest.fixture(scope="session")
 def route_plan(web_app: Flask, plan_day: date) -> dict[str, Any]:
     """The demo township planned (balanced) and published for ``plan_day``, with the demo
     agent given at least three stops to work through."""
     c = web_app.test_client()
-    head = api_login(c, "dispatcher", "dispatch-demo-2026")
-    resp = c.post(
-        "/api/plans/",
-        json={"township": DEMO_TOWNSHIP, "day": plan_day.isoformat(), "objective": "balance"},
-        headers=head,
-    )
-    assert resp.status_code == 202, resp.get_json()
-    job = c.get(f"/api/jobs/{resp.get_json()['id']}", headers=head).get_json()
-    assert job["status"] == "done", job
-    plan = c.get(f"/api/plans/{job['result']['plan_ids'][0]}", headers=head).get_json()
-    if plan["status"] == "draft":
-        assert c.post(f"/api/plans/{plan['id']}/publish", headers=head).status_code == 200
+    publish_day(c, api_login(c, "dispatcher", "dispatch-demo-2026"), plan_day, "balance")
     agent_head = api_login(c, "agent", "agent-demo-2026")
     mine = c.get(f"/api/plans/today?day={plan_day}", headers=agent_head)
     assert mine.status_code == 200, mine.get_json()

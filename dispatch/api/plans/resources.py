@@ -144,6 +144,16 @@ class PlanOverrides(MethodView):
         return plans.add_override(db.session, current_scope(), _plan(plan_id), **data)
 
 
+@blp.route("/<int:plan_id>/overrides/<int:override_id>")
+class PlanOverrideById(MethodView):
+    @blp.response(204)
+    @blp.alt_response(404, description="No active override of that id on the plan's day")
+    @roles_required(Role.DISPATCHER)
+    def delete(self, plan_id, override_id):
+        """Lift a pin, forbid, lock or absence; re-plan to see the effect"""
+        plans.lift_override(db.session, current_scope(), _plan(plan_id), override_id)
+
+
 @blp.route("/<int:plan_id>/moves")
 class PlanMoves(MethodView):
     @blp.arguments(MoveSchema)

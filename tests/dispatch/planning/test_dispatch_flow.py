@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from dispatch.extensions import db
 from dispatch.models.outbox import OutboxMessage
+from dispatch.models.plans import Override, Plan
 
 
 def _task_routes(plan):
@@ -106,3 +109,45 @@ def test_absent_agent_stops_go_to_others_and_only_changed_agents_are_told(
         ]
     assert {m.recipient_id for m in fresh} == changed
     assert all(m.data["plan_version"] == new["version"] for m in fresh)
+
+
+def test_a_pin_is_lifted_and_a_pin_to_an_absent_agent_is_refused(client, auth, planned, app):
+    """A lifted pin leaves the day's overrides (lifting it twice is a 404); while an agent is
+    marked absent, pinning a task to them is a 422 naming the agent."""
+    pid = planned["id"]
+    agent, keys = max(_task_routes(planned).items(), key=lambda kv: len(kv[1]))
+    key = keys[0]
+    resp = client.post(
+        f"/api/plans/{pid}/overrides",
+        headers=auth("dispatcher"),
+        json={"kind": "pin", "task_key": key, "agent_id": agent},
+    )
+    assert resp.status_code == 201, resp.get_json()
+    pin = resp.get_json()["id"]
+    lift = client.delete(f"/api/plans/{pid}/overrides/{pin}", headers=auth("dispatcher"))
+    assert lift.status_code == 204
+    overrides = client.get(f"/api/plans/{pid}/overrides", headers=auth("dispatcher")).get_json()
+    assert pin not in {o["id"] for o in overrides}
+    again = client.delete(f"/api/plans/{pid}/overrides/{pin}", headers=auth("dispatcher"))
+    assert again.status_code == 404 and str(pin) in again.get_json()["message"]
+    with app.app_context():
+        absence = Override(
+            township_id=db.session.get(Plan, pid).township_id,
+            day=date.fromisoformat(planned["day"]),
+            kind="absent",
+            agent_id=agent,
+            detail={"reason": "test"},
+        )
+        db.session.add(absence)
+        db.session.commit()
+        absence_id = absence.id
+    refused = client.post(
+        f"/api/plans/{pid}/overrides",
+        headers=auth("dispatcher"),
+        json={"kind": "pin", "task_key": key, "agent_id": agent},
+    )
+    assert refused.status_code == 422, refused.get_json()
+    assert "absent" in refused.get_json()["message"] and "agent_id" in refused.get_json()["errors"]
+    assert (
+        client.delete(f"/api/plans/{pid}/overrides/{absence_id}", headers=auth("dispatcher"))
+    ).status_code == 204

@@ -135,7 +135,7 @@
 
   /* ---------- the page ---------- */
 
-  const ACTIONS = { collect: "Collect", hand_over: "Hand over", visit: "Home visit" };
+  const ACTIONS = { collect: "Collect", hand_over: "Hand over", visit: "Home visit", ride: "Ride home" };
   const STATUS = { planned: "Planned", arrived: "Arrived", done: "Done", failed: "Failed" };
   const ACTIONABLE = (s) => s.task_key && !["start", "end", "break"].includes(s.kind);
 

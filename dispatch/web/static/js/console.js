@@ -3,7 +3,7 @@
   "use strict";
   const { t, el, api, loginGate, hhmm, cstDate, ll, makeMap, COLOURS, toast } = Daiban;
   const params = new URLSearchParams(location.search);
-  const s = { township: null, day: params.get("day") || cstDate(), plans: [], plan: null, map: null, layer: null, villages: null };
+  const s = { township: null, day: params.get("day") || cstDate(), plans: [], plan: null, map: null, layer: null, villages: null, agents: [] };
   const FIXED = ["start", "end", "break"];
   const colour = (i) => COLOURS[i % COLOURS.length];
   const VIOLATIONS = { skills: "The vehicle lacks a needed skill (a car or seats)", time_window: "Arrives outside the time window", capacity: "Over the bag or seat capacity", shift: "Outside the agent’s shift", max_travel_time: "Over the longest allowed day" };
@@ -22,6 +22,7 @@
     s.plan = (await api("GET", "/api/plans/" + id)).data;
     renderAll();
     loadDiff();
+    guarded(loadOverrides);
   }
 
   function renderAll() {
@@ -29,7 +30,7 @@
     document.getElementById("plan-status").textContent = p ? "v" + p.version + " " + t(p.status) : t("No plan for this day");
     document.getElementById("publish").disabled = !p || p.status !== "draft";
     document.getElementById("replan").disabled = !p;
-    drawMap(); drawLanes(); drawGantt(); drawBars(); drawUnassigned();
+    drawMap(); drawLanes(); drawGantt(); drawBars(); drawUnassigned(); drawDispatchForms();
   }
 
   /* ---------- map ---------- */
@@ -120,6 +121,122 @@
     dlg.returnValue = "";
     dlg.onclose = () => { if (dlg.returnValue === "force") move(Object.assign({}, body, { force: true, note: "forced in console" })); };
     dlg.showModal();
+  }
+
+  /* ---------- absences and pins ---------- */
+  const taskLabel = (label) => label.replace(/ \((pickup|delivery)\)$/, "");
+  const agentName = (id) => (s.agents.find((a) => a.id === id) || { name: "#" + id }).name;
+  const whyUnplanned = (plan, key) => {
+    const u = ((plan && plan.summary.unassigned) || []).find((x) => x.task_key === key);
+    return u ? u.reason_text || u.reason : "—";
+  };
+
+  /** Task key -> label, for the tasks on the routes and those left unassigned. */
+  function planTasks() {
+    const out = new Map();
+    (s.plan ? s.plan.routes : []).forEach((r) => r.stops.forEach((x) => {
+      if (x.task_key && !FIXED.includes(x.kind) && !out.has(x.task_key)) out.set(x.task_key, taskLabel(x.label));
+    }));
+    ((s.plan && s.plan.summary.unassigned) || []).forEach((u) => { if (!out.has(u.task_key)) out.set(u.task_key, u.label || u.task_key); });
+    return out;
+  }
+
+  async function loadAgents() {
+    const rows = (await api("GET", "/api/agents/?active=true&page_size=100")).data;
+    s.agents = rows.filter((a) => !s.township || a.region_code === s.township);
+  }
+
+  function drawDispatchForms() {
+    const options = (pairs) => pairs.map(([value, label]) => el("option", { value }, label));
+    ["absence-agent", "pin-agent"].forEach((id) => {
+      const sel = document.getElementById(id), keep = sel.value;
+      sel.replaceChildren(...options(s.agents.map((a) => [a.id, a.name])));
+      if (keep) sel.value = keep;
+    });
+    document.getElementById("pin-task").replaceChildren(...options([...planTasks()]));
+    ["absence-submit", "pin-submit"].forEach((id) => { document.getElementById(id).disabled = !s.plan; });
+  }
+
+  async function loadOverrides() {
+    const box = document.getElementById("overrides");
+    if (!s.plan) { box.replaceChildren(); return; }
+    const rows = (await api("GET", "/api/plans/" + s.plan.id + "/overrides")).data.filter((o) => o.kind === "pin" || o.kind === "absent");
+    const tasks = planTasks();
+    box.replaceChildren(...(rows.length ? rows.map((o) => o.kind === "absent"
+      ? el("li", { "data-kind": "absent", "data-agent": o.agent_id }, t("{agent} absent: {reason}", { agent: agentName(o.agent_id), reason: o.detail.reason || "" }))
+      : el("li", { "data-kind": "pin", "data-task": o.task_key }, t("{task} pinned to {agent}", { task: tasks.get(o.task_key) || o.task_key, agent: agentName(o.agent_id) }), " ",
+        el("button", { type: "button", class: "unpin", onclick: () => unpin(o, tasks.get(o.task_key) || o.task_key) }, t("Unpin"))))
+      : [el("li", { class: "muted" }, t("No absences or pins"))]));
+  }
+
+  function say(...parts) { document.getElementById("override-result").replaceChildren(el("p", {}, ...parts)); }
+
+  /** "field: message" lines from an error body, flask-smorest's {json: {...}} nesting included. */
+  function fieldErrors(errors, prefix) {
+    return Object.entries(errors || {}).flatMap(([k, v]) => {
+      const name = k === "json" || k === "query" ? prefix : (prefix ? prefix + "." : "") + k;
+      if (Array.isArray(v)) return [(name || k) + ": " + v.join("; ")];
+      return v && typeof v === "object" ? fieldErrors(v, name) : [(name || k) + ": " + v];
+    });
+  }
+
+  function refuse(err) {
+    const lines = fieldErrors(err.body && err.body.errors, "");
+    document.getElementById("override-result").replaceChildren(el("div", { class: "violations", role: "alert" },
+      el("p", {}, t("Not done: {m}", { m: err.message })), lines.length ? el("ul", {}, lines.map((x) => el("li", {}, x))) : null));
+  }
+
+  /** Where each task the absent agent had in ``before`` went in the current plan. */
+  function movedStops(before, agentId) {
+    const route = before.routes.find((r) => r.agent_id === agentId);
+    const keys = new Map((route ? route.stops : []).filter((x) => x.task_key && !FIXED.includes(x.kind)).map((x) => [x.task_key, taskLabel(x.label)]));
+    if (!keys.size) return [el("li", {}, t("They had no stops in this version"))];
+    return [...keys].map(([key, label]) => {
+      const now = s.plan.routes.find((r) => r.stops.some((x) => x.task_key === key));
+      return el("li", { "data-task": key, class: now ? "moved" : "unplanned" },
+        label + " → " + (now ? now.agent : t("not planned: {reason}", { reason: whyUnplanned(s.plan, key) })));
+    });
+  }
+
+  async function markAbsent(ev) {
+    ev.preventDefault();
+    const agentId = Number(document.getElementById("absence-agent").value);
+    const reason = document.getElementById("absence-reason").value.trim();
+    const before = s.plan;
+    try {
+      const res = (await api("POST", "/api/plans/" + before.id + "/absences", { agent_id: agentId, reason })).data;
+      await loadPlans(res.plan_id);
+      say(el("strong", {}, t("{agent} is absent; version {v} is published and {n} agent(s) told.", { agent: agentName(agentId), v: res.version, n: res.notified_agents.length })),
+        el("ul", {}, movedStops(before, agentId)));
+    } catch (err) { refuse(err); }
+  }
+
+  async function replanBecause(reason) {
+    const res = (await api("POST", "/api/plans/" + s.plan.id + "/replan", { reason })).data;
+    await loadPlans(res.plan_id);
+    return res;
+  }
+
+  async function pin(ev) {
+    ev.preventDefault();
+    const key = document.getElementById("pin-task").value, agentId = Number(document.getElementById("pin-agent").value);
+    const vars = { task: planTasks().get(key) || key, agent: agentName(agentId) };
+    try {
+      await api("POST", "/api/plans/" + s.plan.id + "/overrides", { kind: "pin", agent_id: agentId, task_key: key });
+      const res = await replanBecause(t("Pinned {task} to {agent}", vars));
+      const route = s.plan.routes.find((r) => r.agent_id === agentId);
+      const placed = route && route.stops.some((x) => x.task_key === key);
+      say(el("strong", {}, t("Pinned {task} to {agent}; new draft version {v}.", Object.assign({ v: res.version }, vars))), " ",
+        placed ? t("It is on {agent}’s route now.", vars) : t("The re-plan could not place it there: {reason}", { reason: whyUnplanned(s.plan, key) }));
+    } catch (err) { refuse(err); }
+  }
+
+  async function unpin(override, label) {
+    try {
+      await api("DELETE", "/api/plans/" + s.plan.id + "/overrides/" + override.id);
+      const res = await replanBecause(t("Unpinned {task}", { task: label }));
+      say(t("Unpinned {task}; new draft version {v}.", { task: label, v: res.version }));
+    } catch (err) { refuse(err); }
   }
 
   /* ---------- timeline ---------- */
@@ -252,6 +369,8 @@
       await loadPlans(s.plan.id);
     }));
     document.getElementById("outbox-status").addEventListener("change", () => guarded(loadOutbox));
+    document.getElementById("absence-form").addEventListener("submit", markAbsent);
+    document.getElementById("pin-form").addEventListener("submit", pin);
   }
 
   loginGate(document.getElementById("login"), async (me) => {
@@ -259,6 +378,7 @@
     const prefix = (me && me.prefix) || "";
     s.township = params.get("township") || (prefix.length >= 9 ? prefix.slice(0, 9) + "000" : "");
     wire();
+    await guarded(loadAgents);
     await guarded(() => loadPlans());
     guarded(loadOverdue);
     guarded(loadOutbox);

@@ -1,0 +1,97 @@
+"""The dispatcher console: an absent agent's stops go elsewhere, a pinned task joins its agent."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from dispatch.services.demo import DEMO_TOWNSHIP
+from dispatch.services.workdays import next_working_day
+from tests.web.conftest import api_login, login_page, publish_day
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def override_day(plan_day: date) -> date:
+    """A day of its own: an absence and pins stay on the day they were made."""
+    return next_working_day(next_working_day(plan_day))
+
+
+@pytest.fixture(scope="module")
+def day_plan(web_app, override_day) -> dict[str, Any]:
+    """The demo township's day planned and published, with the township's agents."""
+    c = web_app.test_client()
+    head = api_login(c, "dispatcher", "dispatch-demo-2026")
+    plan = publish_day(c, head, override_day)
+    agents = c.get("/api/agents/?active=true&page_size=100", headers=head).get_json()
+    return {"plan": plan, "agents": [a for a in agents if a["region_code"] == DEMO_TOWNSHIP]}
+
+
+def _task_keys(route: dict[str, Any]) -> list[str]:
+    fixed = ("start", "end", "break")
+    return list(dict.fromkeys(s["task_key"] for s in route["stops"] if s["kind"] not in fixed))
+
+
+def test_absence_moves_stops_and_a_pin_puts_a_task_on_its_agent(
+    browser, server, override_day, day_plan
+):
+    """The busiest agent marked absent: each of their tasks is shown on another agent's lane or
+    as not planned with a reason. A task pinned to another agent is on that agent's lane after
+    the re-plan; a pin to the absent agent shows the API's refusal; unpinning lifts the pin."""
+    plan = day_plan["plan"]
+    busiest = max(plan["routes"], key=lambda r: len(_task_keys(r)))
+    sick, their_tasks = busiest["agent_id"], _task_keys(busiest)
+    assert their_tasks
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/console?day={override_day}")
+    login_page(page, "dispatcher", "dispatch-demo-2026")
+    page.wait_for_selector(f'#lanes ol[data-agent="{sick}"] li[data-task]')
+
+    page.select_option("#absence-agent", str(sick))
+    page.fill("#absence-reason", "发烧")
+    page.click("#absence-submit")
+    page.wait_for_selector("#override-result li[data-task]")
+    assert page.locator(f'#lanes ol[data-agent="{sick}"]').count() == 0
+    assert "已发布" in page.inner_text("#plan-status")
+    outcome = page.locator("#override-result li[data-task]")
+    assert sorted(outcome.evaluate_all("els => els.map(e => e.dataset.task)")) == sorted(
+        their_tasks
+    )
+    for item in outcome.all():
+        key = item.get_attribute("data-task")
+        if item.get_attribute("class") == "moved":
+            assert page.locator(f'#lanes li[data-task="{key}"]').count() >= 1
+        else:
+            reason = item.inner_text().split("未排入：", 1)[1]
+            assert reason.strip() not in ("", "—"), item.inner_text()
+            assert page.locator(f'#lanes li[data-task="{key}"]').count() == 0
+    assert "发烧" in page.inner_text('#overrides li[data-kind="absent"]')
+
+    collect = page.locator('#lanes li[data-task^="collect:"]').first  # any agent can collect
+    key = collect.get_attribute("data-task")
+    source = int(collect.locator("xpath=..").get_attribute("data-agent"))
+    on_duty = [a["id"] for a in day_plan["agents"] if a["id"] != sick and a["vehicle_id"]]
+    target = next(a for a in on_duty if a != source)
+    page.select_option("#pin-task", key)
+    page.select_option("#pin-agent", str(sick))
+    page.click("#pin-submit")
+    refusal = page.wait_for_selector('#override-result [role="alert"]')
+    assert "缺勤" in refusal.inner_text() and "agent_id" in refusal.inner_text()
+
+    page.select_option("#pin-agent", str(target))
+    page.click("#pin-submit")
+    page.wait_for_selector(f'#lanes ol[data-agent="{target}"] li[data-task="{key}"]')
+    assert page.locator(f'#lanes ol[data-agent="{source}"] li[data-task="{key}"]').count() == 0
+    assert "现已在" in page.inner_text("#override-result")
+    assert "草稿" in page.inner_text("#plan-status")
+    pinned = page.locator(f'#overrides li[data-kind="pin"][data-task="{key}"]')
+    pinned.wait_for()
+
+    pinned.locator("button.unpin").click()
+    page.wait_for_selector("#override-result :text('已取消指定')")
+    page.wait_for_selector(f'#overrides li[data-kind="pin"][data-task="{key}"]', state="detached")
+    context.close()
