@@ -21,6 +21,7 @@ from dispatch.extensions import DbSession
 from dispatch.models.agents import Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
+from dispatch.models.catalog import ServiceItem
 from dispatch.planning.build import routing_task
 from dispatch.planning.rides import Ride, place_ride, rides_of
 from dispatch.planning.service import Prepared, current_plan, prepare, replan
@@ -97,6 +98,7 @@ def _fits(
     applicant: Applicant,
     case: Case | None,
     window: tuple[datetime, datetime],
+    item: ServiceItem | None = None,
 ) -> bool:
     apt = Appointment(
         applicant=applicant,
@@ -108,7 +110,7 @@ def _fits(
     problem = prep.built.problem
     task_of: dict[int, tuple[TaskSpec, str]] = {}
     first_id = max(prep.built.task_of, default=0) + 1
-    for task in visit_tasks(apt, case, hub_of(prep.ctx)):
+    for task in visit_tasks(apt, case, hub_of(prep.ctx), item):
         converted = routing_task(task, first_id + len(task_of))
         if isinstance(converted.task, routing.Job):
             problem = dataclasses.replace(problem, jobs=problem.jobs + (converted.task,))
@@ -120,7 +122,13 @@ def _fits(
     return _insert_visit(problem, base, first_id, role, rides) is not None
 
 
-def _check_request(session: DbSession, applicant: Applicant, day: date, case: Case | None) -> None:
+def _check_request(
+    session: DbSession,
+    applicant: Applicant,
+    day: date,
+    case: Case | None,
+    item: ServiceItem | None = None,
+) -> None:
     today = datetime.now(CST).date()
     if day < today:
         raise Invalid(
@@ -129,7 +137,8 @@ def _check_request(session: DbSession, applicant: Applicant, day: date, case: Ca
         )
     if day > today + timedelta(days=30):
         raise Invalid("只能预约30天内 / Book at most 30 days ahead", {"date": [str(day)]})
-    if not applicant.vulnerable and not (case and case.item.in_person):
+    item = case.item if case is not None else item
+    if not applicant.vulnerable and not (item and item.in_person):
         raise Invalid(
             "上门服务仅面向老年人和残疾人 / Home visits are for elderly or disabled villagers; "
             "others drop their documents at the village room",
@@ -142,16 +151,24 @@ def _check_request(session: DbSession, applicant: Applicant, day: date, case: Ca
 
 
 def available_slots(
-    session: DbSession, applicant: Applicant, day: date, case: Case | None = None
+    session: DbSession,
+    applicant: Applicant,
+    day: date,
+    case: Case | None = None,
+    item: ServiceItem | None = None,
 ) -> list[dict[str, Any]]:
-    _check_request(session, applicant, day, case)
+    """The day's slots; ``item`` is the service when no case is registered yet, so that an
+    in-person service is offered only the slots its round trip fits, as ``book`` will check."""
+    _check_request(session, applicant, day, case, item)
     prep = prepare(session, applicant.village.code[:9] + "000", day)
     base = _base(session, prep)
     out = []
     now = datetime.now(UTC)
     for slot in SLOTS:
         window = _slot_bounds(day, slot)
-        ok = window[1] > now + timedelta(hours=1) and _fits(prep, base, applicant, case, window)
+        ok = window[1] > now + timedelta(hours=1) and _fits(
+            prep, base, applicant, case, window, item
+        )
         out.append(
             {"start": window[0], "end": window[1], "label": f"{slot[0]}-{slot[1]}", "available": ok}
         )

@@ -23,6 +23,7 @@ from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, HolderKind, Status
+from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.regions import Region
 from dispatch.services.hours import spans_on
@@ -424,8 +425,12 @@ def hub_of(ctx: DayContext) -> Place:
     return _place_of_centre(ctx.centre, ctx.day)
 
 
-def visit_tasks(apt: Appointment, case: Case | None, hub: Place) -> list[TaskSpec]:
+def visit_tasks(
+    apt: Appointment, case: Case | None, hub: Place, item: ServiceItem | None = None
+) -> list[TaskSpec]:
     """A home visit; when the applicant must appear in person, the rides there and back."""
+    # ``item``: the service of a visit whose case is not registered yet (a slot looked up).
+    item = case.item if case is not None else item
     a = apt.applicant
     window = (seconds(apt.window_start), seconds(apt.window_end))
     home = Place(
@@ -433,7 +438,7 @@ def visit_tasks(apt: Appointment, case: Case | None, hub: Place) -> list[TaskSpe
     )
     ids = (case.id,) if case else ()
     key = f"visit:{apt.id}" if apt.id else "visit:new"
-    if case is None or not case.item.in_person:
+    if item is None or not item.in_person:
         visit = TaskSpec(
             key, f"上门服务 {a.name}", home, "visit", ids, service_s=VISIT_SERVICE_S, priority=100
         )

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from dispatch.errors import Forbidden, NotFound
+from sqlalchemy import select
+
+from dispatch.errors import Forbidden, Invalid, NotFound
 from dispatch.extensions import DbSession
 from dispatch.models.agents import Appointment
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
+from dispatch.models.catalog import ServiceItem
 from dispatch.models.users import Role
 from dispatch.planning import booking
 from dispatch.security import Scope
@@ -37,11 +40,33 @@ def _case(session: DbSession, case_id: int | None) -> Case | None:
     return case
 
 
+def _item(session: DbSession, code: str | None, case: Case | None) -> ServiceItem | None:
+    """The service a slot is looked up for before its case is registered."""
+    if code is None:
+        return None
+    item = session.scalar(select(ServiceItem).where(ServiceItem.code == code))
+    if item is None or not item.active:
+        raise Invalid("未知事项 / Unknown service item", {"item_code": [f"no item {code}"]})
+    if case is not None and case.item_id != item.id:
+        raise Invalid(
+            "事项与代办件不符 / The service is not the case's",
+            {"item_code": [f"case {case.id} is for {case.item.code}"]},
+        )
+    return item
+
+
 def slots(
-    session: DbSession, scope: Scope, applicant_id: int, day: date, case_id: int | None = None
+    session: DbSession,
+    scope: Scope,
+    applicant_id: int,
+    day: date,
+    case_id: int | None = None,
+    item_code: str | None = None,
 ) -> list[dict[str, Any]]:
     applicant = _applicant(session, scope, applicant_id)
-    return booking.available_slots(session, applicant, day, _case(session, case_id))
+    case = _case(session, case_id)
+    item = _item(session, item_code, case)
+    return booking.available_slots(session, applicant, day, case, item)
 
 
 def book(

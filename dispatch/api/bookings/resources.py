@@ -24,7 +24,12 @@ class Slots(MethodView):
     def get(self, args):
         """Slots on a day, each marked available only if the plan can absorb the visit"""
         return bookings.slots(
-            db.session, current_scope(), args["applicant_id"], args["date"], args.get("case_id")
+            db.session,
+            current_scope(),
+            args["applicant_id"],
+            args["date"],
+            args.get("case_id"),
+            args.get("item_code"),
         )
 
 

@@ -11,6 +11,8 @@ class SlotArgsSchema(StrictSchema):
     applicant_id = ma.fields.Integer(required=True, validate=ID)
     date = ma.fields.Date(required=True)
     case_id = ma.fields.Integer(validate=ID)
+    # The service before its case is registered: an in-person one needs the ride home too.
+    item_code = ma.fields.String(validate=validate.Length(1, 40))
 
 
 class SlotSchema(ma.Schema):

@@ -61,6 +61,21 @@ def test_slots_are_those_the_plan_can_absorb(client, auth, tight, work_day):
     assert available == ["08:30-10:30"]
 
 
+@pytest.mark.parametrize(
+    ("item_code", "offered"), [("DEMO-MZ-004", ["08:30-10:30"]), ("DEMO-CL-001", [])]
+)
+def test_slots_follow_the_service(client, auth, tight, work_day, item_code, offered):
+    """Looked up for a service before its case exists, a slot is offered only if that service
+    fits: the short shift holds a home visit, not an in-person applicant's ride there and home."""
+    villager, _ = tight
+    resp = client.get(
+        f"/api/bookings/slots?applicant_id={villager}&date={work_day}&item_code={item_code}",
+        headers=auth("admin"),
+    )
+    assert resp.status_code == 200, resp.get_json()
+    assert [s["label"] for s in resp.get_json() if s["available"]] == offered
+
+
 def test_booking_a_non_vulnerable_villager_is_refused(client, auth, work_day, app):
     """Home visits are for the elderly and disabled: others get a 422 saying so."""
     with app.app_context():

@@ -103,7 +103,8 @@
       el("label", {}, t("Day"), daySel), list, nav(how));
     let slots;
     try {
-      slots = (await api("GET", "/api/bookings/slots?applicant_id=" + s.applicant.id + "&date=" + s.date)).data;
+      // The service decides what must fit, as the booking will check: an in-person one needs the ride home too.
+      slots = (await api("GET", "/api/bookings/slots?applicant_id=" + s.applicant.id + "&date=" + s.date + "&item_code=" + encodeURIComponent(s.item.code))).data;
     } catch (err) {
       list.replaceChildren(el("div", { class: "error-box", role: "alert" }, err.message));
       return;
