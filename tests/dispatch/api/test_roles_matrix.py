@@ -435,6 +435,13 @@ TABLE = [
         AWAY_PLAN_WRITE,
         {"kind": "pin", "agent_id": 2_000_000, "task_key": "x"},
     ),
+    # Dispatchers only; the admin passes the role and the plan, then finds no such override.
+    Row(
+        "DELETE",
+        P + "/overrides/<int:override_id>",
+        _plan_path("/overrides/2000000"),
+        codes(403, admin=404, dispatcher=404),
+    ),
     Row(
         "PATCH",
         "/api/plans/stops/<int:stop_id>",
