@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.models.base import Base, utcnow
@@ -149,6 +149,9 @@ class StopEvent(Base):
     """Each report about a stop (arrived, done, failed), as sent by the phone.
 
     The idempotency key makes a retried offline sync harmless: the same report is stored once.
+    A phone that was offline may name a stop of a plan version since replaced: ``stop_id`` is
+    the stop the report was applied to, ``reported_stop_id`` the one the phone named, and a
+    report whose task is no longer planned is kept with ``applied`` false.
     """
 
     __tablename__ = "plan_stop_events"
@@ -163,3 +166,8 @@ class StopEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # No foreign key: the audit trail keeps the id the phone sent even if old versions go.
+    reported_stop_id: Mapped[int] = mapped_column(index=True)
+    applied: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+    stop: Mapped[PlanStop] = relationship()

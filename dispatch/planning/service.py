@@ -12,7 +12,7 @@ from sqlalchemy import select
 import routing
 from dispatch.errors import Conflict, NotFound
 from dispatch.extensions import DbSession
-from dispatch.models.plans import Override, Plan, PlanStatus, PlanStop, StopStatus
+from dispatch.models.plans import Override, Plan, PlanRoute, PlanStatus, PlanStop, StopStatus
 from dispatch.planning.build import Built, Overrides, build_problem
 from dispatch.planning.rides import drivers_of_rides_under_way, keep_rides_paired
 from dispatch.planning.store import store_plan
@@ -54,6 +54,31 @@ def current_plan(
     if published_only:
         stmt = stmt.where(Plan.status == PlanStatus.PUBLISHED)
     return session.scalar(stmt.order_by(Plan.version.desc()).limit(1))
+
+
+def same_task_in(session: DbSession, plan: Plan, stop: PlanStop) -> PlanStop | None:
+    """The stop of ``plan`` serving the task ``stop`` served in another version, if any.
+
+    A task is known by its key and role (a shipment's pickup and delivery share the key); a
+    task that carried cases is the same only while it still carries one of them.
+    """
+    if not stop.task_key:
+        return None
+    cases = {c.id for c in stop.cases}
+    candidates = session.scalars(
+        select(PlanStop)
+        .join(PlanStop.route)
+        .where(
+            PlanRoute.plan_id == plan.id,
+            PlanStop.task_key == stop.task_key,
+            PlanStop.kind == stop.kind,
+        )
+        .order_by(PlanStop.id)
+    )
+    return next(
+        (s for s in candidates if not cases or cases & {c.id for c in s.cases}),
+        None,
+    )
 
 
 def served_today(plan: Plan | None) -> set[str]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
 
-from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
+from dispatch.errors import Forbidden, Invalid, NotFound
 from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.cases import Case
@@ -16,9 +16,6 @@ from dispatch.models.plans import (
     Plan,
     PlanRoute,
     PlanStatus,
-    PlanStop,
-    StopEvent,
-    StopStatus,
 )
 from dispatch.models.regions import Region
 from dispatch.models.users import Role
@@ -213,123 +210,6 @@ def agent_today(session: DbSession, scope: Scope, day: date | None = None) -> di
     if plan is None:
         raise NotFound(f"{day} 没有您的已发布计划 / No published plan for you on {day}")
     return plan_view(session, plan, scope, only_agent=scope.agent_id)
-
-
-STOP_MOVES = {
-    StopStatus.PLANNED: {StopStatus.ARRIVED, StopStatus.DONE, StopStatus.FAILED},
-    StopStatus.ARRIVED: {StopStatus.DONE, StopStatus.FAILED},
-    StopStatus.DONE: set(),
-    StopStatus.FAILED: set(),
-}
-
-
-def update_stop(
-    session: DbSession,
-    scope: Scope,
-    stop_id: int,
-    status: str,
-    reason: str = "",
-    at: datetime | None = None,
-    idempotency_key: str | None = None,
-) -> PlanStop:
-    """An agent reports a stop arrived, done or failed (with a reason). Repeats are harmless:
-    a report with a key already seen is not applied again."""
-    if idempotency_key and session.scalar(
-        select(StopEvent.id).where(StopEvent.idempotency_key == idempotency_key)
-    ):
-        stop = session.get(PlanStop, stop_id)
-        if stop is None:
-            raise NotFound(f"没有站点 {stop_id} / No stop {stop_id}")
-        return stop
-    stop = session.get(PlanStop, stop_id)
-    if stop is None or (scope.role == Role.AGENT and stop.route.agent_id != scope.agent_id):
-        raise NotFound(f"没有站点 {stop_id} / No stop {stop_id} on your route")
-    if scope.role not in (Role.AGENT, Role.DISPATCHER, Role.ADMIN):
-        raise Forbidden("只读角色 / Your role cannot update stops")
-    if scope.role != Role.AGENT and not stop.route.plan.township.code.startswith(scope.prefix):
-        raise NotFound(f"没有站点 {stop_id} / No stop {stop_id} in your region")
-    target = StopStatus(status)
-    if target == stop.status:
-        return stop  # a retried sync: already applied
-    if target not in STOP_MOVES[StopStatus(stop.status)]:
-        raise Conflict(
-            f"站点已是 {stop.status} / The stop is already {stop.status}",
-            allowed=sorted(STOP_MOVES[StopStatus(stop.status)]),
-        )
-    if target == StopStatus.FAILED and not reason:
-        raise Invalid("请填写未完成原因 / Say why the stop failed", {"reason": ["required"]})
-    stop.status, stop.fail_reason = target, reason
-    stop.status_at = at or datetime.now(UTC)
-    session.add(
-        StopEvent(
-            stop_id=stop.id,
-            status=target,
-            at=stop.status_at,
-            reason=reason,
-            idempotency_key=idempotency_key,
-            user_id=scope.user_id,
-        )
-    )
-    if target in (StopStatus.DONE, StopStatus.FAILED):
-        _announce_next_stop(session, stop)
-    session.commit()
-    return stop
-
-
-def _announce_next_stop(session: DbSession, stop: PlanStop) -> None:
-    """After a stop, remind the agent of the next one, and tell a villager waiting at home
-    that the agent is on the way (same transaction as the report)."""
-    from dispatch.models.agents import Agent
-    from dispatch.models.applicants import Applicant
-    from dispatch.services import outbox
-
-    following = [s for s in stop.route.stops if s.seq > stop.seq and s.task_key]
-    if not following or following[0].status != StopStatus.PLANNED:
-        return
-    nxt = following[0]
-    agent = session.get(Agent, stop.route.agent_id)
-    eta = max(0, int((nxt.arrival - (stop.status_at or datetime.now(UTC))).total_seconds()))
-    township = stop.route.plan.township.code
-    service = "、".join(c.item.name for c in nxt.cases) or nxt.label
-    data = {
-        "plan_id": stop.route.plan_id,
-        "plan_version": stop.route.plan.version,
-        "stop_id": nxt.id,
-    }
-    outbox.enqueue(
-        session,
-        "next_stop_reminder",
-        "push",
-        "agent",
-        stop.route.agent_id,
-        phone=agent.phone if agent else "",
-        township_code=township,
-        data=data,
-        variables={
-            "village": nxt.label,
-            "address": nxt.label,
-            "eta": f"{nxt.arrival.astimezone(CST):%H:%M}",
-            "service": service,
-        },
-    )
-    villager = session.get(Applicant, nxt.applicant_id) if nxt.applicant_id else None
-    if villager is not None and agent is not None:
-        outbox.enqueue(
-            session,
-            "agent_on_the_way",
-            "sms",
-            "villager",
-            villager.id,
-            phone=villager.phone,
-            township_code=township,
-            data=data,
-            urgent=True,
-            variables={
-                "name": villager.name,
-                "agent_name": agent.name,
-                "eta_minutes": max(1, eta // 60),
-            },
-        )
 
 
 def diff(session: DbSession, scope: Scope, plan: Plan, against: int | None) -> dict[str, Any]:

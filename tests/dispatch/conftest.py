@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from dispatch import create_app
 from dispatch.extensions import db
@@ -20,6 +21,29 @@ OTHER_COUNTY_TOWNSHIP = "445222102000"  # 揭西县 龙潭镇
 SEEDED = {DEMO_TOWNSHIP, OTHER_TOWNSHIP_SAME_COUNTY, OTHER_COUNTY_TOWNSHIP}
 # A fixed clock inside China's working calendar, for dates that must not drift.
 FROZEN_NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+AGENT_PASSWORD = "route-agent-test-2026"
+
+
+def agent_login(app: Flask, agent_id: int) -> tuple[str, str]:
+    """Username and password of an agent, making a login for one who has none."""
+    from dispatch.models.users import Role, User
+    from dispatch.security import hash_password
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.agent_id == agent_id))
+        if user is None:
+            user = User(
+                username=f"route-agent-{agent_id}",
+                password_hash=hash_password(AGENT_PASSWORD),
+                role=Role.AGENT,
+                agent_id=agent_id,
+            )
+            db.session.add(user)
+            db.session.commit()
+        username = user.username
+        db.session.remove()
+    demo = {d.username: d.password for d in DEMO_LOGINS}
+    return username, demo.get(username, AGENT_PASSWORD)
 
 
 @pytest.fixture(scope="session")

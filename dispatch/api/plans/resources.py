@@ -25,7 +25,7 @@ from dispatch.api.plans.schemas import (
 from dispatch.extensions import db
 from dispatch.models.users import Role
 from dispatch.security import current_scope, roles_required
-from dispatch.services import plans
+from dispatch.services import plans, stops
 
 blp = Blueprint("plans", __name__, description="每日计划 / Daily plans")
 
@@ -178,7 +178,13 @@ class PlanDiff(MethodView):
 class StopById(MethodView):
     @blp.arguments(StopUpdateSchema)
     @blp.response(200, StopStateSchema)
+    @blp.alt_response(409, description="Not a legal move, or the task left the current plan")
     @roles_required(Role.AGENT, Role.DISPATCHER)
     def patch(self, data, stop_id):
-        """Report a stop arrived, done or failed; repeating the same report is harmless"""
-        return plans.update_stop(db.session, current_scope(), stop_id, **data)
+        """Report a stop arrived, done or failed; repeating the same report is harmless.
+
+        A report naming a stop of a replaced plan version goes to the same task's stop in the
+        published version (its id is in the answer); if the task left the plan, the report is
+        kept and the answer is a 409.
+        """
+        return stops.update_stop(db.session, current_scope(), stop_id, **data)

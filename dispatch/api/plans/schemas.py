@@ -153,10 +153,16 @@ class StopUpdateSchema(StrictSchema):
 
 
 class StopStateSchema(ma.Schema):
-    id = ma.fields.Integer()
-    status = ma.fields.String()
-    status_at = ma.fields.AwareDateTime(allow_none=True)
-    fail_reason = ma.fields.String()
+    """A stop after a report; ``id`` differs from ``reported_stop_id`` when the report named
+    a stop of a replaced plan version and went to the same task in the current one."""
+
+    id = ma.fields.Integer(attribute="stop.id")
+    status = ma.fields.String(attribute="stop.status")
+    status_at = ma.fields.AwareDateTime(attribute="stop.status_at", allow_none=True)
+    fail_reason = ma.fields.String(attribute="stop.fail_reason")
+    plan_id = ma.fields.Integer(attribute="stop.route.plan_id")
+    agent_id = ma.fields.Integer(attribute="stop.route.agent_id")
+    reported_stop_id = ma.fields.Integer()
 
 
 class TodayArgsSchema(StrictSchema):

@@ -64,31 +64,62 @@
     throw new Error("unknown action " + a.kind);
   }
 
-  /** Send queued actions oldest first; stop at the first network error and keep the rest. */
+  /** Send queued actions oldest first, one at a time. A lost connection or a server error
+   * keeps that action and the rest, in order, and tries again soon with the same keys. */
   async function sync() {
     if (state.syncing || !navigator.onLine) return;
     state.syncing = true;
-    let sent = 0;
+    let sent = 0, cut = false;
     try {
       for (;;) {
         const d = await db();
         const cursor = await d.transaction("queue").store.openCursor();
         if (!cursor) break;
         const a = cursor.value;
+        let res = null;
         try {
-          await send(a);
+          res = await send(a);
         } catch (err) {
-          if (err.status === 0 || err.status >= 500 || err.status === 401) break; // retry later
+          if (err.status === 401) break; // the login expired: the next login syncs
+          if (err.status === 0 || err.status >= 500) { cut = true; break; }
           await d.put("rejected", { key: a.key, label: a.label || a.kind, error: err.message, action: a });
         }
+        if (res && a.kind === "stop") await restop(a.stopId, res.data);
         await d.delete("queue", a.seq);
         sent += 1;
       }
     } finally {
       state.syncing = false;
     }
+    retryLater(cut);
     const left = await refreshPending();
     if (sent && !left) await pull();
+  }
+
+  // After a cut, try again in 1 s, then 2, 4 ... up to 30 s; going online retries at once.
+  const RETRY_MS = [1000, 30000];
+  let retryMs = RETRY_MS[0], retryTimer = null;
+  function retryLater(cut) {
+    if (!cut) { retryMs = RETRY_MS[0]; return; }
+    if (retryTimer) return;
+    retryTimer = setTimeout(() => { retryTimer = null; sync(); }, retryMs);
+    retryMs = Math.min(retryMs * 2, RETRY_MS[1]);
+  }
+
+  /** A report went to the same task in a newer plan version: name the stop by its new id from
+   * now on, in the actions still queued and in the cached plan. A task the re-plan gave to
+   * another agent keeps its old id here: this agent can report on it only through that one. */
+  async function restop(oldId, answer) {
+    const newId = answer.id;
+    if (newId === oldId || !state.me || answer.agent_id !== state.me.agent_id) return;
+    const tx = (await db()).transaction("queue", "readwrite");
+    for (let c = await tx.store.openCursor(); c; c = await c.continue()) {
+      if (c.value.kind === "stop" && c.value.stopId === oldId) await c.update(Object.assign(c.value, { stopId: newId }));
+    }
+    await tx.done;
+    if (!state.plan) return;
+    state.plan.routes.forEach((r) => r.stops.forEach((s) => { if (s.id === oldId) s.id = newId; }));
+    await kvSet("plan:" + DAY, state.plan);
   }
 
   /* ---------- the plan ---------- */
