@@ -70,16 +70,26 @@ class Run:
     target: str
 
 
-def build_database(folder: Path, seed: int) -> tuple[Flask, str, float]:
-    """Migrate, import the divisions and seed every township; returns the app and its URL."""
+def build_database(folder: Path, seed: int, url: str | None = None) -> tuple[Flask, str, float]:
+    """Migrate, import the divisions and seed every township; returns the app and its URL.
+
+    Without ``url``, a SQLite file in ``folder``; a PostgreSQL ``url`` is emptied first
+    (its ``public`` schema is dropped).
+    """
     from flask_migrate import upgrade
+    from sqlalchemy import text
 
     from dispatch.services.demo import seed_demo
     from dispatch.services.divisions import import_divisions
 
-    url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    url = url or f"sqlite:///{folder / 'bench.sqlite3'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DIVISIONS_DIR": str(DIVISIONS)})
     started = time.perf_counter()
+    if url.startswith("postgresql"):
+        with app.app_context():
+            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+            db.session.remove()
     with app.app_context(), contextlib.redirect_stderr(io.StringIO()):
         upgrade()
     with app.app_context():
@@ -302,6 +312,10 @@ def main(argv: list[str] | None = None) -> int:
         default="redis://127.0.0.1:6379/6",
         help="Redis for (c); its database is flushed",
     )
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL URL to measure on (emptied first); default a fresh SQLite file",
+    )
     parser.add_argument("--no-celery", action="store_true", help="skip (c)")
     parser.add_argument("--profile", action="store_true", help="cProfile (b); no README")
     parser.add_argument("--no-readme", action="store_true")
@@ -309,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="daiban-bench-") as tmp:
         folder = Path(tmp)
-        app, url, setup_s = build_database(folder, args.seed)
+        app, url, setup_s = build_database(folder, args.seed, args.database_url)
         with app.app_context():
             codes = townships_with_centres(db.session)
             db.session.remove()
@@ -346,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(runs) > 2:
         ratios.append(f"(c) / (b): {runs[2].seconds / b:.2f} (<= 1 is no slower)")
     env = (
-        f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, SQLite, seed {args.seed}, "
+        f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+        f"{'PostgreSQL' if args.database_url else 'SQLite'}, seed {args.seed}, "
         f"solver time limit {inspect.signature(plan_city).parameters['time_limit'].default}"
         f" s per township, setup {setup_s:.0f} s, "
         f"measured {datetime.now(CST):%Y-%m-%d %H:%M} CST"

@@ -51,6 +51,7 @@ class _Veh:
     skills: frozenset[int]
     locked: int
     max_span: int
+    max_work: int
 
 
 def _fit(windows: Sequence[tuple[int, int]], t: int) -> tuple[int, int]:
@@ -78,6 +79,7 @@ class Builder:
         coeffs: Sequence[tuple[int, int]],
         fixed: Sequence[int],
         max_span: int = HORIZON,
+        max_work: int = HORIZON,
     ):
         self.prep = prep
         self.tasks = prep.tasks
@@ -120,6 +122,7 @@ class Builder:
                     veh.skills,
                     len(veh.steps),
                     max_span,
+                    max_work,
                 )
             )
             self.routes.append([prep.task_of(k) for k in veh.steps])
@@ -184,7 +187,10 @@ class Builder:
             t, loc, travel, metres = veh.lo, veh.start, 0, 0
         if not self._run(v, items, k0, t, loc, travel, metres, load, None):
             return False
-        return veh.max_span >= HORIZON or self.day(v, items) <= veh.max_span
+        if veh.max_span >= HORIZON and veh.max_work >= HORIZON:
+            return True
+        day, work = self.day_and_work(v, items)
+        return day <= veh.max_span and work <= veh.max_work
 
     def _run(
         self,
@@ -236,7 +242,11 @@ class Builder:
         return t <= veh.hi and travel <= veh.max_travel and metres <= veh.max_dist
 
     def day(self, v: int, items: Sequence[int]) -> int:
-        """Working day of a feasible ``items``: leaving as late as possible, back at the end.
+        """Working day of a feasible ``items``: leaving as late as possible, back at the end."""
+        return self.day_and_work(v, items)[0]
+
+    def day_and_work(self, v: int, items: Sequence[int]) -> tuple[int, int]:
+        """Working day of a feasible ``items``, and the part of it not spent waiting.
 
         Leaving later by ``d`` is absorbed by the waiting before each stop as long as every
         stop still starts in the window it starts in now (forward time slack), and does not
@@ -259,7 +269,8 @@ class Builder:
             t = start + setup + service
         if loc is not None and veh.end is not None:
             t += dur[loc][veh.end]
-        return t - veh.lo - min(wait, slack)
+        day = t - veh.lo - min(wait, slack)
+        return day, t - veh.lo - wait
 
     def _refresh(self, v: int) -> None:
         """Cache the simulation state before each item of vehicle ``v``'s route."""
@@ -473,14 +484,16 @@ def construct(
     deadline: float,
     seed: dict[int, list[int]] | None = None,
     max_span: int = HORIZON,
+    max_work: int = HORIZON,
 ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """Greedy routes over ``tasks``: (vehicle -> task order, vehicle -> break gaps).
 
     With a ``seed`` (starting routes from elsewhere), each vehicle first takes the seed's
     stops that stay feasible, in the seed's order; the rest are inserted greedily.
-    ``max_span`` caps each vehicle's working day (leaving to coming back).
+    ``max_span`` caps each vehicle's working day (leaving to coming back), ``max_work`` the
+    part of it not spent waiting.
     """
-    builder = Builder(prep, coeffs, fixed, max_span)
+    builder = Builder(prep, coeffs, fixed, max_span, max_work)
     wanted = set(tasks)
     locked = {i for r in builder.routes for i in r if i >= 0}
     for v, order in (seed or {}).items():

@@ -151,6 +151,15 @@ def day_length(prep: Prepared, v: int, order: Sequence[int], gaps: Sequence[int]
     return _simulate(prep, v, order, gaps).end_time - latest_departure(prep, v, order, gaps)
 
 
+def work_time(prep: Prepared, v: int, order: Sequence[int], gaps: Sequence[int]) -> int:
+    """The part of the day not spent waiting: travel, setup, service and breaks."""
+    steps = _simulate(prep, v, order, gaps).steps
+    if not steps:
+        return 0
+    busy = sum(s.setup + s.service for s in steps if s.type not in ("start", "end"))
+    return steps[-1].duration + busy
+
+
 def place_breaks(prep: Prepared, v: int, order: Sequence[int]) -> list[int]:
     """Choose, per break in turn, the stop it goes before (fewest misses, then earliest end)."""
     gaps: list[int] = []
