@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from routing import _ortools
 from routing._construct import construct, travel_cost
@@ -58,6 +59,123 @@ def longest(prep: Prepared, plan: _ortools.Plan, measure: Measure | None = None)
     )
 
 
+@dataclass
+class _Balancer:
+    """One balancing run: what must stay served, and what extra travel is worth."""
+
+    prep: Prepared
+    tasks: list[int]
+    params: SolveParams
+    weight: Callable[[dict[int, list[int]]], int]
+    served: int
+    coeffs: list[tuple[int, int]]
+    fixed: list[int]
+
+    def cost(self, plan: _ortools.Plan) -> int:
+        return travel_cost(self.prep, plan.orders, self.coeffs, self.fixed)
+
+    def build(
+        self, seed: dict[int, list[int]] | None, until: float, day_cap: int, work_cap: int
+    ) -> _ortools.Plan:
+        """Greedy routes from ``seed`` (or afresh) under the caps."""
+        orders, gaps = construct(
+            self.prep, self.tasks, self.coeffs, self.fixed, until, seed, day_cap, work_cap
+        )
+        return _ortools.Plan(orders, gaps, 0, "capped")
+
+    def judge(
+        self, candidate: _ortools.Plan, measure: Measure, start: int, base_cost: int
+    ) -> tuple[int, int] | None:
+        """(largest ``measure``, extra travel) if ``candidate`` serves as much and the extra
+        travel is worth lowering the largest value from ``start``; else ``None``."""
+        if self.weight(candidate.orders) < self.served:
+            return None
+        value = longest(self.prep, candidate, measure)
+        extra = self.cost(candidate) - base_cost
+        per_second = max(1.0, sum(a for a, _ in self.coeffs) / max(1, len(self.coeffs)))
+        if extra > self.params.balance_weight * per_second * (start - value):
+            return None
+        return value, extra
+
+    def bisect_days(self, plan: _ortools.Plan, until: float) -> _ortools.Plan:
+        """Bisect on a cap on every vehicle's day."""
+        start, base_cost = longest(self.prep, plan), self.cost(plan)
+        best, hi, lo = plan, start, start // 2
+        while hi - lo > RESOLUTION and time.perf_counter() < until:
+            cap = (lo + hi) // 2
+            found: tuple[int, int, _ortools.Plan] | None = None
+            # Trimmed from the best routes so far, or built afresh under the cap.
+            for seed in (best.orders, None):
+                candidate = self.build(seed, until, cap, HORIZON)
+                verdict = self.judge(candidate, day_length, start, base_cost)
+                if verdict and verdict[0] <= cap and (found is None or verdict < found[:2]):
+                    found = (*verdict, candidate)
+            if found is not None:
+                hi, best = found[0], found[2]
+            else:
+                lo = cap
+        logger.debug("day cap: %d -> %d s", start, hi)
+        return best
+
+    def unload(self, plan: _ortools.Plan, until: float, day_cap: int) -> _ortools.Plan:
+        """Move stops off the busiest vehicle (largest working time) while that lowers the
+        largest working time, keeps every day within ``day_cap`` and is worth its travel."""
+        prep = self.prep
+        start, base_cost = longest(prep, plan, work_time), self.cost(plan)
+        best, top = plan, start
+        while time.perf_counter() < until:
+            works = {
+                v: work_time(prep, v, o, best.gaps.get(v) or place_breaks(prep, v, o))
+                for v, o in best.orders.items()
+                if o
+            }
+            busiest = max(works, key=lambda v: works[v])
+            found: tuple[int, int, _ortools.Plan] | None = None
+            for i in best.orders[busiest]:
+                task = prep.tasks[i]
+                if task.kind == "delivery" or time.perf_counter() > until:
+                    continue
+                unit = {i} if task.partner is None else {i, task.partner}
+                seed = {v: [x for x in o if x not in unit] for v, o in best.orders.items()}
+                candidate = self.build(seed, until, day_cap, top - 1)
+                verdict = self.judge(candidate, work_time, start, base_cost)
+                if verdict and verdict[0] < top and (found is None or verdict < found[:2]):
+                    found = (*verdict, candidate)
+            if found is None:
+                break
+            top, best = found[0], found[2]
+        logger.debug("largest working time: %d -> %d s", start, top)
+        return best
+
+    def polish(self, best: _ortools.Plan, deadline: float) -> _ortools.Plan:
+        """OR-Tools minimises travel under the day cap; kept if no working time grew."""
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            return best
+        params = self.params
+        flat = SolveParams(
+            time_limit=left,
+            seed=params.seed,
+            solution_limit=params.solution_limit,
+            log_search=params.log_search,
+        )
+        cap = longest(self.prep, best)
+        polished = _ortools.run(
+            self.prep, self.tasks, flat, "PARALLEL_CHEAPEST_INSERTION", "gls", left,
+            best.orders, None, cap,
+        )  # fmt: skip
+        if (
+            polished is not None
+            and self.weight(polished.orders) >= self.served
+            and longest(self.prep, polished) <= cap
+            and longest(self.prep, polished, work_time) <= longest(self.prep, best, work_time)
+            and self.cost(polished) < self.cost(best)
+        ):
+            best = polished
+        logger.debug("polished: %s, longest day %d s", best is polished, longest(self.prep, best))
+        return best
+
+
 def balance(
     prep: Prepared,
     tasks: list[int],
@@ -69,132 +187,13 @@ def balance(
 ) -> _ortools.Plan:
     """A plan with a shorter longest day than ``plan`` serving as much, or ``plan``.
 
-    Then, under that day cap, the largest working time (the day less its waiting) is cut
-    the same way: when one vehicle's day is fixed by a far or late task, the other work
-    still moves to idle agents if the extra travel is worth it.
+    Then, under that day cap, the largest working time (the day less its waiting) is cut:
+    when one vehicle's day is fixed by a far or late task, the other work still moves to
+    idle agents if the extra travel is worth it.
     """
+    run = _Balancer(prep, tasks, params, weight, weight(plan.orders), *costs)
     t0 = time.perf_counter()
     stage_end = t0 + (deadline - t0) * BISECT_SHARE
-    served = weight(plan.orders)
-    keep = (weight, served)
-    day_cap = longest(prep, plan)
-    day_end = t0 + (stage_end - t0) * DAY_SHARE
-    best = _bisect(prep, tasks, plan, params, day_end, keep, costs, "day", day_cap)
-    day_cap = longest(prep, best)
-    best = _unload(prep, tasks, best, params, stage_end, keep, costs, day_cap)
-    logger.debug("bisection: %.2fs", time.perf_counter() - t0)
-    if best is plan:
-        return plan
-    coeffs, fixed = costs
-    left = deadline - time.perf_counter()
-    if left > 0.05:
-        flat = SolveParams(
-            time_limit=left,
-            seed=params.seed,
-            solution_limit=params.solution_limit,
-            log_search=params.log_search,
-        )
-        cap = longest(prep, best)
-        polished = _ortools.run(
-            prep, tasks, flat, "PARALLEL_CHEAPEST_INSERTION", "gls", left, best.orders, None, cap
-        )
-        if (
-            polished is not None
-            and weight(polished.orders) >= served
-            and longest(prep, polished) <= cap
-            and longest(prep, polished, work_time) <= longest(prep, best, work_time)
-            and travel_cost(prep, polished.orders, coeffs, fixed)
-            < travel_cost(prep, best.orders, coeffs, fixed)
-        ):
-            best = polished
-        logger.debug("polished: %s, longest day %d s", best is polished, longest(prep, best))
-    return best
-
-
-def _unload(
-    prep: Prepared,
-    tasks: list[int],
-    plan: _ortools.Plan,
-    params: SolveParams,
-    until: float,
-    served: tuple[Callable[[dict[int, list[int]]], int], int],
-    costs: tuple[list[tuple[int, int]], list[int]],
-    day_cap: int,
-) -> _ortools.Plan:
-    """Move stops off the busiest vehicle (largest working time) while that lowers the
-    largest working time, keeps every day within ``day_cap`` and is worth its travel."""
-    coeffs, fixed = costs
-    base_cost = travel_cost(prep, plan.orders, coeffs, fixed)
-    per_second = max(1.0, sum(a for a, _ in coeffs) / max(1, len(coeffs)))
-    start = longest(prep, plan, work_time)
-    best, top = plan, start
-    while time.perf_counter() < until:
-        works = {
-            v: work_time(prep, v, o, best.gaps.get(v) or place_breaks(prep, v, o))
-            for v, o in best.orders.items()
-            if o
-        }
-        busiest = max(works, key=lambda v: works[v])
-        found: tuple[int, int, _ortools.Plan] | None = None
-        for i in best.orders[busiest]:
-            task = prep.tasks[i]
-            if task.kind == "delivery" or time.perf_counter() > until:
-                continue
-            unit = {i} if task.partner is None else {i, task.partner}
-            seed = {v: [x for x in o if x not in unit] for v, o in best.orders.items()}
-            orders, gaps = construct(prep, tasks, coeffs, fixed, until, seed, day_cap, top - 1)
-            candidate = _ortools.Plan(orders, gaps, 0, "unloaded")
-            value = longest(prep, candidate, work_time)
-            extra = travel_cost(prep, orders, coeffs, fixed) - base_cost
-            worth = extra <= params.balance_weight * per_second * (start - value)
-            ok = served[0](orders) >= served[1] and value < top and worth
-            if ok and (found is None or (value, extra) < found[:2]):
-                found = (value, extra, candidate)
-        if found is None:
-            break
-        top, best = found[0], found[2]
-    logger.debug("largest working time: %d -> %d s", start, top)
-    return best
-
-
-def _bisect(
-    prep: Prepared,
-    tasks: list[int],
-    plan: _ortools.Plan,
-    params: SolveParams,
-    until: float,
-    served: tuple[Callable[[dict[int, list[int]]], int], int],
-    costs: tuple[list[tuple[int, int]], list[int]],
-    what: str,
-    day_cap: int,
-) -> _ortools.Plan:
-    """Bisect on a cap on ``what`` for every vehicle (only "day" is used), days within
-    ``day_cap``; accept a cap when every task stays served and the extra travel is worth
-    it (``balance_weight`` seconds of travel per second off the largest value)."""
-    coeffs, fixed = costs
-    measure: Measure = day_length if what == "day" else work_time
-    base_cost = travel_cost(prep, plan.orders, coeffs, fixed)
-    per_second = max(1.0, sum(a for a, _ in coeffs) / max(1, len(coeffs)))
-    start = longest(prep, plan, measure)
-    best, hi, lo = plan, start, start // 2
-    while hi - lo > RESOLUTION and time.perf_counter() < until:
-        cap = (lo + hi) // 2
-        caps = (cap, HORIZON) if what == "day" else (day_cap, cap)
-        found: tuple[int, int, _ortools.Plan] | None = None
-        # Trimmed from the best routes so far, or built afresh under the cap.
-        for seed in (best.orders, None):
-            orders, gaps = construct(prep, tasks, coeffs, fixed, until, seed, *caps)
-            candidate = _ortools.Plan(orders, gaps, 0, f"{what} cap")
-            value = longest(prep, candidate, measure)
-            extra = travel_cost(prep, orders, coeffs, fixed) - base_cost
-            worth = extra <= params.balance_weight * per_second * (start - value)
-            ok = served[0](orders) >= served[1] and value <= cap
-            ok = ok and longest(prep, candidate) <= day_cap
-            if ok and worth and (found is None or (value, extra) < found[:2]):
-                found = (value, extra, candidate)
-        if found is not None:
-            hi, best = found[0], found[2]
-        else:
-            lo = cap
-    logger.debug("%s cap: %d -> %d s", what, start, hi)
-    return best
+    best = run.bisect_days(plan, t0 + (stage_end - t0) * DAY_SHARE)
+    best = run.unload(best, stage_end, longest(prep, best))
+    return plan if best is plan else run.polish(best, deadline)
