@@ -21,13 +21,46 @@ def override_day(plan_day: date) -> date:
 
 
 @pytest.fixture(scope="module")
-def day_plan(web_app, override_day) -> dict[str, Any]:
-    """The demo township's day planned and published, with the township's agents."""
+def waiting_collect(web_app) -> str:
+    """A case of this module's own, checked and left at a village room of the demo township;
+    the key of the task that collects it. The demo's own two such cases may already be in an
+    agent's hands: earlier tests share the session's database and complete stops in it."""
+    c = web_app.test_client()
+    head = api_login(c, "dispatcher", "dispatch-demo-2026")
+    rooms = f"/api/centres/?kind=village&region={DEMO_TOWNSHIP}&page_size=100"
+    room = c.get(rooms, headers=head).get_json()[0]
+    villagers = f"/api/applicants/?village={room['region_code']}&vulnerable=false"
+    applicant = c.get(villagers, headers=head).get_json()[0]
+    item = c.get("/api/items/?in_person=false&active=true", headers=head).get_json()[0]
+    new = {"applicant_id": applicant["id"], "item_code": item["code"], "channel": "agent"}
+    resp = c.post("/api/cases/", json=new, headers=head)
+    assert resp.status_code == 201, resp.get_json()
+    url = f"/api/cases/{resp.get_json()['id']}"
+    etag = c.get(url, headers=head).headers["ETag"]
+    to = {"to": "materials_checked"}
+    resp = c.post(f"{url}/transitions", json=to, headers=head | {"If-Match": etag})
+    assert resp.status_code == 200, resp.get_json()
+    resp = c.post(f"{url}/custody", json={"to_kind": "centre", "to_id": room["id"]}, headers=head)
+    assert resp.status_code == 201, resp.get_json()
+    case = c.get(url, headers=head).get_json()
+    assert (case["status"], case["holder_kind"]) == ("materials_checked", "centre"), case
+    return f"collect:{room['region_code']}"
+
+
+@pytest.fixture(scope="module")
+def day_plan(web_app, override_day, waiting_collect) -> dict[str, Any]:
+    """The demo township's day planned and published with a collect among its tasks, and the
+    township's agents."""
     c = web_app.test_client()
     head = api_login(c, "dispatcher", "dispatch-demo-2026")
     plan = publish_day(c, head, override_day)
+    assert any(waiting_collect in _task_keys(r) for r in plan["routes"]), plan["summary"]
     agents = c.get("/api/agents/?active=true&page_size=100", headers=head).get_json()
-    return {"plan": plan, "agents": [a for a in agents if a["region_code"] == DEMO_TOWNSHIP]}
+    return {
+        "plan": plan,
+        "agents": [a for a in agents if a["region_code"] == DEMO_TOWNSHIP],
+        "collect": waiting_collect,
+    }
 
 
 def _task_keys(route: dict[str, Any]) -> list[str]:
@@ -71,8 +104,8 @@ def test_absence_moves_stops_and_a_pin_puts_a_task_on_its_agent(
             assert page.locator(f'#lanes li[data-task="{key}"]').count() == 0
     assert "发烧" in page.inner_text('#overrides li[data-kind="absent"]')
 
-    collect = page.locator('#lanes li[data-task^="collect:"]').first  # any agent can collect
-    key = collect.get_attribute("data-task")
+    key = day_plan["collect"]  # any agent can collect
+    collect = page.locator(f'#lanes li[data-task="{key}"]').first
     source = int(collect.locator("xpath=..").get_attribute("data-agent"))
     on_duty = [a["id"] for a in day_plan["agents"] if a["id"] != sick and a["vehicle_id"]]
     target = next(a for a in on_duty if a != source)
