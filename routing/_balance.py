@@ -42,6 +42,10 @@ BISECT_SHARE = 0.7
 #: Share of the bisections' time for the day cap (the rest unloads the busiest vehicle).
 DAY_SHARE = 0.7
 
+#: Up to this many tasks, unloading gets one pass even when the budget is spent (a few
+#: milliseconds per stop of the busiest route; the dispatch service's townships are small).
+SMALL = 200
+
 #: A per-route figure: (prepared problem, vehicle, order, break gaps) -> seconds.
 Measure = Callable[[Prepared, int, list[int], list[int]], int]
 
@@ -123,24 +127,32 @@ class _Balancer:
         prep = self.prep
         start, base_cost = longest(prep, plan, work_time), self.cost(plan)
         best, top = plan, start
-        while time.perf_counter() < until:
+        # Small problems always get one pass, however late the search before ran.
+        free_pass = len(self.tasks) <= SMALL
+        while free_pass or time.perf_counter() < until:
             works = {
                 v: work_time(prep, v, o, best.gaps.get(v) or place_breaks(prep, v, o))
                 for v, o in best.orders.items()
                 if o
             }
+            if not works:
+                break
             busiest = max(works, key=lambda v: works[v])
             found: tuple[int, int, _ortools.Plan] | None = None
             for i in best.orders[busiest]:
                 task = prep.tasks[i]
-                if task.kind == "delivery" or time.perf_counter() > until:
+                late = time.perf_counter() > until and not free_pass
+                if task.kind == "delivery" or late:
                     continue
                 unit = {i} if task.partner is None else {i, task.partner}
                 seed = {v: [x for x in o if x not in unit] for v, o in best.orders.items()}
-                candidate = self.build(seed, until, day_cap, top - 1)
+                # construct() stops inserting at its deadline: give the free pass a moment.
+                deadline = max(until, time.perf_counter() + 0.5) if free_pass else until
+                candidate = self.build(seed, deadline, day_cap, top - 1)
                 verdict = self.judge(candidate, work_time, start, base_cost)
                 if verdict and verdict[0] < top and (found is None or verdict < found[:2]):
                     found = (*verdict, candidate)
+            free_pass = False
             if found is None:
                 break
             top, best = found[0], found[2]
