@@ -20,8 +20,10 @@ class SolveParams:
     seed
         Seed of the node-order permutation and of the strategy choice.
     balance_weight
-        Cost per second of the longest route end over all vehicles, relative to a cost of
-        one per second of travel (0 minimises the total only, like VROOM).
+        0 minimises the total cost only, like VROOM. Above 0, a balancing phase follows
+        the cost search (``routing/_balance.py``): it shortens the longest working day, then
+        the largest working time, accepting ``balance_weight`` seconds of extra travel per
+        second taken off.
     solution_limit
         Stop after this many improving solutions; with a generous ``time_limit`` this
         makes the result reproducible.
