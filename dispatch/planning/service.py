@@ -194,8 +194,7 @@ def _keep_history(base: Plan, plan: Plan) -> None:
         if kept:
             done[route.agent_id] = kept
     for route in plan.routes:
-        for stop in done.get(route.agent_id, []):
-            route.stops.insert(1, _copy_stop(stop))
+        route.stops[1:1] = [_copy_stop(stop) for stop in done.get(route.agent_id, [])]
         for seq, stop in enumerate(route.stops):
             stop.seq = seq
 

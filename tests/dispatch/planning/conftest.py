@@ -15,13 +15,12 @@ def work_day() -> date:
     return next_working_day(datetime.now(CST).date())
 
 
-@pytest.fixture()
-def planned(client, auth, work_day, app):
-    """Plan and publish the dispatcher's township for the working day; returns the plan."""
+def publish_day(client, auth, app, day: date) -> dict:
+    """Plan and publish the dispatcher's township for ``day``; returns the plan."""
     app.config["JOBS_EAGER"] = True
     resp = client.post(
         "/api/plans/",
-        json={"township": "445203103000", "day": work_day.isoformat()},
+        json={"township": "445203103000", "day": day.isoformat()},
         headers=auth("dispatcher"),
     )
     assert resp.status_code == 202, resp.get_json()
@@ -29,3 +28,9 @@ def planned(client, auth, work_day, app):
     assert job["status"] == "done" and job["percent"] == 100, job
     plan_id = job["result"]["plan_ids"][0]
     return client.get(f"/api/plans/{plan_id}", headers=auth("dispatcher")).get_json()
+
+
+@pytest.fixture()
+def planned(client, auth, work_day, app):
+    """Plan and publish the dispatcher's township for the working day; returns the plan."""
+    return publish_day(client, auth, app, work_day)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from dispatch.extensions import db
 from dispatch.models.cases import Case
 from dispatch.models.outbox import OutboxMessage
+from dispatch.models.plans import Plan, PlanRoute, PlanStop
 from dispatch.models.regions import Region
+from dispatch.planning.service import _keep_history
 
 
 def test_done_stops_stay_first_and_are_not_planned_again(client, auth, planned):
@@ -106,3 +110,38 @@ def test_finishing_a_stop_reminds_the_agent_of_the_next(client, auth, planned, a
             if m.data.get("stop_id") == tasks[1]["id"]
         ]
     assert len(reminders) == 1 and reminders[0].recipient_id == route["agent_id"]
+
+
+def test_stops_done_keep_their_order_in_the_next_version():
+    """Stops done or under way open the agent's new route, in the order they were served."""
+    moment = datetime(2026, 12, 1, 1, tzinfo=UTC)
+
+    def route(*stops: tuple[str, str]) -> PlanRoute:
+        return PlanRoute(
+            agent_id=7,
+            stops=[
+                PlanStop(
+                    seq=0,
+                    kind="job",
+                    task_key=key,
+                    status=status,
+                    lon=116.3,
+                    lat=23.5,
+                    arrival=moment,
+                    departure=moment,
+                )
+                for key, status in stops
+            ],
+        )
+
+    old = Plan(routes=[route(("", ""), ("a", "done"), ("b", "done"), ("c", "arrived"), ("d", ""))])
+    new = Plan(routes=[route(("", ""), ("d", ""), ("", ""))])
+    _keep_history(old, new)
+    assert [(s.seq, s.task_key, s.status) for s in new.routes[0].stops] == [
+        (0, "", ""),
+        (1, "a", "done"),
+        (2, "b", "done"),
+        (3, "c", "arrived"),
+        (4, "d", ""),
+        (5, "", ""),
+    ]

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import itertools
+from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from dispatch.extensions import db
 from dispatch.models.plans import PlanStop, StopEvent
+from dispatch.services.workdays import next_working_day
 from tests.dispatch.conftest import agent_login
+from tests.dispatch.planning.conftest import publish_day
+
+# Each test plans a day of its own, from the twentieth working day after ``work_day`` on, so
+# the stops it reports on are open whatever ran before it.
+DAYS_USED = itertools.count(20)
+
+
+@pytest.fixture()
+def own_plan(client, auth, app, work_day: date) -> dict[str, Any]:
+    """The dispatcher's township planned and published for a day no other test plans."""
+    day = work_day
+    for _ in range(next(DAYS_USED)):
+        day = next_working_day(day)
+    return publish_day(client, auth, app, day)
 
 
 def agent_headers(client, app, agent_id: int) -> dict[str, str]:
@@ -46,13 +64,13 @@ def events(app, key: str) -> list[tuple[int, int, bool, str]]:
     return [tuple(r) for r in rows]
 
 
-def test_report_on_a_replaced_version_goes_to_the_same_task(client, auth, planned, app):
+def test_report_on_a_replaced_version_goes_to_the_same_task(client, auth, own_plan, app):
     """An agent's offline 'done' for a stop of a superseded version lands on the stop of the
     published version serving the same task, is recorded with the old id, and applies once."""
-    route, old = open_stops(planned)[0]
+    route, old = open_stops(own_plan)[0]
     head = agent_headers(client, app, route["agent_id"])
-    new_plan = replan_and_publish(client, auth, planned["id"])
-    assert new_plan["version"] > planned["version"]
+    new_plan = replan_and_publish(client, auth, own_plan["id"])
+    assert new_plan["version"] > own_plan["version"]
     same = [
         s
         for r in new_plan["routes"]
@@ -81,9 +99,9 @@ def test_report_on_a_replaced_version_goes_to_the_same_task(client, auth, planne
         db.session.remove()
 
 
-def test_report_on_a_current_stop_names_itself(client, auth, planned):
+def test_report_on_a_current_stop_names_itself(client, auth, own_plan):
     """A report on the published version answers with the id it named."""
-    _, stop = open_stops(planned)[0]
+    _, stop = open_stops(own_plan)[0]
     resp = client.patch(
         f"/api/plans/stops/{stop['id']}", headers=auth("dispatcher"), json={"status": "arrived"}
     )
@@ -102,19 +120,19 @@ def cancel(client, auth, case_id: int) -> None:
     assert resp.status_code == 200, resp.get_json()
 
 
-def test_report_on_a_task_that_left_the_plan_is_kept_and_refused(client, auth, planned, app):
+def test_report_on_a_task_that_left_the_plan_is_kept_and_refused(client, auth, own_plan, app):
     """When the task's cases were withdrawn before the re-plan, the offline report is stored
     unapplied and answered with a bilingual 409, the same on every retry."""
     cancellable = {"registered", "materials_checked", "with_agent", "at_township"}
     route, old = next(
         (r, s)
-        for r, s in open_stops(planned)
+        for r, s in open_stops(own_plan)
         if s["cases"] and all(c["status"] in cancellable for c in s["cases"])
     )
     head = agent_headers(client, app, route["agent_id"])
     for case in old["cases"]:
         cancel(client, auth, case["id"])
-    new_plan = replan_and_publish(client, auth, planned["id"])
+    new_plan = replan_and_publish(client, auth, own_plan["id"])
     assert not any(
         (s["task_key"], s["kind"]) == (old["task_key"], old["kind"])
         and {c["id"] for c in s["cases"]} & {c["id"] for c in old["cases"]}
