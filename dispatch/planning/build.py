@@ -159,9 +159,7 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
     rvehicles = []
     for row in vehicles:
         v, agent = row.vehicle, row.agent
-        locked = tuple(
-            k for key in overrides.locked.get(agent.id, []) for k in key_ids.get(key, [])
-        )
+        locked = _locked_steps(overrides.locked.get(agent.id, []), key_ids)
         start = overrides.resume.get(agent.id, (*hub, 0))[:2]
         rvehicles.append(
             routing.Vehicle(
@@ -237,6 +235,21 @@ def routing_task(task: TaskSpec, first_id: int, skills: set[int] | None = None) 
         {first_id: (task, "pickup"), first_id + 1: (task, "delivery")},
         {first_id: task.origin, first_id + 1: task.place},
     )
+
+
+def _locked_steps(
+    keys: list[str], key_ids: dict[str, list[routing.TaskKey]]
+) -> tuple[routing.TaskKey, ...]:
+    """A lock's stops in order: a task key listed once per stop takes its ids in turn (a
+    shipment's pickup, then its delivery); a key no longer planned is skipped."""
+    used: dict[str, int] = {}
+    out: list[routing.TaskKey] = []
+    for key in keys:
+        ids, n = key_ids.get(key, []), used.get(key, 0)
+        if n < len(ids):
+            out.append(ids[n])
+            used[key] = n + 1
+    return tuple(out)
 
 
 def _key_ids(task_of: dict[int, tuple[TaskSpec, str]]) -> dict[str, list[routing.TaskKey]]:

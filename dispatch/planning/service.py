@@ -180,7 +180,13 @@ def plan_township(
 ) -> Plan:
     """Solve the township's day and store it as a new draft version."""
     prep = prepare(session, township_code, day)
-    solution = routing.solve(prep.built.problem, solve_params(objective, time_limit))
+    try:
+        solution = routing.solve(prep.built.problem, solve_params(objective, time_limit))
+    except ValueError as exc:  # a locked route that can no longer be run as it stands
+        raise Conflict(
+            "锁定的路线已无法按原样执行，请解除锁定后重新排班 / A locked route can no longer "
+            f"be run as it stands: lift the lock and re-plan ({exc})"
+        ) from exc
     plan = finish(session, prep, solution, objective=objective, user_id=user_id, reason=reason)
     session.commit()
     return plan

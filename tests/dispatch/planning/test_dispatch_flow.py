@@ -151,3 +151,27 @@ def test_a_pin_is_lifted_and_a_pin_to_an_absent_agent_is_refused(client, auth, p
     assert (
         client.delete(f"/api/plans/{pid}/overrides/{absence_id}", headers=auth("dispatcher"))
     ).status_code == 204
+
+
+def test_a_locked_route_survives_a_replan_in_its_order(client, auth, planned):
+    """Locking a route that holds shipments (each task listed once per stop) and re-planning
+    keeps that agent's stops first, in the same order; it used to fail with a 500."""
+    pid = planned["id"]
+    by_agent = {
+        r["agent_id"]: [(s["task_key"], s["kind"]) for s in r["stops"] if s["task_key"]]
+        for r in planned["routes"]
+    }
+    agent, stops = max(by_agent.items(), key=lambda kv: len(kv[1]))
+    assert len({k for k, _ in stops}) < len(stops), "the route should hold a shipment"
+    resp = client.post(
+        f"/api/plans/{pid}/overrides",
+        headers=auth("dispatcher"),
+        json={"kind": "lock", "task_key": stops[0][0], "agent_id": agent},
+    )
+    assert resp.status_code == 201, resp.get_json()
+    resp = client.post(f"/api/plans/{pid}/replan", headers=auth("dispatcher"), json={})
+    assert resp.status_code == 201, resp.get_json()
+    new = client.get(f"/api/plans/{resp.get_json()['plan_id']}", headers=auth("dispatcher"))
+    route = next(r for r in new.get_json()["routes"] if r["agent_id"] == agent)
+    kept = [(s["task_key"], s["kind"]) for s in route["stops"] if s["task_key"]]
+    assert kept[: len(stops)] == stops
