@@ -203,6 +203,23 @@ def _keep_history(base: Plan, plan: Plan) -> None:
         route.stops[1:1] = [_copy_stop(stop) for stop in done.get(route.agent_id, [])]
         for seq, stop in enumerate(route.stops):
             stop.seq = seq
+    # An agent with nothing new (or now absent) keeps a route of what they already did.
+    planned = {route.agent_id for route in plan.routes}
+    for old in base.routes:
+        if old.agent_id in done and old.agent_id not in planned:
+            start = [s for s in old.stops[:1] if s.kind == "start"]
+            kept = done[old.agent_id]
+            plan.routes.append(
+                PlanRoute(
+                    agent_id=old.agent_id,
+                    vehicle_id=old.vehicle_id,
+                    start_at=old.start_at,
+                    end_at=kept[-1].departure,
+                    stops=[_copy_stop(stop) for stop in [*start, *kept]],
+                )
+            )
+            for seq, stop in enumerate(plan.routes[-1].stops):
+                stop.seq = seq
 
 
 def _copy_stop(stop: PlanStop) -> PlanStop:

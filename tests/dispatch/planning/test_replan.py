@@ -14,15 +14,19 @@ from dispatch.models.regions import Region
 from dispatch.planning.service import _keep_history
 
 
+def _report_done(client, auth, stop_id: int, tag: str):
+    return client.patch(
+        f"/api/plans/stops/{stop_id}",
+        headers=auth("dispatcher"),
+        json={"status": "done", "idempotency_key": f"done-{stop_id}-{tag}"},
+    )
+
+
 def test_done_stops_stay_first_and_are_not_planned_again(client, auth, planned):
     """After a stop is done, a re-plan keeps it first on that route and never repeats it."""
     route = max(planned["routes"], key=lambda r: sum(1 for s in r["stops"] if s["task_key"]))
     first = next(s for s in route["stops"] if s["task_key"])
-    resp = client.patch(
-        f"/api/plans/stops/{first['id']}",
-        headers=auth("dispatcher"),
-        json={"status": "done", "idempotency_key": f"done-{first['id']}-x"},
-    )
+    resp = _report_done(client, auth, first["id"], "x")
     assert resp.status_code == 200 and resp.get_json()["status"] == "done"
     again = client.patch(
         f"/api/plans/stops/{first['id']}",
@@ -145,3 +149,33 @@ def test_stops_done_keep_their_order_in_the_next_version():
         (4, "d", ""),
         (5, "", ""),
     ]
+
+
+def test_an_absent_agents_done_stops_stay_in_the_new_version(client, auth, planned):
+    """An agent who did a stop and then drops out has no new work, yet the new version still
+    shows what they did (it used to vanish, and the task could be planned again)."""
+    route = max(planned["routes"], key=lambda r: sum(1 for s in r["stops"] if s["task_key"]))
+    first = next(s for s in route["stops"] if s["task_key"])
+    resp = _report_done(client, auth, first["id"], "absent")
+    assert resp.status_code == 200, resp.get_json()
+    resp = client.post(
+        f"/api/plans/{planned['id']}/absences",
+        headers=auth("dispatcher"),
+        json={"agent_id": route["agent_id"], "reason": "发烧 / fever"},
+    )
+    assert resp.status_code == 201, resp.get_json()
+    new = client.get(
+        f"/api/plans/{resp.get_json()['plan_id']}", headers=auth("dispatcher")
+    ).get_json()
+    theirs = [r for r in new["routes"] if r["agent_id"] == route["agent_id"]]
+    assert len(theirs) == 1
+    stops = [(s["task_key"], s["status"]) for s in theirs[0]["stops"] if s["task_key"]]
+    assert (first["task_key"], "done") in stops
+    assert {status for _, status in stops} == {"done"}  # nothing new for an absent agent
+    # Later tests plan the same day: the agent comes back.
+    overrides = client.get(f"/api/plans/{new['id']}/overrides", headers=auth("dispatcher"))
+    absence = next(o for o in overrides.get_json() if o["kind"] == "absent")
+    lift = client.delete(
+        f"/api/plans/{new['id']}/overrides/{absence['id']}", headers=auth("dispatcher")
+    )
+    assert lift.status_code == 204
