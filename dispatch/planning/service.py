@@ -277,6 +277,8 @@ def publish(session: DbSession, plan: Plan, urgent_keys: set[str] | None = None)
         )
         .with_for_update()
     )
+    if previous is not None:
+        _carry_reports(session, previous, plan)
     before, after = route_signature(previous), route_signature(plan)
     told = []
     for agent_id in sorted(set(before) | set(after)):
@@ -291,6 +293,19 @@ def publish(session: DbSession, plan: Plan, urgent_keys: set[str] | None = None)
     plan.published_at = datetime.now(UTC)
     session.commit()
     return told
+
+
+def _carry_reports(session: DbSession, previous: Plan, plan: Plan) -> None:
+    """Reports that reached the published version after ``plan`` was drafted from it (an
+    agent worked on while the dispatcher re-planned) move onto the draft's same stops."""
+    for route in previous.routes:
+        for stop in route.stops:
+            if stop.status == StopStatus.PLANNED:
+                continue
+            same = same_task_in(session, plan, stop)
+            if same is not None and same.status == StopStatus.PLANNED:
+                same.status, same.status_at = stop.status, stop.status_at
+                same.fail_reason = stop.fail_reason
 
 
 def _tell_agent(

@@ -179,3 +179,28 @@ def test_an_absent_agents_done_stops_stay_in_the_new_version(client, auth, plann
         f"/api/plans/{new['id']}/overrides/{absence['id']}", headers=auth("dispatcher")
     )
     assert lift.status_code == 204
+
+
+def test_a_report_made_while_a_draft_waits_is_carried_into_it(client, auth, planned):
+    """The dispatcher drafts a re-plan; meanwhile an agent reports a stop done on the
+    published version; publishing the draft keeps that report on the same task's stop."""
+    route = max(planned["routes"], key=lambda r: sum(1 for s in r["stops"] if s["task_key"]))
+    stop = next(s for s in route["stops"] if s["task_key"] and s["status"] == "planned")
+    draft = client.post(
+        f"/api/plans/{planned['id']}/replan", headers=auth("dispatcher"), json={"reason": "t"}
+    )
+    assert draft.status_code == 201, draft.get_json()
+    resp = _report_done(client, auth, stop["id"], "while-draft")
+    assert resp.status_code == 200, resp.get_json()
+    draft_id = draft.get_json()["plan_id"]
+    assert (
+        client.post(f"/api/plans/{draft_id}/publish", headers=auth("dispatcher")).status_code == 200
+    )
+    new = client.get(f"/api/plans/{draft_id}", headers=auth("dispatcher")).get_json()
+    same = [
+        s["status"]
+        for r in new["routes"]
+        for s in r["stops"]
+        if s["task_key"] == stop["task_key"] and s["kind"] == stop["kind"]
+    ]
+    assert same == ["done"]
