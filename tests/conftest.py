@@ -45,6 +45,31 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return url
 
 
+def demo_app(url: str, divisions_dir: Path, *, seed: int, only: set[str], **config: object):
+    """An app on ``url``: migrated, Jieyang's divisions imported, the demo seeded for the
+    ``only`` townships. ``config`` adds to the test settings; ``now`` goes to the seed."""
+    from flask_migrate import upgrade
+
+    from dispatch import create_app
+    from dispatch.extensions import db
+    from dispatch.services.demo import seed_demo
+    from dispatch.services.divisions import import_divisions
+
+    now = config.pop("now", None)
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "DIVISIONS_DIR": str(divisions_dir),
+    }
+    app = create_app(settings | {"JOBS_EAGER": True} | config)
+    with app.app_context():
+        upgrade()
+        import_divisions(db.session, divisions_dir / "divisions.csv")
+        seed_demo(db.session, seed=seed, only=only, **({"now": now} if now else {}))
+        db.session.remove()
+    return app
+
+
 def reset_postgres(url: str) -> None:
     """Empty the test database so the migrations start from nothing."""
     import sqlalchemy as sa

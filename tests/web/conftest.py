@@ -17,11 +17,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from dispatch import create_app
 from dispatch.extensions import db
 from dispatch.services.demo import DEMO_TOWNSHIP
 from dispatch.services.workdays import CST, next_working_day
-from tests.conftest import service_missing
+from tests.conftest import demo_app, service_missing
 from tests.dispatch.conftest import FROZEN_NOW
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,28 +37,16 @@ KIOSK = ("kiosk", "kiosk-demo-2026")
 
 @pytest.fixture(scope="session")
 def web_app(tmp_path_factory: pytest.TempPathFactory, divisions_dir: Path) -> Flask:
-    from flask_migrate import upgrade
-
-    from dispatch.services.demo import seed_demo
-    from dispatch.services.divisions import import_divisions
-
     url = f"sqlite:///{tmp_path_factory.mktemp('webdb') / 'web.sqlite3'}"
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "DIVISIONS_DIR": str(divisions_dir),
-            "PLAN_TIME_LIMIT_S": 1.0,
-            "JOBS_EAGER": True,
-            "MAP_TILE_URL": "",
-        }
+    return demo_app(
+        url,
+        divisions_dir,
+        seed=11,
+        only={DEMO_TOWNSHIP, BOOKING_TOWNSHIP},
+        now=FROZEN_NOW,
+        PLAN_TIME_LIMIT_S=1.0,
+        MAP_TILE_URL="",
     )
-    with app.app_context():
-        upgrade()
-        import_divisions(db.session, divisions_dir / "divisions.csv")
-        seed_demo(db.session, seed=11, only={DEMO_TOWNSHIP, BOOKING_TOWNSHIP}, now=FROZEN_NOW)
-        db.session.remove()
-    return app
 
 
 @pytest.fixture(scope="session")

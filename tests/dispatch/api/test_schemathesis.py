@@ -30,31 +30,15 @@ schema = schemathesis.openapi.from_wsgi(
 def fuzz_app(db_url, divisions_dir, backend, tmp_path_factory):
     """An app on a database of its own: generated calls publish, re-plan, mark agents absent
     and deactivate users, which must not disturb the suites that share the main database."""
-    from flask_migrate import upgrade
-
-    from dispatch.services.demo import DEMO_TOWNSHIP, seed_demo
-    from dispatch.services.divisions import import_divisions
-    from tests.conftest import reset_postgres
+    from dispatch.services.demo import DEMO_TOWNSHIP
+    from tests.conftest import demo_app, reset_postgres
 
     if backend == "postgres":
         url = _sibling_database(db_url, "fuzz")
         reset_postgres(url)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.sqlite3'}"
-    fuzz = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "DIVISIONS_DIR": str(divisions_dir),
-            "PLAN_TIME_LIMIT_S": 0.3,
-            "JOBS_EAGER": True,
-        }
-    )
-    with fuzz.app_context():
-        upgrade()
-        import_divisions(db.session, divisions_dir / "divisions.csv")
-        seed_demo(db.session, seed=5, only={DEMO_TOWNSHIP})
-        db.session.remove()
+    fuzz = demo_app(url, divisions_dir, seed=5, only={DEMO_TOWNSHIP}, PLAN_TIME_LIMIT_S=0.3)
     yield fuzz
     with fuzz.app_context():
         db.session.execute(update(User).values(active=True))
