@@ -7,7 +7,12 @@ then measures, each on a fresh working day so every plan is a first version:
 (b) every township with a centre, in-process: ``plan_city`` with its default solver pool
     (target <= 60 s for Jieyang's 108 on a 2-core machine);
 (c) the same through 2 Celery workers on Redis, started as subprocesses against the same
-    SQLite file, via ``POST /api/plans/`` (target: no slower than (b)).
+    database, via ``POST /api/plans/`` (target: no slower than (b)). Each worker has one
+    solver process, as (b) has two in all, and two task threads that do the database work
+    around the solves; ``--celery-pool prefork`` also measures one child per worker that
+    prepares, solves and stores in turn.
+
+(b) and (c) run ``--repeat`` times (default 3), alternately, and the median is reported.
 
 Usage::
 
@@ -33,7 +38,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -68,6 +73,14 @@ class Run:
     assigned: int
     seconds: float
     target: str
+    each: tuple[float, ...] = ()
+
+
+def median_run(repeats: list[Run]) -> Run:
+    """The run with the median time, carrying every repeat's time."""
+    ordered = sorted(repeats, key=lambda r: r.seconds)
+    mid = ordered[(len(ordered) - 1) // 2]
+    return replace(mid, each=tuple(r.seconds for r in repeats))
 
 
 def build_database(folder: Path, seed: int, url: str | None = None) -> tuple[Flask, str, float]:
@@ -153,13 +166,21 @@ def in_process(
 
 
 @contextlib.contextmanager
-def celery_workers(n: int, db_url: str, broker: str, folder: Path) -> Iterator[None]:
-    """``n`` single-process Celery workers on ``broker``; stopped on the way out."""
+def celery_workers(
+    n: int, db_url: str, broker: str, folder: Path, pool: str, keep_logs: Path | None = None
+) -> Iterator[None]:
+    """``n`` Celery workers on ``broker`` with one solver each; stopped on the way out.
+
+    ``threads``: two task threads share one solver process (the production setting);
+    ``prefork``: one child process that prepares, solves and stores in turn.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DAIBAN_", "CELERY_"))}
     env |= {
         "DATABASE_URL": db_url,
         "CELERY_BROKER_URL": broker,
         "DAIBAN_DIVISIONS_DIR": str(DIVISIONS),
+        "DAIBAN_CELERY_POOL": pool,
+        "DAIBAN_SOLVER_PROCESSES": "1",
     }
     celery = Path(sys.executable).parent / "celery"
     logs = [folder / f"worker-{i}.log" for i in range(n)]
@@ -175,10 +196,6 @@ def celery_workers(n: int, db_url: str, broker: str, folder: Path) -> Iterator[N
                         "worker",
                         "-n",
                         f"bench{i}@%h",
-                        "--concurrency",
-                        "1",
-                        "--pool",
-                        "prefork",
                         "-Q",
                         "celery",
                         "--without-heartbeat",
@@ -204,6 +221,10 @@ def celery_workers(n: int, db_url: str, broker: str, folder: Path) -> Iterator[N
             time.sleep(0.1)
         yield
     finally:
+        if keep_logs:
+            keep_logs.mkdir(parents=True, exist_ok=True)
+            for log in logs:
+                (keep_logs / f"{pool}-{time.time():.0f}-{log.name}").write_bytes(log.read_bytes())
         for p in procs:
             p.send_signal(signal.SIGTERM)
         for p in procs:
@@ -215,7 +236,14 @@ def celery_workers(n: int, db_url: str, broker: str, folder: Path) -> Iterator[N
 
 
 def on_celery(
-    app: Flask, db_url: str, broker: str, codes: list[str], day: date, folder: Path
+    app: Flask,
+    db_url: str,
+    broker: str,
+    codes: list[str],
+    day: date,
+    folder: Path,
+    pool: str,
+    keep_logs: Path | None = None,
 ) -> Run:
     """The planning job the API starts, on 2 workers, timed until the job is done."""
     from dispatch.jobs import start_plan_job
@@ -229,9 +257,9 @@ def on_celery(
     )
     admin = Scope(user_id=0, username="bench", role=Role.ADMIN, prefix="")
     with (
-        celery_workers(2, db_url, broker, folder),
+        celery_workers(2, db_url, broker, folder, pool, keep_logs),
         api.app_context(),
-        tqdm(total=len(codes), desc="(c) 2 Celery workers", unit="tw") as bar,
+        tqdm(total=len(codes), desc=f"(c) 2 Celery workers ({pool})", unit="tw") as bar,
     ):
         started = time.perf_counter()
         job_id = start_plan_job(db.session, admin, codes, day, time_limit=time_limit).id
@@ -247,7 +275,7 @@ def on_celery(
         result = dict(job.result or {})
         db.session.remove()
     return Run(
-        "(c) city, 2 Celery workers",
+        f"(c) city, 2 Celery workers ({pool})",
         result.get("townships", 0),
         result.get("planned", 0),
         result.get("tasks", 0),
@@ -259,12 +287,12 @@ def on_celery(
 
 def table(runs: list[Run]) -> str:
     lines = [
-        "| run | townships | planned | tasks | assigned | seconds | target |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| run | townships | planned | tasks | assigned | seconds (median) | each run | target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     lines += [
         f"| {r.label} | {r.townships} | {r.planned} | {r.tasks} | {r.assigned} | "
-        f"{r.seconds:.1f} | {r.target} |"
+        f"{r.seconds:.1f} | {', '.join(f'{t:.1f}' for t in r.each) or '-'} | {r.target} |"
         for r in runs
     ]
     return "\n".join(lines)
@@ -317,8 +345,18 @@ def main(argv: list[str] | None = None) -> int:
         help="a PostgreSQL URL to measure on (emptied first); default a fresh SQLite file",
     )
     parser.add_argument("--no-celery", action="store_true", help="skip (c)")
+    parser.add_argument(
+        "--celery-pool",
+        choices=["threads", "prefork"],
+        action="append",
+        help="the workers' pool for (c); give it twice to run both (default threads)",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile (b); no README")
     parser.add_argument("--no-readme", action="store_true")
+    parser.add_argument("--worker-logs", type=Path, help="keep the Celery workers' logs here")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of (b) and (c) each; the median is reported"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="daiban-bench-") as tmp:
@@ -330,35 +368,45 @@ def main(argv: list[str] | None = None) -> int:
         if args.quick:
             codes = codes[:: max(1, len(codes) // 12)][:12]
         biggest, open_cases = largest_township(app)
-        day_a, day_b, day_c = working_days(3)
+        pools = [] if args.no_celery else args.celery_pool or ["threads"]
+        days = iter(working_days(1 + args.repeat * (1 + len(pools))))
         profile = cProfile.Profile() if args.profile else None
         runs = [
             in_process(
                 app,
                 f"(a) {biggest} alone ({open_cases} open cases)",
                 [biggest],
-                day_a,
+                next(days),
                 f"<= {TARGET_ONE_S:.0f} s",
-            ),
-            in_process(
-                app,
-                "(b) city, in-process",
-                codes,
-                day_b,
-                f"<= {TARGET_CITY_S:.0f} s" if not args.quick else "-",
-                profile,
-            ),
+            )
         ]
-        if not args.no_celery:
-            runs.append(on_celery(app, url, args.broker, codes, day_c, folder))
+        city: dict[str, list[Run]] = {}
+        for _ in range(args.repeat):  # alternate, so a busy spell of the machine hits both
+            city.setdefault("b", []).append(
+                in_process(
+                    app,
+                    "(b) city, in-process",
+                    codes,
+                    next(days),
+                    f"<= {TARGET_CITY_S:.0f} s" if not args.quick else "-",
+                    profile,
+                )
+            )
+            for pool in pools:
+                city.setdefault(pool, []).append(
+                    on_celery(
+                        app, url, args.broker, codes, next(days), folder, pool, args.worker_logs
+                    )
+                )
+        runs += [median_run(repeats) for repeats in city.values()]
     report = table(runs)
     b = runs[1].seconds
     ratios = [
         f"(b) / target: {b / TARGET_CITY_S:.2f}",
         f"(a) / target: {runs[0].seconds / TARGET_ONE_S:.2f}",
     ]
-    if len(runs) > 2:
-        ratios.append(f"(c) / (b): {runs[2].seconds / b:.2f} (<= 1 is no slower)")
+    for run in runs[2:]:
+        ratios.append(f"{run.label} / (b): {run.seconds / b:.2f} (<= 1 is no slower)")
     env = (
         f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
         f"{'PostgreSQL' if args.database_url else 'SQLite'}, seed {args.seed}, "

@@ -49,6 +49,11 @@ class Config:
         self.OUTBOX_BATCH = int(env.get("DAIBAN_OUTBOX_BATCH", "500"))
         self.RATE_URL = env.get("DAIBAN_RATE_URL", "http://127.0.0.1:5000/rate")
         self.PLAN_TIME_LIMIT_S = float(env.get("DAIBAN_PLAN_TIME_LIMIT_S", "2"))
+        # A Celery worker's solver processes; its task threads (twice as many) do the
+        # database work around the solves. Defaults to one per CPU.
+        self.SOLVER_PROCESSES = int(env.get("DAIBAN_SOLVER_PROCESSES") or os.cpu_count() or 1)
+        # "prefork" makes each worker child solve its own tasks (no shared solver pool).
+        self.CELERY_POOL = env.get("DAIBAN_CELERY_POOL", "threads")
         # Map tiles: empty means the offline outline map.
         self.MAP_TILE_URL = env.get("DAIBAN_MAP_TILE_URL", "")
         self.MAP_TILE_DATUM = env.get("DAIBAN_MAP_TILE_DATUM", "WGS-84")

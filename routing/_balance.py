@@ -169,6 +169,7 @@ class _Balancer:
             time_limit=left,
             seed=params.seed,
             solution_limit=params.solution_limit,
+            stall_per_task=params.stall_per_task,
             log_search=params.log_search,
         )
         cap = longest(self.prep, best)

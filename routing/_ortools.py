@@ -21,6 +21,8 @@ from routing.params import SolveParams
 
 logger = logging.getLogger("routing.ortools")
 
+#: The shortest stall window (``SolveParams.stall_per_task``), in seconds.
+STALL_MIN_S = 0.05
 FSS = routing_enums_pb2.FirstSolutionStrategy
 LSM = routing_enums_pb2.LocalSearchMetaheuristic
 
@@ -351,6 +353,38 @@ def _first(
     return found if taken else None
 
 
+def _search_from(
+    model: _Model,
+    start: pywrapcp.Assignment,
+    sp: pywrapcp.DefaultRoutingSearchParameters,
+    deadline: float,
+    window: float | None,
+) -> pywrapcp.Assignment | None:
+    """Search on from ``start`` until ``deadline``.
+
+    With a ``window``, search in windows of that length, each from the last one's best,
+    and stop after a window that found nothing better than where it started. (OR-Tools
+    has no stall limit: its improvement limit is checked only at new solutions, and a
+    Python limit would be called on every move.)
+    """
+    routing = model.routing
+    found: list[int] = []  # objectives of the solutions of the current window
+    routing.AddEnterSearchCallback(found.clear)
+    routing.AddAtSolutionCallback(lambda: found.append(routing.CostVar().Value()))
+    best = None
+    while True:
+        left = deadline - time.perf_counter()
+        span = left if window is None else min(left, window)
+        sp.time_limit.FromMilliseconds(max(1, int(span * 1000)))
+        assignment = routing.SolveFromAssignmentWithParameters(start, sp)
+        if assignment is None:
+            return best
+        best = start = assignment
+        improved = len(found) > 1 and min(found[1:]) < found[0]
+        if window is None or not improved or deadline - time.perf_counter() < 0.001:
+            return best
+
+
 def run(
     prep: Prepared,
     tasks: list[int],
@@ -386,10 +420,10 @@ def run(
             ]
             start = routing.ReadAssignmentFromRoutes(routes, True)
         if start is not None:
-            sp.time_limit.FromMilliseconds(
-                max(1, int(1000 * (time_limit - (time.perf_counter() - t0))))
+            window = max(STALL_MIN_S, params.stall_per_task * len(tasks))
+            assignment = _search_from(
+                model, start, sp, t0 + time_limit, window if params.stall_per_task else None
             )
-            assignment = routing.SolveFromAssignmentWithParameters(start, sp)
         logger.debug("hint %s, solved from it: %s", start is not None, assignment is not None)
     if assignment is None:
         if any(model.locks):

@@ -34,6 +34,11 @@ class SolveParams:
     seed_share
         Share of the budget PyVRP's hybrid genetic search may take to find starting routes
         (0 turns it off); OR-Tools searches on from them under every constraint.
+    stall_per_task
+        Stop OR-Tools' search once it has gone this many seconds per task (at least
+        ``STALL_MIN_S``) without improving; 0 (the default) searches to the time limit. A
+        small problem is then done in a fraction of its budget; a large one's window is
+        longer than the budget and changes nothing.
     log_search
         Let OR-Tools log its search.
     """
@@ -45,6 +50,7 @@ class SolveParams:
     solution_limit: int | None = None
     first_solution_time: float = 0.5
     seed_share: float = 0.7
+    stall_per_task: float = 0.0
     log_search: bool = False
 
     def __post_init__(self) -> None:
@@ -58,5 +64,7 @@ class SolveParams:
             raise ValueError(f"solution_limit: {self.solution_limit} is below 1")
         if not 0 <= self.first_solution_time < 1:
             raise ValueError(f"first_solution_time: {self.first_solution_time} not in [0, 1)")
+        if self.stall_per_task < 0:
+            raise ValueError(f"stall_per_task: {self.stall_per_task} is negative")
         if not 0 <= self.seed_share < 1:
             raise ValueError(f"seed_share: {self.seed_share} not in [0, 1)")

@@ -1,15 +1,26 @@
-"""Celery tasks: ids in, services called; a city-wide plan fans out one task per township."""
+"""Celery tasks: ids in, services called; a city-wide plan fans out one task per township.
+
+Workers run their tasks on threads (``worker_pool = "threads"``, twice as many threads as
+solver processes), and the threads hand their solves to the worker's solver pool
+(``dispatch.planning.solvers``): while one township is solved, others are read from and
+written to the database. With ``DAIBAN_CELERY_POOL=prefork`` each child solves its own.
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from celery import Celery, Task, chord, shared_task
-from flask import Flask
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
+from flask import Flask, current_app
 
 from dispatch.extensions import db
+
+if TYPE_CHECKING:
+    from dispatch.planning.runner import Solver
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +43,12 @@ def celery_init_app(app: Flask) -> Celery:
         task_acks_late=True,
         worker_prefetch_multiplier=1,
         task_serializer="json",
+        worker_pool=app.config["CELERY_POOL"],
+        worker_concurrency=2 * app.config["SOLVER_PROCESSES"]
+        if app.config["CELERY_POOL"] == "threads"
+        else app.config["SOLVER_PROCESSES"],
         timezone="Asia/Shanghai",
+        daiban_solver_processes=app.config["SOLVER_PROCESSES"],
         beat_schedule={
             "drain-outbox": {"task": "dispatch.jobs.celery_tasks.drain_outbox", "schedule": 5.0},
         },
@@ -40,6 +56,42 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+# Set in a prefork child: the child is itself a solver process and needs no pool.
+_solve_here = False
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+def _in_prefork_child(**_: object) -> None:
+    global _solve_here
+    _solve_here = True
+
+
+@worker_ready.connect  # type: ignore[untyped-decorator]
+def _start_solvers(sender: Any, **_: object) -> None:
+    """A thread-pool worker starts its solver processes before it takes the first task."""
+    conf = sender.app.conf
+    if conf.worker_pool == "threads":
+        from dispatch.planning import solvers
+
+        solvers.warm(conf.daiban_solver_processes)
+
+
+@worker_shutdown.connect  # type: ignore[untyped-decorator]
+def _stop_solvers(**_: object) -> None:
+    from dispatch.planning import solvers
+
+    solvers.shutdown()
+
+
+def _solver() -> Solver | None:
+    """The worker's shared solver pool, or ``None`` to solve in this process."""
+    if _solve_here:
+        return None
+    from dispatch.planning.solvers import solve_shared
+
+    return partial(solve_shared, processes=current_app.config["SOLVER_PROCESSES"])
 
 
 def fan_out_plan(job_id: str, codes: list[str]) -> None:
@@ -70,6 +122,7 @@ def plan_one(job_id: str, code: str) -> dict[str, Any]:
             objective=params.get("objective", "distance"),
             time_limit=params.get("time_limit", 0.5),
             workers=1,
+            solver=_solver(),
         )
     except Exception as err:  # a failed township must not leave the chord, and the job, hanging
         log.exception("planning %s for job %s failed", code, job_id)

@@ -40,8 +40,9 @@ def start_plan_job(
     session.commit()
     if app.config.get("CELERY_BROKER_URL"):
         from dispatch.jobs.celery_tasks import fan_out_plan
+        from dispatch.planning.runner import heaviest_first
 
-        fan_out_plan(job.id, codes)
+        fan_out_plan(job.id, heaviest_first(session, codes))
     elif app.config.get("JOBS_EAGER"):
         _run_in_app(app, job.id)
     else:

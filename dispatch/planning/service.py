@@ -22,10 +22,23 @@ from dispatch.services import outbox
 log = logging.getLogger(__name__)
 
 
+# OR-Tools stops after 10 ms per routing task (one stop) without improving. On Jieyang's
+# 108 township days at 0.5 s, its last improvement came at most 4.4 ms per task after it
+# started, so a small township is done in tens of milliseconds at no cost: the city's solve
+# time fell from 50.8 to 39.0 s, and its total cost from 5,808,500 to 5,805,816 (two
+# townships a little dearer, one cheaper). A township whose window is longer than its
+# budget (25 shipments at 0.5 s) searches the whole time, as before.
+STALL_PER_TASK_S = 0.01
+
+
 def solve_params(objective: str, time_limit: float | None) -> routing.SolveParams:
     limit = time_limit if time_limit is not None else current_app.config["PLAN_TIME_LIMIT_S"]
     return routing.SolveParams(
-        time_limit=limit, threads=1, seed=0, balance_weight=1.0 if objective == "balance" else 0.0
+        time_limit=limit,
+        threads=1,
+        seed=0,
+        balance_weight=1.0 if objective == "balance" else 0.0,
+        stall_per_task=STALL_PER_TASK_S,
     )
 
 

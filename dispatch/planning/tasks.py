@@ -36,6 +36,15 @@ CENTRE_SERVICE_S = 10 * 60
 PER_CASE_S = 60
 # The catalogue has no per-matter counter time yet; every in-person matter gets this long.
 COUNTER_S = 30 * 60
+# Cases with a leg that can move: their documents are ready to travel, up or down.
+MOVING = (
+    Status.MATERIALS_CHECKED,
+    Status.WITH_AGENT,
+    Status.AT_TOWNSHIP,
+    Status.AT_COUNTY,
+    Status.DECIDED,
+    Status.RETURNING,
+)
 NEVER: tuple[Window, ...] = ((0, 0),)  # no window would mean any time; this one is unreachable
 
 
@@ -155,19 +164,7 @@ def derive_tasks(session: DbSession, ctx: DayContext) -> list[TaskSpec]:
             .join(Case.village)
             .where(
                 Region.code.like(f"{prefix}%"),
-                Case.status.in_(
-                    [
-                        s.value
-                        for s in (
-                            Status.MATERIALS_CHECKED,
-                            Status.WITH_AGENT,
-                            Status.AT_TOWNSHIP,
-                            Status.AT_COUNTY,
-                            Status.DECIDED,
-                            Status.RETURNING,
-                        )
-                    ]
-                ),
+                Case.status.in_([s.value for s in MOVING]),
             )
             .order_by(Case.id)
             .options(

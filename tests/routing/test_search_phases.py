@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -130,3 +131,23 @@ def test_two_threads_keep_the_seeded_path() -> None:
     single = solve(problem, SolveParams(time_limit=2))
     assert check(problem, portfolio) == [] and not portfolio.unassigned
     assert portfolio.summary.cost <= 1.02 * single.summary.cost
+
+
+def test_stall_window_ends_a_small_search_early_with_the_same_routes() -> None:
+    """With ``stall_per_task``, a 6-job problem stops once a window finds nothing better,
+    long before its 3 s budget, and at the cost the full search reaches."""
+    m = scattered(7, seed=4)
+    jobs = tuple(Job(i, i, service=60) for i in range(1, 7))
+    fleet = (Vehicle(1, start=0, end=0), Vehicle(2, start=0, end=0))
+    problem = Problem(fleet, jobs, matrices={"car": m})
+    full = solve(problem, SolveParams(time_limit=3, seed=1))
+    early = solve(problem, SolveParams(time_limit=3, seed=1, stall_per_task=0.01))
+    assert check(problem, early) == []
+    assert early.summary.cost == full.summary.cost
+    assert full.summary.computing_times["solving"] >= 2900
+    assert early.summary.computing_times["solving"] < 1500, early.summary.computing_times
+
+
+def test_stall_per_task_must_not_be_negative() -> None:
+    with pytest.raises(ValueError, match="stall_per_task"):
+        SolveParams(stall_per_task=-0.1)

@@ -22,15 +22,13 @@ from tests.dispatch.jobs.processes import BIN, child_env, running, wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
+# Pool and concurrency come from the app's settings (``DAIBAN_CELERY_POOL``,
+# ``DAIBAN_SOLVER_PROCESSES``), as in production.
 WORKER = [
     str(BIN / "celery"),
     "-A",
     "dispatch.celery_worker",
     "worker",
-    "--concurrency",
-    "2",
-    "--pool",
-    "prefork",
     "-Q",
     "celery",
     "--without-heartbeat",
@@ -54,17 +52,28 @@ def broker(redis_url: str) -> str:
     return url
 
 
-@pytest.fixture()
+@pytest.fixture(params=["threads", "prefork"])
 def celery_worker(
-    broker: str, db_url: str, divisions_dir: Path, app: Flask, tmp_path: Path
+    request: pytest.FixtureRequest,
+    broker: str,
+    db_url: str,
+    divisions_dir: Path,
+    app: Flask,
+    tmp_path: Path,
 ) -> Iterator[Path]:
-    """A worker process building its app from the environment, on the test database."""
+    """A worker process building its app from the environment, on the test database.
+
+    ``threads``: task threads share a pool of solver processes (the default);
+    ``prefork``: each child process solves its own tasks.
+    """
     log = tmp_path / "celery-worker.log"
     env = child_env(
         DATABASE_URL=db_url,
         CELERY_BROKER_URL=broker,
         DAIBAN_DIVISIONS_DIR=str(divisions_dir),
         DAIBAN_PLAN_TIME_LIMIT_S="0.5",
+        DAIBAN_CELERY_POOL=request.param,
+        DAIBAN_SOLVER_PROCESSES="2",
     )
     with running(WORKER, env, log) as worker:
         wait_for(
@@ -73,6 +82,8 @@ def celery_worker(
             "the Celery worker to start",
         )
         assert worker.poll() is None, log.read_text()
+        expected = "4 (thread)" if request.param == "threads" else "2 (prefork)"
+        assert f"concurrency: {expected}" in log.read_text(), log.read_text()[-2000:]
         yield log
 
 
@@ -111,6 +122,9 @@ def test_city_plan_runs_on_celery_workers(
     assert job["status"] == "done", (job, celery_worker.read_text()[-3000:])
     assert percents == sorted(percents) and percents[-1] == 100, percents
     assert len(set(percents)) >= 2, percents  # polled while it ran, not only at the end
+    # On threads, the solves went to the worker's shared pool of 2 solver processes.
+    pooled = "started a pool of 2 solver processes" in celery_worker.read_text()
+    assert pooled == ("(thread)" in celery_worker.read_text()), celery_worker.read_text()[-3000:]
     print(f"celery city plan: {time.monotonic() - started:.1f} s, percents {sorted(set(percents))}")
 
     result = job["result"]

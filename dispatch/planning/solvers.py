@@ -1,0 +1,74 @@
+"""Solver processes shared by the threads of one process (a Celery worker's task threads).
+
+Solving needs no database and holds the CPU; preparing and storing a plan is database work
+that mostly waits. A Celery worker that runs its tasks on threads hands each solve to this
+pool, so one township's database work overlaps another's solve, as the in-process planner's
+main process does beside its solver pool. The pool starts on first use and lives as long
+as the process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+import routing
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+
+def shared_pool(processes: int) -> ProcessPoolExecutor:
+    """The process's solver pool, started with ``processes`` workers on first use.
+
+    Workers come from a fork server that has imported ``routing``: forking a process that
+    runs threads is unsafe, and each solver then starts without paying the import again.
+    """
+    global _pool
+    with _lock:
+        if _pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["routing"])
+            _pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
+            log.info("started a pool of %d solver processes", processes)
+        return _pool
+
+
+def warm(processes: int) -> None:
+    """Start every solver process now, so the first townships do not wait for them.
+
+    The pool starts a process per waiting task, while none is idle; ``processes`` tasks
+    that each wait a moment make it start them all.
+    """
+    pool = shared_pool(processes)
+    for future in [pool.submit(time.sleep, 0.2) for _ in range(processes)]:
+        future.result()
+
+
+def solve_shared(
+    problem: routing.Problem, params: routing.SolveParams, processes: int
+) -> routing.Solution:
+    """Solve in the shared pool; a pool whose process died is replaced for the next caller."""
+    pool = shared_pool(processes)
+    try:
+        return pool.submit(routing.solve, problem, params).result()
+    except BrokenProcessPool:
+        log.error("a solver process died; starting a new pool for the next township")
+        shutdown(pool)
+        raise
+
+
+def shutdown(pool: ProcessPoolExecutor | None = None) -> None:
+    """Stop the shared pool (only if it is still ``pool``, when one is given)."""
+    global _pool
+    with _lock:
+        if _pool is None or (pool is not None and _pool is not pool):
+            return
+        old, _pool = _pool, None
+    old.shutdown(wait=False, cancel_futures=True)
