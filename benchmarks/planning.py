@@ -12,7 +12,8 @@ then measures, each on a fresh working day so every plan is a first version:
     around the solves; ``--celery-pool prefork`` also measures one child per worker that
     prepares, solves and stores in turn.
 
-(b) and (c) run ``--repeat`` times (default 3), alternately, and the median is reported.
+(b) and (c) run ``--repeat`` times (default 3), alternately, and the median is reported;
+each pool's ratio compares it with the (b) runs made between its own runs.
 
 Usage::
 
@@ -394,28 +395,28 @@ def main(argv: list[str] | None = None) -> int:
             )
         ]
         city: dict[str, list[Run]] = {}
+        beside: dict[str, list[Run]] = {}  # each pool's (b) runs, made between its (c) runs
 
-        def city_in_process() -> None:
-            city.setdefault("b", []).append(
-                in_process(
-                    app,
-                    "(b) city, in-process",
-                    codes,
-                    next(days),
-                    f"<= {TARGET_CITY_S:.0f} s" if not args.quick else "-",
-                    profile,
-                )
+        def city_in_process() -> Run:
+            return in_process(
+                app,
+                "(b) city, in-process",
+                codes,
+                next(days),
+                f"<= {TARGET_CITY_S:.0f} s" if not args.quick else "-",
+                profile,
             )
 
         for pool in pools:
             with on_celery(app, url, args.broker, folder, pool, args.worker_logs) as job:
                 job([biggest], warm_day)  # warm-up, not timed
                 for _ in range(args.repeat):  # alternate, so a busy spell hits both
-                    city_in_process()
+                    beside.setdefault(pool, []).append(city_in_process())
                     city.setdefault(pool, []).append(job(codes, next(days)))
+        every_b = [run for runs_b in beside.values() for run in runs_b]
         if not pools:
-            for _ in range(args.repeat):
-                city_in_process()
+            every_b = [city_in_process() for _ in range(args.repeat)]
+        runs.append(median_run(every_b))
         runs += [median_run(repeats) for repeats in city.values()]
     report = table(runs)
     b = runs[1].seconds
@@ -423,8 +424,12 @@ def main(argv: list[str] | None = None) -> int:
         f"(b) / target: {b / TARGET_CITY_S:.2f}",
         f"(a) / target: {runs[0].seconds / TARGET_ONE_S:.2f}",
     ]
-    for run in runs[2:]:
-        ratios.append(f"{run.label} / (b): {run.seconds / b:.2f} (<= 1 is no slower)")
+    for pool, run in zip(pools, runs[2:], strict=True):
+        paired = median_run(beside[pool]).seconds
+        ratios.append(
+            f"{run.label} / (b) run between them ({paired:.1f} s): "
+            f"{run.seconds / paired:.2f} (<= 1 is no slower)"
+        )
     env = (
         f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
         f"{'PostgreSQL' if args.database_url else 'SQLite'}, seed {args.seed}, "

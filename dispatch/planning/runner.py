@@ -148,7 +148,9 @@ def plan_city(
     Otherwise each township is solved by ``solver`` (default ``routing.solve``, here).
     """
     started = time.perf_counter()
-    codes = heaviest_first(session, codes if codes is not None else townships_with_centres(session))
+    codes = codes if codes is not None else townships_with_centres(session)
+    if len(codes) > 1:
+        codes = heaviest_first(session, codes)
     summary = CitySummary(day=day, townships=len(codes))
     params = solve_params(objective, time_limit)
     workers = workers or min(2, os.cpu_count() or 1)
