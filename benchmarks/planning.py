@@ -245,7 +245,7 @@ def on_celery(
     pool: str,
     keep_logs: Path | None = None,
 ) -> Iterator[Callable[[list[str], date], Run]]:
-    """2 workers, warmed by one township's job; yields a timer of the planning job the API
+    """2 workers, warmed by a 4-township job; yields a timer of the planning job the API
     starts, from ``POST`` until the job is done.
 
     Workers are long-lived services: like (b), which runs in a process that (a) has already
@@ -409,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
 
         for pool in pools:
             with on_celery(app, url, args.broker, folder, pool, args.worker_logs) as job:
-                job([biggest], warm_day)  # warm-up, not timed
+                job(codes[:4], warm_day)  # warm-up of both workers (2 tasks each), not timed
                 for _ in range(args.repeat):  # alternate, so a busy spell hits both
                     beside.setdefault(pool, []).append(city_in_process())
                     city.setdefault(pool, []).append(job(codes, next(days)))
