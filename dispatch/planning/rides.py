@@ -44,13 +44,21 @@ Orders = dict[int, list[Stop]]
 
 @dataclass(frozen=True)
 class Ride:
-    """The four stops of one round trip, in the order they must be driven."""
+    """The stops of one round trip, in the order they must be driven.
 
-    there: tuple[Stop, Stop]
+    ``there`` is the fetch from home and the drop at the centre; once a re-plan finds the
+    applicant already in the car, only the drop (a job, ``dispatch.planning.carried``).
+    """
+
+    there: tuple[Stop, ...]
     back: tuple[Stop, Stop]
 
     @property
-    def stops(self) -> tuple[Stop, Stop, Stop, Stop]:
+    def drop(self) -> Stop:
+        return self.there[-1]
+
+    @property
+    def stops(self) -> tuple[Stop, ...]:
         return (*self.there, *self.back)
 
 
@@ -61,7 +69,9 @@ def rides_of(task_of: Mapping[int, tuple[TaskSpec, str]]) -> list[Ride]:
         ids.setdefault(task.key, {})[role] = tid
     return [
         Ride(
-            (("pickup", there["pickup"]), ("delivery", there["delivery"])),
+            (("pickup", there["pickup"]), ("delivery", there["delivery"]))
+            if "pickup" in there
+            else (("job", there["job"]),),
             (("pickup", tid), ("delivery", ids[task.key]["delivery"])),
         )
         for tid, (task, role) in sorted(task_of.items())
@@ -135,7 +145,7 @@ def together(solution: routing.Solution, ride: Ride) -> bool:
     positions = [f[1] for f in found if f]
     if positions != sorted(positions):
         return False
-    drop, home = (f[2] for f in found[1:3] if f)
+    drop, home = (f[2] for f in found[len(ride.there) - 1 : len(ride.there) + 1] if f)
     business_ends = drop.arrival + drop.waiting_time + drop.setup + drop.service
     return home.arrival + home.waiting_time - business_ends <= MAX_WAIT_S
 
@@ -145,7 +155,7 @@ def _repair(
 ) -> Orders:
     """Put the ride home after the ride there, else the round trip elsewhere, else drop both."""
     orders = _without(orders, ride.back)
-    if _vehicle_of(orders, ride.there[1]) is None:
+    if _vehicle_of(orders, ride.drop) is None:
         dropped.update(dict.fromkeys(ride.back, NO_RIDE_THERE))
         return _without(orders, ride.there)
     after = _back_after_drop(problem, orders, ride)
@@ -161,7 +171,9 @@ def _repair(
 
 def _insert(problem: routing.Problem, orders: Orders, ride: Ride) -> Orders | None:
     """The ride there at its cheapest place with the ride home after it, else as one block."""
-    inserted = routing.try_insert(problem, routing.evaluate(problem, orders), ride.there[0])
+    first = ride.there[0]
+    key: routing.TaskKey = first[1] if first[0] == "job" else first
+    inserted = routing.try_insert(problem, routing.evaluate(problem, orders), key)
     if inserted is not None:
         after = _back_after_drop(problem, inserted.orders(), ride)
         if after is not None:
@@ -177,11 +189,11 @@ def _insert(problem: routing.Problem, orders: Orders, ride: Ride) -> Orders | No
 
 def _back_after_drop(problem: routing.Problem, orders: Orders, ride: Ride) -> Orders | None:
     """The ride home on the same car, started within ``MAX_BETWEEN`` stops of the drop."""
-    v = _vehicle_of(orders, ride.there[1])
+    v = _vehicle_of(orders, ride.drop)
     if v is None:
         return None
     route = orders[v]
-    drop = route.index(ride.there[1])
+    drop = route.index(ride.drop)
     pickup, delivery = ride.back
     trials = (
         {**orders, v: route[:j] + [pickup] + route[j:k] + [delivery] + route[k:]}

@@ -14,6 +14,7 @@ from dispatch.errors import Conflict, NotFound
 from dispatch.extensions import DbSession
 from dispatch.models.plans import Override, Plan, PlanRoute, PlanStatus, PlanStop, StopStatus
 from dispatch.planning.build import Built, Overrides, build_problem
+from dispatch.planning.carried import carried_tasks
 from dispatch.planning.rides import drivers_of_rides_under_way, keep_rides_paired
 from dispatch.planning.store import store_plan
 from dispatch.planning.tasks import DayContext, TaskSpec, derive_tasks, load_context
@@ -120,10 +121,13 @@ def prepare(session: DbSession, township_code: str, day: date) -> Prepared:
     ctx = load_context(session, township_code, day)
     base = current_plan(session, ctx.township.id, day)
     skip = served_today(base)
-    tasks = [t for t in derive_tasks(session, ctx) if t.key not in skip]
+    carried = carried_tasks(base)
+    on_board = frozenset(cid for t in carried for cid in t.case_ids)
+    tasks = [t for t in derive_tasks(session, ctx, on_board) if t.key not in skip]
     overrides = load_overrides(session, ctx.township.id, day)
     overrides.resume = resume_points(base)
     overrides.pins.update(drivers_of_rides_under_way(tasks, route_signature(base)))
+    tasks += carried
     built = build_problem(ctx, tasks, overrides)
     if not built.problem.vehicles:
         raise Conflict(

@@ -143,6 +143,8 @@ def _stop(
         action = "visit" if role != "delivery" else "hand_over"
     elif task.action == "ride":
         action = "ride"  # the applicant rides home: nothing changes hands
+    if task.carried:  # the rest of a shipment picked up before a re-plan
+        role, action = "delivery", task.action
     stop = PlanStop(
         seq=seq,
         kind=role if role != "job" else "visit" if task.action == "visit" else "job",

@@ -77,6 +77,7 @@ class TaskSpec:
     priority: int = 30
     held_by_agent: int | None = None
     ride_out: str | None = None  # a ride home: the key of the ride to the centre it follows
+    carried: bool = False  # the open delivery of a shipment already picked up (a re-plan)
 
 
 @dataclass
@@ -154,8 +155,14 @@ def load_context(session: DbSession, township_code: str, day: date) -> DayContex
     return DayContext(township=township, day=day, centre=centre, agents=agents)
 
 
-def derive_tasks(session: DbSession, ctx: DayContext) -> list[TaskSpec]:
-    """Every leg that can move today, grouped where one stop serves several cases."""
+def derive_tasks(
+    session: DbSession, ctx: DayContext, on_board: frozenset[int] = frozenset()
+) -> list[TaskSpec]:
+    """Every leg that can move today, grouped where one stop serves several cases.
+
+    ``on_board``: cases an agent has picked up and still carries to a delivery already
+    planned (``dispatch.planning.carried``); they get no second leg.
+    """
     hub = _place_of_centre(ctx.centre, ctx.day)
     prefix = ctx.township.short_code
     cases = list(
@@ -182,7 +189,7 @@ def derive_tasks(session: DbSession, ctx: DayContext) -> list[TaskSpec]:
     village_rooms = {c.region_id: c for c in centres.values() if c.kind == CentreKind.VILLAGE}
     groups: dict[tuple[str, int], list[Case]] = defaultdict(list)
     for case in cases:
-        if case.id in visiting:
+        if case.id in visiting or case.id in on_board:
             continue
         holder = centres.get(case.holder_id) if case.holder_kind == HolderKind.CENTRE else None
         key = _leg(case, holder, ctx)

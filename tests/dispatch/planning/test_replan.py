@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+import routing
 from dispatch.extensions import db
 from dispatch.models.cases import Case
 from dispatch.models.outbox import OutboxMessage
@@ -45,13 +46,14 @@ def test_done_stops_stay_first_and_are_not_planned_again(client, auth, planned):
     same = next(r for r in new["routes"] if r["agent_id"] == route["agent_id"])
     tasks = [s for s in same["stops"] if s["task_key"]]
     assert tasks[0]["task_key"] == first["task_key"] and tasks[0]["status"] == "done"
-    keys = [
-        s["task_key"]
+    rest = [
+        (s["kind"], s["status"])
         for r in new["routes"]
         for s in r["stops"]
         if s["task_key"] == first["task_key"] and s["status"] != "done"
     ]
-    assert keys == [] or first["kind"] == "pickup"  # a collected shipment may still deliver
+    # Only a collected shipment's delivery is still to come.
+    assert rest == ([("delivery", "planned")] if first["kind"] == "pickup" else [])
     later = [s for s in tasks[1:]]
     assert all(s["arrival"] >= tasks[0]["departure"] for s in later)
 
@@ -204,3 +206,67 @@ def test_a_report_made_while_a_draft_waits_is_carried_into_it(client, auth, plan
         if s["task_key"] == stop["task_key"] and s["kind"] == stop["kind"]
     ]
     assert same == ["done"]
+
+
+def _case_ids(stop: dict) -> set[int]:
+    return {c["id"] for c in stop["cases"]}
+
+
+def test_what_an_agent_picked_up_is_still_delivered_after_a_replan(client, auth, planned):
+    """A pickup done, the documents handed to the agent: every re-plan keeps the delivery on
+    that agent's route, after the pickup, with the same cases and no second leg for them, and
+    the plan passes the independent checker against the problem it stored."""
+    picked = [
+        (r, s)
+        for r in planned["routes"]
+        for s in r["stops"]
+        if s["kind"] == "pickup" and s["status"] == "planned" and s["cases"]
+    ]
+    assert picked, "the demo day has a collection to pick up"
+    route, pickup = picked[0]
+    key, cases = pickup["task_key"], _case_ids(pickup)
+    assert _report_done(client, auth, pickup["id"], "carry").status_code == 200
+    for cid in cases:  # the agent signs for the documents (交接单): the cases are WITH_AGENT
+        resp = client.post(
+            f"/api/cases/{cid}/custody",
+            headers=auth("dispatcher"),
+            json={"to_kind": "agent", "to_id": route["agent_id"]},
+        )
+        assert resp.status_code == 201, resp.get_json()
+    plan_id = planned["id"]
+    for attempt in ("first", "second"):  # the second re-plans a plan that already carries it
+        resp = client.post(
+            f"/api/plans/{plan_id}/replan", headers=auth("dispatcher"), json={"reason": attempt}
+        )
+        assert resp.status_code == 201, resp.get_json()
+        plan_id = resp.get_json()["plan_id"]
+        new = client.get(f"/api/plans/{plan_id}", headers=auth("dispatcher")).get_json()
+        legs = [
+            (r["agent_id"], s["kind"], s["status"], s["seq"])
+            for r in new["routes"]
+            for s in r["stops"]
+            if s["task_key"] == key
+        ]
+        assert [leg[:3] for leg in legs] == [
+            (route["agent_id"], "pickup", "done"),
+            (route["agent_id"], "delivery", "planned"),
+        ], attempt
+        assert legs[0][3] < legs[1][3]
+        carrying = [
+            s for r in new["routes"] for s in r["stops"] if s["status"] != "done" and s["cases"]
+        ]
+        holders = [s["task_key"] for s in carrying if _case_ids(s) & cases]
+        assert holders == [key], attempt  # not also a drop:agent leg for the same documents
+        problem = client.get(f"/api/plans/{plan_id}/problem", headers=auth("dispatcher"))
+        solution = client.get(f"/api/plans/{plan_id}/solution", headers=auth("dispatcher"))
+        assert (
+            routing.check(
+                routing.problem_from_vroom(problem.get_json()),
+                routing.solution_from_vroom(solution.get_json()),
+            )
+            == []
+        )
+        job = next(j for j in problem.get_json()["jobs"] if j["description"] == key)
+        assert job["delivery"][0] == len(cases)  # on board from the start of the route
+    publish = client.post(f"/api/plans/{plan_id}/publish", headers=auth("dispatcher"))
+    assert publish.status_code == 200, publish.get_json()

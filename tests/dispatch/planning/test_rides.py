@@ -14,11 +14,12 @@ from dispatch.extensions import db
 from dispatch.models.agents import Agent, Appointment, VehicleKind
 from dispatch.models.cases import Case
 from dispatch.models.catalog import ServiceItem
+from dispatch.models.plans import StopStatus
 from dispatch.models.regions import Region
 from dispatch.planning.booking import available_slots
 from dispatch.planning.build import CAR_SKILL, routing_task
 from dispatch.planning.rides import MAX_WAIT_S, NO_RIDE_HOME, keep_rides_paired
-from dispatch.planning.service import plan_township
+from dispatch.planning.service import plan_township, publish
 from dispatch.planning.tasks import COUNTER_S, VISIT_SERVICE_S, Place, visit_tasks
 from dispatch.services.demo import DEMO_TOWNSHIP
 from dispatch.services.workdays import CST, next_working_day
@@ -217,3 +218,30 @@ def test_a_slot_is_offered_only_when_the_ride_home_fits_too(short_car, booked_ri
     assert offered()
     short_car(day, case.id)
     assert not offered()
+
+
+def test_an_applicant_in_the_car_is_driven_on_and_home_after_a_replan(ctx, booked_ride):
+    """The car has fetched the applicant when the day is re-planned: the new version still
+    takes them to the counter and home again, on the same car and in order."""
+    first = plan_township(db.session, DEMO_TOWNSHIP, RIDE_DAY, time_limit=1.0)
+    publish(db.session, first)
+    route, fetched = _legs(first, booked_ride.key)[0]
+    fetched.status = StopStatus.DONE
+    fetched.status_at = fetched.departure
+    db.session.commit()
+    again = plan_township(db.session, DEMO_TOWNSHIP, RIDE_DAY, time_limit=1.0, reason="re-plan")
+    legs = _legs(again, booked_ride.key)
+    assert all(legs), [leg and leg[1].label for leg in legs]
+    assert {r.agent_id for r, _ in legs} == {route.agent_id}
+    assert [s.status for _, s in legs] == ["done", "planned", "planned", "planned"]
+    seqs = [stop.seq for _, stop in legs]
+    assert seqs == sorted(seqs)
+    drop, fetch = legs[1][1], legs[2][1]
+    assert drop.departure - drop.arrival >= timedelta(seconds=COUNTER_S)
+    assert fetch.arrival >= drop.arrival + timedelta(seconds=COUNTER_S)
+    assert (
+        routing.check(
+            routing.problem_from_vroom(again.problem), routing.solution_from_vroom(again.solution)
+        )
+        == []
+    )
