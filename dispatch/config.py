@@ -33,6 +33,9 @@ class Config:
         self.CELERY_BROKER_URL = env.get("CELERY_BROKER_URL", "")
         self.CELERY_RESULT_BACKEND = env.get("CELERY_RESULT_BACKEND", self.CELERY_BROKER_URL)
         self.DIVISIONS_DIR = env.get("DAIBAN_DIVISIONS_DIR", str(SHARED_DATA))
+        # The State Council's holiday notice for years chinesecalendar lacks (a JSON file);
+        # empty means the package alone, with Mon–Fri for the years it does not cover.
+        self.HOLIDAYS_FILE = env.get("DAIBAN_HOLIDAYS_FILE", "")
         self.TIMEZONE = "Asia/Shanghai"
         # Notifications: "log" is the dev default; "fcm" needs a service-account file.
         self.PUSH_CHANNEL = env.get("DAIBAN_PUSH_CHANNEL", "log")

@@ -18,7 +18,12 @@ from dispatch.models.regions import Region
 from dispatch.models.users import Role
 from dispatch.security import Scope
 from dispatch.services.case_flow import OPEN, allowed_next
-from dispatch.services.workdays import add_working_days, cst_date
+from dispatch.services.workdays import (
+    add_working_days,
+    cst_date,
+    estimate_note,
+    uncovered_years,
+)
 
 WRITERS = {Role.ADMIN, Role.DISPATCHER, Role.VILLAGE_STAFF, Role.AGENT}
 
@@ -82,6 +87,19 @@ def get_by_reference(session: DbSession, reference: str, phone: str) -> Case:
     if case is None:
         raise NotFound("查无此件，请核对受理编号和手机号 / No case with that reference and phone")
     return case
+
+
+def estimated_years(case: Case) -> tuple[int, ...]:
+    """Years from acceptance to the later of the due and predicted dates that no official
+    calendar covers; the dates are a Mon–Fri guess when there is any."""
+    last = max(case.due_date, case.predicted_date or case.due_date)
+    return uncovered_years(cst_date(case.registered_at), last)
+
+
+def date_basis(case: Case) -> dict[str, Any]:
+    """``dates_estimated`` and its bilingual ``dates_note`` ("" when the dates are official)."""
+    years = estimated_years(case)
+    return {"dates_estimated": bool(years), "dates_note": estimate_note(years)}
 
 
 def _writable(scope: Scope) -> None:

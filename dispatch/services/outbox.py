@@ -11,7 +11,7 @@ from flask import current_app
 from dispatch.extensions import DbSession
 from dispatch.models.cases import Case
 from dispatch.models.outbox import OutboxMessage
-from dispatch.services.workdays import CST, next_working_day
+from dispatch.services.workdays import CST, next_working_day, uncovered_years
 
 # Case events that the villager hears about, and the template each one uses.
 CASE_TEMPLATES = {
@@ -57,6 +57,7 @@ def enqueue_case_message(session: DbSession, case: Case, event: str) -> OutboxMe
     if template is None:
         return None
     applicant = case.applicant
+    delivery = case.predicted_date or next_working_day(today())
     return enqueue(
         session,
         template,
@@ -68,13 +69,24 @@ def enqueue_case_message(session: DbSession, case: Case, event: str) -> OutboxMe
             "name": applicant.name,
             "certificate": case.item.name,
             "service": case.item.name,
-            "delivery_date": (case.predicted_date or next_working_day(today())).isoformat(),
+            "delivery_date": delivery_text(delivery),
             "link": f"{current_app.config['RATE_URL']}?ref={case.reference}",
             "reference": case.reference,
         },
         data={"case_id": case.id},
         township_code=case.village.code[:9] + "000",
     )
+
+
+def delivery_text(day: date) -> str:
+    """The date for a message; marked when it rests on the Mon–Fri guess.
+
+    One variable fills the Chinese and the English body (and the approved SMS text, which
+    cannot change without Aliyun's review), so the mark carries both languages.
+    """
+    if uncovered_years(today(), day):
+        return f"{day.isoformat()}（预计 / estimated）"
+    return day.isoformat()
 
 
 def today() -> date:

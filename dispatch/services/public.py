@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dispatch.extensions import DbSession
-from dispatch.services.cases import get_by_reference, holder_label
+from dispatch.services.cases import date_basis, get_by_reference, holder_label
 
 
 def lookup_case(session: DbSession, reference: str, phone: str) -> dict[str, Any]:
@@ -28,6 +28,7 @@ def lookup_case(session: DbSession, reference: str, phone: str) -> dict[str, Any
         "registered_at": case.registered_at,
         "due_date": case.due_date,
         "predicted_date": case.predicted_date,
+        **date_basis(case),
         "holder": holder_label(session, case.holder_kind, case.holder_id),
         "missing_notice": case.missing_notice,
         "chain": chain,

@@ -1,13 +1,20 @@
 """Working days on China's official calendar, 调休 make-up weekends included.
 
 The calendar comes from the ``chinesecalendar`` package, which follows the State Council's
-yearly notice. For a year it does not cover yet, weekends are rest days and weekdays work;
-that is the best guess until the notice is out, and :func:`calendar_covers` says so.
+yearly notice, and from a supplement an administrator loads for years the package does not
+cover yet (:mod:`dispatch.services.holiday_file`, installed once by ``create_app``). The
+supplement wins for the years it lists. For a year neither covers, weekends are rest days and
+weekdays work; that is the best guess until the notice is out, and :func:`calendar_covers`
+and :func:`uncovered_years` say so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -15,19 +22,70 @@ import chinese_calendar
 CST = ZoneInfo("Asia/Shanghai")
 
 
-def calendar_covers(day: date) -> bool:
+@dataclass(frozen=True)
+class OfficialYear:
+    """One year of the State Council's notice: days off and make-up working days (调休上班日)."""
+
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+
+
+# Read on every call, replaced whole by use_supplement: the hot functions stay lock-free.
+_supplement: Mapping[int, OfficialYear] = MappingProxyType({})
+
+
+def use_supplement(years: Mapping[int, OfficialYear] | None = None) -> None:
+    """Install the supplement's years; ``None`` or ``{}`` removes it (tests reset with this)."""
+    global _supplement
+    _supplement = MappingProxyType(dict(years or {}))
+
+
+def supplement_years() -> tuple[int, ...]:
+    """The years the installed supplement lists, in order."""
+    return tuple(sorted(_supplement))
+
+
+@lru_cache(maxsize=64)
+def _package_covers(year: int) -> bool:
     try:
-        chinese_calendar.is_workday(day)
+        chinese_calendar.is_workday(date(year, 1, 1))
     except NotImplementedError:
         return False
     return True
 
 
+def calendar_covers(day: date) -> bool:
+    """Whether an official calendar (the supplement or the package) covers ``day``'s year."""
+    return day.year in _supplement or _package_covers(day.year)
+
+
 def is_working_day(day: date) -> bool:
-    try:
+    official = _supplement.get(day.year)
+    if official is not None:
+        if day in official.workdays:
+            return True
+        return day not in official.holidays and day.isoweekday() <= 5
+    if _package_covers(day.year):
         return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        return day.isoweekday() <= 5
+    return day.isoweekday() <= 5
+
+
+def uncovered_years(start: date, end: date) -> tuple[int, ...]:
+    """Years of the days from ``start`` through ``end`` that only the Mon–Fri guess covers."""
+    first, last = sorted((start.year, end.year))
+    return tuple(y for y in range(first, last + 1) if not calendar_covers(date(y, 1, 1)))
+
+
+def estimate_note(years: tuple[int, ...]) -> str:
+    """Why dates over ``years`` are a guess, Chinese first; empty when there is nothing to say."""
+    if not years:
+        return ""
+    zh = "、".join(str(y) for y in years)
+    en = ", ".join(str(y) for y in years)
+    return (
+        f"{zh}年节假日安排未发布，按周一至周五估算 / "
+        f"The {en} holiday notice is not out yet; estimated on Mon–Fri"
+    )
 
 
 def next_working_day(day: date) -> date:

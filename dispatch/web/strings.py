@@ -85,6 +85,7 @@ JS_MESSAGES = (
     N_("Status: {s}"),
     N_("Documents are now with: {h}"),
     N_("expected {date}"),
+    N_("est."),
     N_("No case with that reference and phone number"),
     N_("Materials checked"),
     N_("Returned for missing materials"),

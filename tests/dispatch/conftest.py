@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -101,3 +101,13 @@ def ctx(app: Flask):
     with app.app_context():
         yield
         db.session.remove()
+
+
+@pytest.fixture()
+def supplement() -> Iterator[Callable[..., None]]:
+    """``workdays.use_supplement``, with the registry empty before the test and after it."""
+    from dispatch.services import workdays
+
+    workdays.use_supplement(None)
+    yield workdays.use_supplement
+    workdays.use_supplement(None)

@@ -5,6 +5,7 @@ from marshmallow import validate
 
 from dispatch.api.common import Lat, Lon, StrictSchema, check_point, validate_recent
 from dispatch.models.cases import Channel, HolderKind, Status
+from dispatch.services.cases import date_basis
 
 STATUSES = [s.value for s in Status]
 
@@ -58,6 +59,14 @@ class CaseSchema(ma.Schema):
     due_date = ma.fields.Date()
     predicted_date = ma.fields.Date(allow_none=True)
     risk = ma.fields.Function(lambda c: risk_of(c))
+    dates_estimated = ma.fields.Function(
+        lambda c: date_basis(c)["dates_estimated"],
+        metadata={"type": "boolean", "description": "A date rests on the Mon–Fri guess"},
+    )
+    dates_note = ma.fields.Function(
+        lambda c: date_basis(c)["dates_note"],
+        metadata={"type": "string", "description": "Why, in Chinese and English"},
+    )
     waiting_reason = ma.fields.String()
     urgent = ma.fields.Boolean()
     missing_notice = ma.fields.String()

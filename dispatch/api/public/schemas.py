@@ -25,6 +25,10 @@ class LookupSchema(ma.Schema):
     registered_at = ma.fields.AwareDateTime()
     due_date = ma.fields.Date()
     predicted_date = ma.fields.Date(allow_none=True)
+    dates_estimated = ma.fields.Boolean(
+        metadata={"description": "A date reaches a year with no holiday notice: Mon–Fri guess"}
+    )
+    dates_note = ma.fields.String(metadata={"description": "Why, in Chinese and English"})
     holder = ma.fields.String()
     missing_notice = ma.fields.String()
     chain = ma.fields.List(ma.fields.Nested(ChainStepSchema))

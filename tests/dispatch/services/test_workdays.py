@@ -7,7 +7,15 @@ from datetime import date
 import pytest
 
 from dispatch.services.hours import spans_on
-from dispatch.services.workdays import add_working_days, is_working_day, working_days_between
+from dispatch.services.workdays import (
+    OfficialYear,
+    add_working_days,
+    calendar_covers,
+    estimate_note,
+    is_working_day,
+    uncovered_years,
+    working_days_between,
+)
 
 HOURS = {str(d): [["08:30", "12:00"], ["14:30", "17:30"]] for d in range(1, 6)}
 
@@ -44,3 +52,52 @@ def test_centre_opens_on_a_make_up_saturday_with_monday_hours():
 def test_a_closed_day_closes_the_centre():
     """A centre's own closed day overrides the calendar."""
     assert spans_on(HOURS, date(2026, 11, 30), closed={date(2026, 11, 30)}) == []
+
+
+# A made-up notice for 2031, a year chinesecalendar will not cover for a long time:
+# Wednesday 1 and Thursday 2 January off, Saturday 4 January worked in exchange.
+MADE_UP_2031 = OfficialYear(
+    holidays=frozenset({date(2031, 1, 1), date(2031, 1, 2)}),
+    workdays=frozenset({date(2031, 1, 4)}),
+)
+
+
+def test_a_supplement_year_follows_the_file(supplement):
+    """Its make-up Saturday works, its weekday holidays do not, and promises count that way."""
+    supplement({2031: MADE_UP_2031})
+    assert calendar_covers(date(2031, 7, 1))
+    assert is_working_day(date(2031, 1, 4))
+    assert not is_working_day(date(2031, 1, 1))
+    assert not is_working_day(date(2031, 1, 5))
+    assert is_working_day(date(2031, 1, 3))
+    # Fri 3, Sat 4 (make-up), Mon 6: not Wed 1, Thu 2, Fri 3 as Mon–Fri would have it.
+    assert add_working_days(date(2030, 12, 31), 3) == date(2031, 1, 6)
+    assert working_days_between(date(2030, 12, 31), date(2031, 1, 6)) == 3
+    assert uncovered_years(date(2031, 1, 1), date(2031, 12, 31)) == ()
+
+
+def test_a_year_nobody_covers_falls_back_to_monday_to_friday(supplement):
+    """Without the supplement 2031 is a guess: weekdays work, weekends rest, and it says so."""
+    assert not calendar_covers(date(2031, 1, 4))
+    assert is_working_day(date(2031, 1, 1))
+    assert not is_working_day(date(2031, 1, 4))
+    assert add_working_days(date(2030, 12, 31), 3) == date(2031, 1, 3)
+    assert uncovered_years(date(2031, 1, 1), date(2032, 2, 1)) == (2031, 2032)
+    assert estimate_note((2031,)) == (
+        "2031年节假日安排未发布，按周一至周五估算 / "
+        "The 2031 holiday notice is not out yet; estimated on Mon–Fri"
+    )
+
+
+def test_the_supplement_wins_over_the_package(supplement):
+    """A year both cover is answered from the file, which an admin can correct at once."""
+    assert not is_working_day(date(2026, 10, 1))
+    supplement({2026: OfficialYear(holidays=frozenset(), workdays=frozenset())})
+    assert is_working_day(date(2026, 10, 1))
+
+
+def test_covered_years_need_no_note(supplement):
+    """A stretch inside the package's years is official: no uncovered year, no note."""
+    assert calendar_covers(date(2026, 10, 1))
+    assert uncovered_years(date(2026, 9, 30), date(2026, 10, 13)) == ()
+    assert estimate_note(()) == ""

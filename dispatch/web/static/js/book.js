@@ -1,7 +1,7 @@
 /* The booking page: few steps, large type; then a look-up by reference and phone. */
 (function () {
   "use strict";
-  const { t, el, api, loginGate, hhmm, cstDate } = Daiban;
+  const { t, el, api, loginGate, hhmm, cstDate, estimateBadge } = Daiban;
   const EN = Daiban.LANG === "en";
   const s = { item: null, applicant: null, mode: null, date: null, caseId: null, reference: null };
   const box = () => document.getElementById("step");
@@ -68,7 +68,7 @@
   async function ensureCase(channel) {
     if (s.caseId) return;
     const c = (await api("POST", "/api/cases/", { applicant_id: s.applicant.id, item_code: s.item.code, channel })).data;
-    s.caseId = c.id; s.reference = c.reference; s.due = c.due_date;
+    s.caseId = c.id; s.reference = c.reference; s.due = c.due_date; s.dueCase = c;
   }
 
   async function dropOff() {
@@ -133,7 +133,7 @@
       el("p", {}, t("Reference number")), el("p", { class: "ref" }, s.reference),
       el("p", {}, itemName(s.item) + " · " + s.applicant.name),
       slot ? el("p", {}, t("The agent comes on {day}, {slot}", { day: s.date, slot: slot.label })) : el("p", {}, t("Bring the materials to the village service room")),
-      s.due ? el("p", {}, t("Promised by {date}", { date: s.due })) : null,
+      s.due ? el("p", {}, t("Promised by {date}", { date: s.due }), estimateBadge(s.dueCase)) : null,
       el("p", {}, t("A text message with these details goes to the villager’s phone."))),
       el("button", { type: "button", class: "primary", onclick: () => { Object.assign(s, { item: null, applicant: null, caseId: null, reference: null }); chooseService(); } }, t("Book another")));
   }
@@ -149,7 +149,7 @@
         el("p", {}, el("strong", {}, r.reference), " · " + (EN ? r.item_en : r.item)),
         el("p", {}, t("Status: {s}", { s: t(STATUS[r.status] || r.status) })),
         el("p", {}, t("Documents are now with: {h}", { h: r.holder })),
-        el("p", {}, t("Promised by {date}", { date: r.due_date }) + (r.predicted_date ? " · " + t("expected {date}", { date: r.predicted_date }) : "")),
+        el("p", {}, t("Promised by {date}", { date: r.due_date }) + (r.predicted_date ? " · " + t("expected {date}", { date: r.predicted_date }) : ""), estimateBadge(r)),
         r.missing_notice ? el("p", { class: "notice" }, r.missing_notice) : null,
         el("ol", { class: "chain" }, r.chain.map((c) => el("li", {}, c.at.slice(0, 10) + " " + hhmm(c.at) + " " + c.from_holder + " → " + c.to_holder)))));
     } catch (err) {

@@ -157,6 +157,11 @@
     return map;
   }
 
+  /** The "估" mark of a case whose dates rest on the Mon–Fri guess; the API's note is its title. */
+  function estimateBadge(c) {
+    return c && c.dates_estimated ? el("span", { class: "badge estimated", title: c.dates_note, "aria-label": c.dates_note }, t("est.")) : null;
+  }
+
   const COLOURS = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457", "#4e342e", "#283593", "#9e9d24"];
 
   function toast(text, kind) {
@@ -168,5 +173,5 @@
     box._timer = setTimeout(() => { box.className = ""; }, 4000);
   }
 
-  global.Daiban = { t, el, api, ApiError, auth, login, loginGate, hhmm, cstDate, uuid, wgsToGcj, ll, makeMap, COLOURS, CONFIG, LANG, toast };
+  global.Daiban = { t, el, api, ApiError, auth, login, loginGate, hhmm, cstDate, uuid, wgsToGcj, ll, makeMap, estimateBadge, COLOURS, CONFIG, LANG, toast };
 })(window);

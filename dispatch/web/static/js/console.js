@@ -1,7 +1,7 @@
 /* The dispatcher console: one township's day of routes, moves, versions and messages. */
 (function () {
   "use strict";
-  const { t, el, api, loginGate, hhmm, cstDate, ll, makeMap, COLOURS, toast } = Daiban;
+  const { t, el, api, loginGate, hhmm, cstDate, ll, makeMap, estimateBadge, COLOURS, toast } = Daiban;
   const params = new URLSearchParams(location.search);
   const s = { township: null, day: params.get("day") || cstDate(), plans: [], plan: null, map: null, layer: null, villages: null, agents: [] };
   const FIXED = ["start", "end", "break"];
@@ -312,7 +312,8 @@
     const rows = (await api("GET", "/api/cases/?open_only=true&page_size=50&overdue_before=" + cstDate(soon))).data;
     document.getElementById("overdue").replaceChildren(
       el("tr", {}, el("th", {}, t("Reference")), el("th", {}, t("Service")), el("th", {}, t("Status")), el("th", {}, t("Due")), el("th", {}, t("Predicted"))),
-      ...(rows.length ? rows.map((c) => el("tr", {}, el("td", {}, c.reference), el("td", {}, c.item_name), el("td", {}, t(c.status)), el("td", {}, c.due_date), el("td", {}, c.predicted_date || "—")))
+      ...(rows.length ? rows.map((c) => el("tr", {}, el("td", {}, c.reference), el("td", {}, c.item_name), el("td", {}, t(c.status)), el("td", {}, c.due_date, c.predicted_date > c.due_date ? null : estimateBadge(c)),
+        el("td", {}, c.predicted_date || "—", c.predicted_date > c.due_date ? estimateBadge(c) : null)))
         : [el("tr", {}, el("td", { colspan: 5 }, t("Nothing at risk")))]));
   }
 
