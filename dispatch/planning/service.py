@@ -12,6 +12,7 @@ from sqlalchemy import select
 import routing
 from dispatch.errors import Conflict, NotFound
 from dispatch.extensions import DbSession
+from dispatch.models.agents import Agent
 from dispatch.models.plans import Override, Plan, PlanRoute, PlanStatus, PlanStop, StopStatus
 from dispatch.planning.build import Built, Overrides, build_problem
 from dispatch.planning.carried import carried_tasks
@@ -297,19 +298,30 @@ def publish(session: DbSession, plan: Plan, urgent_keys: set[str] | None = None)
     if previous is not None:
         _carry_reports(session, previous, plan)
     before, after = route_signature(previous), route_signature(plan)
-    told = []
-    for agent_id in sorted(set(before) | set(after)):
+    changed = [
+        agent_id
+        for agent_id in sorted(set(before) | set(after))
+        if previous is None or before.get(agent_id, []) != after.get(agent_id, [])
+    ]
+    # Columns, not agents: objects expired by earlier commits would each be re-read.
+    phones = dict(session.execute(select(Agent.id, Agent.phone).where(Agent.id.in_(changed))).all())
+    for agent_id in changed:
         old, new = before.get(agent_id, []), after.get(agent_id, [])
-        if previous is not None and old == new:
-            continue
-        _tell_agent(session, plan, agent_id, old, new, previous is None, urgent_keys or set())
-        told.append(agent_id)
+        _tell_agent(
+            session,
+            plan,
+            (agent_id, phones.get(agent_id, "")),
+            old,
+            new,
+            previous is None,
+            urgent_keys or set(),
+        )
     if previous is not None:
         previous.status = PlanStatus.SUPERSEDED
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = datetime.now(UTC)
     session.commit()
-    return told
+    return changed
 
 
 def _carry_reports(session: DbSession, previous: Plan, plan: Plan) -> None:
@@ -328,15 +340,13 @@ def _carry_reports(session: DbSession, previous: Plan, plan: Plan) -> None:
 def _tell_agent(
     session: DbSession,
     plan: Plan,
-    agent_id: int,
+    agent: tuple[int, str],
     old: list[str],
     new: list[str],
     first: bool,
     urgent_keys: set[str],
 ) -> None:
-    from dispatch.models.agents import Agent
-
-    agent = session.get(Agent, agent_id)
+    agent_id, phone = agent
     added = [k for k in new if k not in old]
     removed = [k for k in old if k not in new]
     urgent = [k for k in added if k in urgent_keys]
@@ -356,7 +366,7 @@ def _tell_agent(
         "push",
         "agent",
         agent_id,
-        phone=agent.phone if agent else "",
+        phone=phone,
         variables=variables,
         data={
             "plan_id": plan.id,

@@ -133,6 +133,7 @@ def _stop(
             centre_id=hub.centre_id if step.type != "break" else None,
             arrival=arrival,
             departure=departure,
+            cases=[],  # known empty: reading it later must not query
         )
     assert step.id is not None
     task, role = built.task_of[step.id]
@@ -178,18 +179,17 @@ def _window_edge(
 
 def summarise(ctx: DayContext, built: Built, solution: routing.Solution) -> dict[str, Any]:
     """Per-agent hours and km, the spread between them, and unassigned tasks with reasons."""
-    agents = {a.id: a for a in ctx.agents}
     per_agent: list[dict[str, Any]] = []
     for route in solution.routes:
         tasks = [s for s in route.steps if s.type in ("job", "pickup", "delivery")]
         if not tasks:
             continue
         start, end = route.steps[0].arrival, route.steps[-1].arrival
-        agent = agents[built.vehicle_agent[route.vehicle]]
+        agent_id = built.vehicle_agent[route.vehicle]
         per_agent.append(
             {
-                "agent_id": agent.id,
-                "agent": agent.name,
+                "agent_id": agent_id,
+                "agent": ctx.agent_names[agent_id],
                 "vehicle_id": route.vehicle,
                 "stops": len(tasks),
                 "hours": round((end - start) / 3600, 2),

@@ -88,6 +88,8 @@ class DayContext:
     agents: list[Agent]
     tasks: list[TaskSpec] = field(default_factory=list)
     waiting: dict[int, str] = field(default_factory=dict)  # case id -> why it is not moving
+    # Read when the plan is stored, after other townships' commits have expired ``agents``.
+    agent_names: dict[int, str] = field(default_factory=dict)
 
 
 def seconds(moment: datetime) -> int:
@@ -127,9 +129,9 @@ def load_context(session: DbSession, township_code: str, day: date) -> DayContex
     if township is None or township.level != "township":
         raise NotFound(f"没有乡镇 {township_code} / No township {township_code}")
     centre = session.scalar(
-        select(ServiceCentre).where(
-            ServiceCentre.region_id == township.id, ServiceCentre.kind == CentreKind.TOWNSHIP
-        )
+        select(ServiceCentre)
+        .where(ServiceCentre.region_id == township.id, ServiceCentre.kind == CentreKind.TOWNSHIP)
+        .options(selectinload(ServiceCentre.closed_days))
     )
     if centre is None:
         raise Conflict(
@@ -150,9 +152,16 @@ def load_context(session: DbSession, township_code: str, day: date) -> DayContex
                 Agent.vehicle_id.is_not(None),
             )
             .order_by(Agent.id)
+            .options(selectinload(Agent.vehicle))
         )
     )
-    return DayContext(township=township, day=day, centre=centre, agents=agents)
+    return DayContext(
+        township=township,
+        day=day,
+        centre=centre,
+        agents=agents,
+        agent_names={a.id: a.name for a in agents},
+    )
 
 
 def derive_tasks(
@@ -382,6 +391,7 @@ def _centres_for(session: DbSession, prefix: str) -> dict[int, ServiceCentre]:
             Region.code.like(f"{prefix}%")
             | ServiceCentre.kind.in_([CentreKind.COUNTY, CentreKind.CITY])
         )
+        .options(selectinload(ServiceCentre.closed_days))
     )
     out = {}
     for centre, code in rows:
