@@ -38,6 +38,7 @@ def use_supplement(years: Mapping[int, OfficialYear] | None = None) -> None:
     """Install the supplement's years; ``None`` or ``{}`` removes it (tests reset with this)."""
     global _supplement
     _supplement = MappingProxyType(dict(years or {}))
+    is_working_day.cache_clear()
 
 
 def supplement_years() -> tuple[int, ...]:
@@ -59,6 +60,9 @@ def calendar_covers(day: date) -> bool:
     return day.year in _supplement or _package_covers(day.year)
 
 
+# Planning asks about the same few weeks for every case (urgency counts days to the promise):
+# about 170,000 calls for a city-wide run, which the package answers far slower than a cache.
+@lru_cache(maxsize=4096)
 def is_working_day(day: date) -> bool:
     official = _supplement.get(day.year)
     if official is not None:
