@@ -45,7 +45,7 @@ def run_plan_job(session: DbSession, job_id: str) -> None:
             codes=params["codes"],
             objective=params.get("objective", "distance"),
             time_limit=params.get("time_limit", 0.5),
-            workers=params.get("workers", 1),
+            workers=params.get("workers"),  # None: the solver pool, as ``daiban plan``
             on_progress=lambda n: progress(session, job_id, n),
         )
     except DomainError as err:

@@ -12,7 +12,8 @@ import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,6 +26,7 @@ from dispatch.extensions import DbSession
 from dispatch.models.cases import Case
 from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.regions import Region
+from dispatch.planning import solvers
 from dispatch.planning.service import Prepared, finish, prepare, publish, solve_params
 from dispatch.planning.tasks import MOVING
 
@@ -143,9 +145,11 @@ def plan_city(
 ) -> CitySummary:
     """Plan (and publish) every township; a township that cannot be planned is reported.
 
-    With ``workers`` > 1 a pool of that many processes solves while this process prepares
-    the next townships and stores the finished ones, so database work and solving overlap.
-    Otherwise each township is solved by ``solver`` (default ``routing.solve``, here).
+    With ``workers`` > 1 the process's solver pool (``solvers.shared_pool``, that many
+    processes from a fork server, safe in a threaded web server and kept for the next run)
+    solves while this thread prepares the next townships and stores the finished ones, so
+    database work and solving overlap. Otherwise each township is solved by ``solver``
+    (default ``routing.solve``, here).
     """
     started = time.perf_counter()
     codes = codes if codes is not None else townships_with_centres(session)
@@ -176,8 +180,9 @@ def plan_city(
                     on_progress(1)
 
     if workers > 1 and len(codes) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            pending: deque[tuple[str, Prepared, Future[routing.Solution]]] = deque()
+        pool = solvers.shared_pool(workers)
+        pending: deque[tuple[str, Prepared, Future[routing.Solution]]] = deque()
+        try:
             for code, prep in prepared():
                 pending.append((code, prep, pool.submit(routing.solve, prep.built.problem, params)))
                 while pending and pending[0][2].done():  # store in order, as solves finish
@@ -185,6 +190,12 @@ def plan_city(
                     store(code, prep, future.result())
             for code, prep, future in pending:
                 store(code, prep, future.result())
+        except BrokenProcessPool:
+            solvers.shutdown(pool)  # the next run starts a new one
+            raise
+        finally:
+            for _, _, future in pending:
+                future.cancel()
     else:
         for code, prep in prepared():
             store(code, prep, (solver or routing.solve)(prep.built.problem, params))

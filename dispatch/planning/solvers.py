@@ -1,10 +1,10 @@
-"""Solver processes shared by the threads of one process (a Celery worker's task threads).
+"""Solver processes shared by the threads of one process.
 
 Solving needs no database and holds the CPU; preparing and storing a plan is database work
-that mostly waits. A Celery worker that runs its tasks on threads hands each solve to this
-pool, so one township's database work overlaps another's solve, as the in-process planner's
-main process does beside its solver pool. The pool starts on first use and lives as long
-as the process.
+that mostly waits. The in-process planner (``runner.plan_city``: ``daiban plan``, and jobs
+run in the web server's threads) and a Celery worker's task threads hand their solves to this
+pool, so one township's database work overlaps another's solve. The pool starts on first use
+and lives as long as the process, so a second city run pays no start-up.
 """
 
 from __future__ import annotations

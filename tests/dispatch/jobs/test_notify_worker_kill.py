@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, select
 
 from dispatch.extensions import db
 from dispatch.models.agents import Agent
@@ -25,6 +25,7 @@ from tests.notifications.fake_fcm import FakeFcm, started_fake_fcm
 pytestmark = pytest.mark.slow
 
 PUSHES = 300
+KILL_AGENT = "推送测试"  # the name of the agents these tests make, and remove
 VARIABLES = {"plan_date": "2026-11-26", "plan_version": 3, "stop_count": 7}
 
 
@@ -54,17 +55,24 @@ def start_worker(env: dict[str, str], log: Path):  # type: ignore[no-untyped-def
 
 
 def enqueue_pushes(app: Flask, due: datetime | None = None) -> list[str]:
-    """``PUSHES`` plan pushes spread over ten agents that have exactly one device each."""
+    """``PUSHES`` plan pushes spread over ten agents of their own, with one device each (the
+    seeded agents' devices depend on which tests ran before)."""
     with app.app_context():
-        agents = list(
-            db.session.scalars(
-                select(Agent.id)
-                .where(~exists().where(Device.agent_id == Agent.id))
-                .order_by(Agent.id)
-                .limit(10)
+        region_id = db.session.scalar(select(Agent.region_id).order_by(Agent.id).limit(1))
+        made = [
+            Agent(
+                name=f"{KILL_AGENT}{n}",
+                phone=f"1390000{n:04d}",
+                level="village",
+                region_id=region_id,
             )
-        )
-        assert len(agents) == 10
+            for n in range(10)
+        ]
+        for agent in made:
+            agent.region_id = region_id
+        db.session.add_all(made)
+        db.session.flush()
+        agents = [a.id for a in made]
         for agent_id in agents:
             db.session.add(
                 Device(
@@ -99,6 +107,7 @@ def pushes(app: Flask) -> Iterator[list[str]]:
     with app.app_context():
         db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(made)))
         db.session.execute(delete(Device).where(Device.token.like("kill-%")))
+        db.session.execute(delete(Agent).where(Agent.name.like(f"{KILL_AGENT}%")))
         db.session.commit()
         db.session.remove()
 
