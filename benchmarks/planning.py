@@ -3,17 +3,20 @@
 Builds a fresh SQLite database in a temporary folder (migrations, divisions, the demo seed),
 then measures, each on a fresh working day so every plan is a first version:
 
-(a) the township with the most open cases, alone (target <= 5 s);
-(b) every township with a centre, in-process: ``plan_city`` with its default solver pool
+(a) the township with the most open cases, alone, through ``plan_city`` (target <= 5 s);
+(b) every township with a centre, in-process: the planning job ``POST /api/plans/`` starts
+    without a broker, on a thread of this process, solving in its pool of 2 solver processes
     (target <= 60 s for Jieyang's 108 on a 2-core machine);
-(c) the same through 2 Celery workers on Redis, started as subprocesses against the same
-    database, via ``POST /api/plans/`` (target: no slower than (b)). Each worker has one
-    solver process, as (b) has two in all, and two task threads that do the database work
-    around the solves; ``--celery-pool prefork`` also measures one child per worker that
-    prepares, solves and stores in turn.
+(c) the same job through 2 Celery workers on Redis, started as subprocesses against the same
+    database (target: no slower than (b)). Each worker has one solver process, as (b) has two
+    in all, and two task threads that do the database work around the solves;
+    ``--celery-pool prefork`` also measures one child per worker that prepares, solves and
+    stores in turn.
 
-(b) and (c) run ``--repeat`` times (default 3), alternately, and the median is reported;
-each pool's ratio compares it with the (b) runs made between its own runs.
+(b) and (c) are timed alike, from the request until a poll sees the job done, each after a
+4-township warm-up job. They run ``--repeat`` times (default 3), alternately, and the median
+is reported; each pool's ratio compares it with the (b) runs made between its own runs. The
+"cores busy" column is the machine's busy CPU time over the run's time (2.00 is saturated).
 
 Usage::
 
@@ -75,6 +78,28 @@ class Run:
     seconds: float
     target: str
     each: tuple[float, ...] = ()
+    cpu: float | None = None  # CPU-seconds the whole machine was busy during the run
+
+
+def busy_cpu_seconds() -> float | None:
+    """CPU-seconds every core has spent busy since boot (Linux ``/proc/stat``), else None.
+
+    Read before and after a run, it shows how much work the run cost the machine (solvers,
+    workers, Redis and PostgreSQL alike) and, against 2 x its seconds, whether the cores
+    were saturated or left idle.
+    """
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(f) for f in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_used(before: float | None) -> float | None:
+    after = busy_cpu_seconds()
+    return None if before is None or after is None else after - before
 
 
 def median_run(repeats: list[Run]) -> Run:
@@ -151,7 +176,9 @@ def in_process(
     with app.app_context(), tqdm(total=len(codes), desc=label, unit="tw") as bar:
         if profile:
             profile.enable()
+        cpu = busy_cpu_seconds()
         summary = plan_city(db.session, day, codes=codes, on_progress=bar.update)
+        cpu = cpu_used(cpu)
         if profile:
             profile.disable()
         db.session.remove()
@@ -163,6 +190,7 @@ def in_process(
         summary.assigned,
         summary.seconds,
         target,
+        cpu=cpu,
     )
 
 
@@ -236,6 +264,54 @@ def celery_workers(
                 p.wait()
 
 
+JobTimer = Callable[[list[str], date], Run]
+
+
+def job_timer(api: Flask, label: str, target: str) -> JobTimer:
+    """A timer of the planning job ``api`` starts (as ``POST /api/plans/`` does), from the
+    request until a poll every 0.1 s sees it done: one clock and one path for (b) and (c).
+
+    Without a broker the job runs on a thread of this process (``plan_city`` with the
+    process's solver pool, progress committed per township); with one, on the workers.
+    """
+    from dispatch.jobs import start_plan_job
+    from dispatch.models.users import Role
+    from dispatch.security import Scope
+
+    time_limit = inspect.signature(plan_city).parameters["time_limit"].default
+    admin = Scope(user_id=0, username="bench", role=Role.ADMIN, prefix="")
+
+    def job(codes: list[str], day: date) -> Run:
+        with api.app_context(), tqdm(total=len(codes), desc=label, unit="tw") as bar:
+            started, cpu = time.perf_counter(), busy_cpu_seconds()
+            job_id = start_plan_job(db.session, admin, codes, day, time_limit=time_limit).id
+            done = 0
+            while True:
+                row = db.session.get(Job, job_id)
+                assert row is not None
+                bar.update(row.done - done)
+                done = row.done
+                if row.status in ("done", "failed"):
+                    break
+                db.session.expire_all()
+                time.sleep(0.1)
+            seconds, cpu = time.perf_counter() - started, cpu_used(cpu)
+            result = dict(row.result or {})
+            db.session.remove()
+        return Run(
+            label,
+            result.get("townships", 0),
+            result.get("planned", 0),
+            result.get("tasks", 0),
+            result.get("assigned", 0),
+            seconds,
+            target,
+            cpu=cpu,
+        )
+
+    return job
+
+
 @contextlib.contextmanager
 def on_celery(
     app: Flask,
@@ -244,68 +320,27 @@ def on_celery(
     folder: Path,
     pool: str,
     keep_logs: Path | None = None,
-) -> Iterator[Callable[[list[str], date], Run]]:
-    """2 workers, warmed by a 4-township job; yields a timer of the planning job the API
-    starts, from ``POST`` until the job is done.
-
-    Workers are long-lived services: like (b), which runs in a process that (a) has already
-    used, (c) is timed on workers that have already planned once.
-    """
-    from dispatch.jobs import start_plan_job
-    from dispatch.models.users import Role
-    from dispatch.security import Scope
-
+) -> Iterator[JobTimer]:
+    """2 Celery workers on ``broker``; yields the timer of a job the API fans out to them."""
     redis.Redis.from_url(broker).flushdb()
-    time_limit = inspect.signature(plan_city).parameters["time_limit"].default
     api = create_app(
         dict(app.config) | {"CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": broker}
     )
-    admin = Scope(user_id=0, username="bench", role=Role.ADMIN, prefix="")
-
-    def job(codes: list[str], day: date, bar: Callable[[int], object] = lambda n: None) -> Run:
-        with api.app_context():
-            started = time.perf_counter()
-            job_id = start_plan_job(db.session, admin, codes, day, time_limit=time_limit).id
-            done = 0
-            while True:
-                row = db.session.get(Job, job_id)
-                assert row is not None
-                bar(row.done - done)
-                done = row.done
-                if row.status in ("done", "failed"):
-                    break
-                db.session.expire_all()
-                time.sleep(0.1)
-            seconds = time.perf_counter() - started
-            result = dict(row.result or {})
-            db.session.remove()
-        return Run(
-            f"(c) city, 2 Celery workers ({pool})",
-            result.get("townships", 0),
-            result.get("planned", 0),
-            result.get("tasks", 0),
-            result.get("assigned", 0),
-            seconds,
-            "no slower than (b)",
-        )
-
-    def timed(codes: list[str], day: date) -> Run:
-        label = f"(c) 2 Celery workers ({pool})"
-        with tqdm(total=len(codes), desc=label, unit="tw") as bar:
-            return job(codes, day, bar.update)
-
     with celery_workers(2, db_url, broker, folder, pool, keep_logs):
-        yield timed
+        yield job_timer(api, f"(c) city, 2 Celery workers ({pool})", "no slower than (b)")
 
 
 def table(runs: list[Run]) -> str:
     lines = [
-        "| run | townships | planned | tasks | assigned | seconds (median) | each run | target |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        "| run | townships | planned | tasks | assigned | seconds (median) | each run "
+        "| CPU busy (s) | cores busy | target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |",
     ]
     lines += [
         f"| {r.label} | {r.townships} | {r.planned} | {r.tasks} | {r.assigned} | "
-        f"{r.seconds:.1f} | {', '.join(f'{t:.1f}' for t in r.each) or '-'} | {r.target} |"
+        f"{r.seconds:.1f} | {', '.join(f'{t:.1f}' for t in r.each) or '-'} | "
+        + (f"{r.cpu:.1f} | {r.cpu / r.seconds:.2f}" if r.cpu is not None else "- | -")
+        + f" | {r.target} |"
         for r in runs
     ]
     return "\n".join(lines)
@@ -382,8 +417,8 @@ def main(argv: list[str] | None = None) -> int:
             codes = codes[:: max(1, len(codes) // 12)][:12]
         biggest, open_cases = largest_township(app)
         pools = [] if args.no_celery else args.celery_pool or ["threads"]
-        every_day = working_days(2 + args.repeat * (1 + len(pools)) * max(1, len(pools)))
-        warm_day, days = every_day[-1], iter(every_day[:-1])
+        every_day = working_days(3 + args.repeat * (1 + len(pools)) * max(1, len(pools)))
+        warm_b, warm_c, days = every_day[-1], every_day[-2], iter(every_day[:-2])
         profile = cProfile.Profile() if args.profile else None
         runs = [
             in_process(
@@ -397,19 +432,23 @@ def main(argv: list[str] | None = None) -> int:
         city: dict[str, list[Run]] = {}
         beside: dict[str, list[Run]] = {}  # each pool's (b) runs, made between its (c) runs
 
+        target_b = f"<= {TARGET_CITY_S:.0f} s" if not args.quick else "-"
+        # (b) as the web server runs it: a job on a thread, timed like (c). Both are warmed
+        # by a 4-township job first (solver processes started, first solves paid).
+        b_job = job_timer(create_app(dict(app.config)), "(b) city, in-process", target_b)
+        b_job(codes[:4], warm_b)
+
         def city_in_process() -> Run:
+            if profile is None:
+                return b_job(codes, next(days))
+            # cProfile sees only this thread: call plan_city here rather than through a job.
             return in_process(
-                app,
-                "(b) city, in-process",
-                codes,
-                next(days),
-                f"<= {TARGET_CITY_S:.0f} s" if not args.quick else "-",
-                profile,
+                app, "(b) city, in-process (profiled)", codes, next(days), target_b, profile
             )
 
         for pool in pools:
             with on_celery(app, url, args.broker, folder, pool, args.worker_logs) as job:
-                job(codes[:4], warm_day)  # warm-up of both workers (2 tasks each), not timed
+                job(codes[:4], warm_c)  # warm-up of both workers (2 tasks each), not timed
                 for _ in range(args.repeat):  # alternate, so a busy spell hits both
                     beside.setdefault(pool, []).append(city_in_process())
                     city.setdefault(pool, []).append(job(codes, next(days)))
