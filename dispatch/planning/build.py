@@ -143,8 +143,10 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
         if task.held_by_agent is not None:
             pinned = task.held_by_agent
         if pinned is not None:
-            if pinned not in agent_vehicle:
-                continue  # its agent is off today; the task waits for them
+            if pinned not in agent_vehicle:  # its agent is off today; the task waits for them
+                if task.held_by_agent is not None:
+                    _held_by_absent(ctx, task)
+                continue
             skills.add(PIN_SKILL_BASE + agent_vehicle[pinned])
         skills |= {forbid_skill[k] for k in keys if k in forbid_skill}
         converted = routing_task(task, next_id, skills)
@@ -180,6 +182,17 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
         vehicles=tuple(rvehicles), jobs=tuple(jobs), shipments=tuple(shipments)
     )
     return Built(problem, vehicle_agent, task_of, places, off)
+
+
+def _held_by_absent(ctx: DayContext, task: TaskSpec) -> None:
+    """Documents with an agent who is off today wait for them, and the case says so."""
+    agent = task.held_by_agent
+    name = ctx.agent_names.get(agent or 0, f"#{agent}")
+    for cid in task.case_ids:
+        ctx.waiting[cid] = (
+            f"材料在代办员{name}手中，其今日不在岗 / the documents are with agent {name}, "
+            "who is not on shift today"
+        )
 
 
 @dataclass

@@ -219,8 +219,8 @@ def _leg(case: Case, holder: ServiceCentre | None, ctx: DayContext) -> tuple[str
         HolderKind.CENTRE,
     ):
         return ("collect", case.village_id)
-    if status == Status.WITH_AGENT and case.holder_kind == HolderKind.AGENT:
-        return ("drop", case.holder_id)
+    if case.holder_kind == HolderKind.AGENT:
+        return _carrying(case, status)
     if status == Status.AT_TOWNSHIP and holder is not None and holder.id == ctx.centre.id:
         if case.item.level in ("county", "city"):
             if _missed_cutoff(case, ctx):
@@ -245,6 +245,22 @@ def _leg(case: Case, holder: ServiceCentre | None, ctx: DayContext) -> tuple[str
         if case.applicant.vulnerable:
             return ("return_home", case.id)
         return ("return", case.village_id)
+    return None
+
+
+def _carrying(case: Case, status: Status) -> tuple[str, int] | None:
+    """The leg of documents an agent holds: on to where they were going.
+
+    On the day of a pickup a re-plan keeps the planned delivery (``carried``); these legs
+    are for documents still held on a later day (a delivery failed, or was never planned).
+    """
+    going_up = case.item.level in ("county", "city")
+    if status == Status.WITH_AGENT or (status == Status.AT_TOWNSHIP and not going_up):
+        return ("drop", case.holder_id)
+    if status == Status.AT_TOWNSHIP:
+        return ("carry_up", case.id)  # taken from the centre for the county run
+    if status in (Status.DECIDED, Status.RETURNING):
+        return ("carry_down", case.id)  # the certificate, on its way to the villager
     return None
 
 
@@ -307,21 +323,23 @@ def _group_task(
             priority=prio,
             held_by_agent=ref,
         )
-    if leg == "county_out":
+    if leg in ("county_out", "carry_up"):  # the car's run up; carry_up: already on board
         dest = _decision_centre(first, centres)
         if dest is None:
             return None
+        held = leg == "carry_up"
         return TaskSpec(
-            f"county_out:{dest.id}",
+            f"carry_up:{first.id}" if held else f"county_out:{dest.id}",
             f"送件到 {dest.name}",
             _place_of_centre(dest, ctx.day),
             "hand_over",
             ids,
-            origin=_cutoff(hub),
+            origin=None if held else _cutoff(hub),
             service_s=CENTRE_SERVICE_S + PER_CASE_S * n,
             bags=n,
             needs_car=True,
             priority=prio,
+            held_by_agent=first.holder_id if held else None,
         )
     if leg == "county_in":
         source = centres[ref]
@@ -336,6 +354,19 @@ def _group_task(
             bags=n,
             needs_car=True,
             priority=prio,
+        )
+    if leg == "carry_down":
+        home = _villager_place(first, hub, rooms, ctx.day)
+        return TaskSpec(
+            f"carry_down:{first.id}",
+            f"送证 {home.label}",
+            home,
+            "hand_over",
+            ids,
+            service_s=VISIT_SERVICE_S if home.applicant_id else service,
+            bags=1,
+            priority=prio,
+            held_by_agent=first.holder_id,
         )
     if leg == "return":
         room = rooms.get(ref)
@@ -372,6 +403,18 @@ def _group_task(
             priority=prio,
         )
     return None
+
+
+def _villager_place(case: Case, hub: Place, rooms: dict[int, ServiceCentre], day: date) -> Place:
+    """Where a certificate goes back: a vulnerable applicant's home, else the village room."""
+    a = case.applicant
+    if a.vulnerable:
+        return Place(a.lon, a.lat, f"{a.name} 家", applicant_id=a.id, village_id=a.village_id)
+    room = rooms.get(case.village_id)
+    if room is not None:
+        return _place_of_centre(room, day)
+    v = case.village
+    return Place(v.lon or hub.lon, v.lat or hub.lat, v.name, village_id=v.id)
 
 
 def _cutoff(hub: Place) -> Place:
