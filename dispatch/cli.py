@@ -244,6 +244,30 @@ def notify_worker_cmd(poll: float, once: bool) -> None:
     click.echo(f"sent {report.sent}, retried {report.retried}, dead {report.dead}")
 
 
+@click.command("recount-due-dates")
+@click.option("--dry-run", is_flag=True, help="list what would change; write nothing")
+@with_appcontext
+def recount_due_dates_cmd(dry_run: bool) -> None:
+    """Recount promised dates on the installed holiday calendar; villagers get an SMS."""
+    from dispatch.services.due_dates import count_recounted, recount_due_dates
+
+    total = count_recounted(_session())
+    with click.progressbar(length=total, label="重算承诺办结日 / recounting due dates") as bar:
+        changes = recount_due_dates(_session(), dry_run=dry_run, on_progress=bar.update)
+    for change in changes:
+        click.echo(f"  {change.reference}: {change.old} → {change.new}")
+    if dry_run:
+        click.echo(
+            f"将改 {len(changes)} 件（共 {total} 件在办），未写入 / "
+            f"would change {len(changes)} of {total} open cases; nothing written"
+        )
+    else:
+        click.echo(
+            f"已改 {len(changes)} 件（共 {total} 件在办），已通知村民 / "
+            f"changed {len(changes)} of {total} open cases; villagers notified by SMS"
+        )
+
+
 def init_app(app: Flask) -> None:
     for command in (
         import_divisions_cmd,
@@ -254,5 +278,6 @@ def init_app(app: Flask) -> None:
         plan_cmd,
         notify_worker_cmd,
         demo_cmd,
+        recount_due_dates_cmd,
     ):
         app.cli.add_command(command)

@@ -184,6 +184,17 @@ _ALL = (
         "(好差评, good or poor): ${link}",
         sms_code="SMS_468120015",
     ),
+    MessageTemplate(
+        key="due_date_moved",
+        audience="villager",
+        title_zh="承诺办结日已调整",
+        body_zh="${name}您好，节假日安排已公布，您的${service}（受理编号${reference}）"
+        "承诺办结日由${old_date}改为${new_date}。",
+        title_en="Promised date changed",
+        body_en="Hello ${name}, the holiday notice is out: the promised date for your ${service} "
+        "(reference ${reference}) moved from ${old_date} to ${new_date}.",
+        sms_code="SMS_468120016",
+    ),
 )
 
 TEMPLATES: Mapping[str, MessageTemplate] = {t.key: t for t in _ALL}

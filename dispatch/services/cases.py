@@ -102,6 +102,12 @@ def date_basis(case: Case) -> dict[str, Any]:
     return {"dates_estimated": bool(years), "dates_note": estimate_note(years)}
 
 
+def promised_date(accepted_at: datetime, promised_days: int) -> date:
+    """The promised date (承诺办结日): ``promised_days`` working days after the CST day of
+    acceptance, on the calendar as installed; registration and the recount both use it."""
+    return add_working_days(cst_date(accepted_at), promised_days)
+
+
 def _writable(scope: Scope) -> None:
     if scope.role not in WRITERS:
         raise Forbidden("只读角色 / Your role can read but not change cases")
@@ -138,7 +144,7 @@ def register_case(
         channel=channel,
         status=Status.REGISTERED,
         registered_at=now,
-        due_date=add_working_days(cst_date(now), item.promised_days),
+        due_date=promised_date(now, item.promised_days),
         urgent=urgent,
         note=note,
         holder_kind=HolderKind.APPLICANT,

@@ -24,8 +24,9 @@ from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.regions import Level, Region
 from dispatch.models.users import User
 from dispatch.security import hash_password
+from dispatch.services.cases import promised_date
 from dispatch.services.validation import id_check_char
-from dispatch.services.workdays import add_working_days, cst_date
+from dispatch.services.workdays import cst_date
 
 CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalog.json"
 ZONE_SIZE = 6  # villages per village agent's zone (片区)
@@ -266,7 +267,7 @@ def _seed_case(
         channel=rng.choice(["agent", "on_site", "online_assisted"]),
         status=status,
         registered_at=registered,
-        due_date=add_working_days(cst_date(registered), item.promised_days),
+        due_date=promised_date(registered, item.promised_days),
         holder_kind=HolderKind.APPLICANT,
         holder_id=0,
     )

@@ -17,6 +17,8 @@ from dispatch.services.workdays import CST, next_working_day, uncovered_years
 CASE_TEMPLATES = {
     "case_decided": "certificate_ready",
     "case_delivered": "rate_service",
+    # Variables old_date and new_date come from the caller (services/due_dates.py).
+    "case_due_date_moved": "due_date_moved",
 }
 
 
@@ -52,7 +54,10 @@ def enqueue(
     return message
 
 
-def enqueue_case_message(session: DbSession, case: Case, event: str) -> OutboxMessage | None:
+def enqueue_case_message(
+    session: DbSession, case: Case, event: str, extra: dict[str, str] | None = None
+) -> OutboxMessage | None:
+    """The villager's SMS for a case event, if the event has one; ``extra`` adds variables."""
     template = CASE_TEMPLATES.get(event)
     if template is None:
         return None
@@ -72,19 +77,21 @@ def enqueue_case_message(session: DbSession, case: Case, event: str) -> OutboxMe
             "delivery_date": delivery_text(delivery),
             "link": f"{current_app.config['RATE_URL']}?ref={case.reference}",
             "reference": case.reference,
-        },
+        }
+        | (extra or {}),
         data={"case_id": case.id},
         township_code=case.village.code[:9] + "000",
     )
 
 
-def delivery_text(day: date) -> str:
-    """The date for a message; marked when it rests on the Mon–Fri guess.
+def delivery_text(day: date, since: date | None = None) -> str:
+    """The date for a message; marked when the days from ``since`` (today) to it rest on the
+    Mon–Fri guess.
 
     One variable fills the Chinese and the English body (and the approved SMS text, which
     cannot change without Aliyun's review), so the mark carries both languages.
     """
-    if uncovered_years(today(), day):
+    if uncovered_years(since or today(), day):
         return f"{day.isoformat()}（预计 / estimated）"
     return day.isoformat()
 

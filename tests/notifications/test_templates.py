@@ -33,12 +33,19 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "agent_on_the_way": {"name": "林阿婆", "agent_name": "黄志强", "eta_minutes": 15},
     "certificate_ready": {"name": "林阿婆", "certificate": "残疾人证", "delivery_date": "3月14日"},
     "rate_service": {"name": "林阿婆", "service": "社保认证", "link": "https://jy.example/r/8K2"},
+    "due_date_moved": {
+        "name": "林阿婆",
+        "service": "残疾人证",
+        "reference": "DB270104000123",
+        "old_date": "2027-02-10",
+        "new_date": "2027-02-17",
+    },
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_every_kind_the_issue_asks_for_exists() -> None:
-    """Four agent kinds and five villager kinds, each with an Aliyun-style SMS code."""
+    """Four agent kinds and six villager kinds, each with an Aliyun-style SMS code."""
     assert set(TEMPLATES) == set(EXAMPLES)
     assert {k for k, t in TEMPLATES.items() if t.audience == "agent"} == {
         "plan_published",
