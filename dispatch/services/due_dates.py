@@ -23,8 +23,10 @@ from dispatch.services.cases import promised_date
 from dispatch.services.workdays import cst_date
 
 CHUNK = 500
-# Delivered cases have kept their promise; closed and cancelled ones have none left.
-RECOUNTED = OPEN - {Status.DELIVERED}
+# The promise is the decision (办结) by the due date: a decided case has kept it or broken it,
+# and its villager, already told the certificate is ready, needs no new date. Closed and
+# cancelled cases have none left.
+RECOUNTED = OPEN - {Status.DECIDED, Status.RETURNING, Status.DELIVERED}
 
 
 @dataclass(frozen=True)

@@ -175,9 +175,13 @@ def test_a_date_still_reaching_a_year_without_a_notice_stays_marked(register, su
     assert message.variables["new_date"] == "2032-01-06（预计 / estimated）"
 
 
-@pytest.mark.parametrize("status", [Status.CLOSED, Status.CANCELLED, Status.DELIVERED])
+@pytest.mark.parametrize(
+    "status",
+    [Status.DECIDED, Status.RETURNING, Status.DELIVERED, Status.CLOSED, Status.CANCELLED],
+)
 def test_finished_cases_keep_their_date(register, supplement, status):
-    """Closed, cancelled and delivered cases are not recounted and get no SMS."""
+    """Cases already decided (办结), and closed or cancelled ones, are not recounted and get
+    no SMS."""
     made = register(done=MOVED_LATER[0])
     db.session.get_one(Case, made.ids["done"]).status = status
     db.session.commit()
