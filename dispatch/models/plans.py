@@ -7,10 +7,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
+from dispatch.models.agents import Agent
 from dispatch.models.base import Base, utcnow
 from dispatch.models.regions import Region
+from dispatch.models.users import User
 
 
 class PlanStatus(enum.StrEnum):
@@ -73,6 +75,7 @@ class PlanRoute(Base):
     locked: Mapped[bool] = mapped_column(default=False)
 
     plan: Mapped[Plan] = relationship(back_populates="routes")
+    agent: Mapped[Agent] = relationship()
     stops: Mapped[list[PlanStop]] = relationship(
         back_populates="route", cascade="all, delete-orphan", order_by="PlanStop.seq"
     )
@@ -151,7 +154,8 @@ class StopEvent(Base):
     The idempotency key makes a retried offline sync harmless: the same report is stored once.
     A phone that was offline may name a stop of a plan version since replaced: ``stop_id`` is
     the stop the report was applied to, ``reported_stop_id`` the one the phone named, and a
-    report whose task is no longer planned is kept with ``applied`` false.
+    report whose task is no longer planned is kept with ``applied`` false, until a dispatcher
+    has checked it (``resolved_at``, ``resolved_by_id``, ``resolution_note``).
     """
 
     __tablename__ = "plan_stop_events"
@@ -169,5 +173,13 @@ class StopEvent(Base):
     # No foreign key: the audit trail keeps the id the phone sent even if old versions go.
     reported_stop_id: Mapped[int] = mapped_column(index=True)
     applied: Mapped[bool] = mapped_column(default=True, server_default=true())
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Filled only by queries that ask for it (the list of unapplied reports): the version
+    # published now for the day and township of the stop the phone named.
+    current_version: Mapped[int | None] = query_expression()
 
     stop: Mapped[PlanStop] = relationship()
+    reported_by: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])

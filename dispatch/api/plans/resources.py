@@ -17,15 +17,18 @@ from dispatch.api.plans.schemas import (
     PlanRequestSchema,
     PlanSchema,
     ReplanSchema,
+    ResolveSchema,
     StopStateSchema,
     StopUpdateSchema,
     TodayArgsSchema,
+    UnappliedArgsSchema,
+    UnappliedReportSchema,
     UrgentSchema,
 )
 from dispatch.extensions import db
 from dispatch.models.users import Role
 from dispatch.security import current_scope, roles_required
-from dispatch.services import plans, stops
+from dispatch.services import plans, stop_reports, stops
 
 blp = Blueprint("plans", __name__, description="每日计划 / Daily plans")
 
@@ -188,3 +191,26 @@ class StopById(MethodView):
         kept and the answer is a 409.
         """
         return stops.update_stop(db.session, current_scope(), stop_id, **data)
+
+
+@blp.route("/unapplied-reports")
+class UnappliedReports(MethodView):
+    @blp.arguments(UnappliedArgsSchema, location="query")
+    @blp.response(200, UnappliedReportSchema(many=True))
+    @blp.paginate(SelectPage)
+    @roles_required(Role.DISPATCHER, Role.SUPERVISOR)
+    def get(self, args):
+        """Stop reports kept unapplied because their task left the plan, newest first"""
+        return stop_reports.list_unapplied(db.session, current_scope(), **args)
+
+
+@blp.route("/unapplied-reports/<int:report_id>/resolve")
+class UnappliedReportResolve(MethodView):
+    @blp.arguments(ResolveSchema)
+    @blp.response(200, UnappliedReportSchema)
+    @blp.alt_response(404, description="No unapplied report of that id in your region")
+    @blp.alt_response(409, description="The report was already checked")
+    @roles_required(Role.DISPATCHER)
+    def post(self, data, report_id):
+        """Mark an unapplied stop report as checked, with a note of what was found"""
+        return stop_reports.resolve(db.session, current_scope(), report_id, data["note"])

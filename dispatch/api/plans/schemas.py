@@ -171,3 +171,86 @@ class TodayArgsSchema(StrictSchema):
 
 class DiffArgsSchema(StrictSchema):
     against = ma.fields.Integer(validate=ID)
+
+
+class UnappliedArgsSchema(StrictSchema):
+    day = ma.fields.Date(
+        error_messages={"invalid": "日期格式应为 YYYY-MM-DD / a date as YYYY-MM-DD"}
+    )
+    township = ma.fields.String(validate=CODE)
+    resolved = ma.fields.Boolean(
+        error_messages={"invalid": "应为 true 或 false / true or false"},
+        metadata={"description": "false: still to check; true: checked; absent: both"},
+    )
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("请写明核对结果 / Write what you found (1–500 characters)")
+
+
+class ResolveSchema(StrictSchema):
+    note = ma.fields.String(
+        required=True,
+        validate=[
+            validate.Length(1, 500, error="核对说明须为1–500字 / The note takes 1–500 characters"),
+            _not_blank,
+        ],
+        error_messages={"required": "请写明核对结果 / Write what you found (1–500 characters)"},
+    )
+
+
+class _Named(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class _Login(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+
+
+class _Township(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+
+
+class _CaseRef(ma.Schema):
+    id = ma.fields.Integer()
+    reference = ma.fields.String()
+
+
+class _ReportedStop(ma.Schema):
+    id = ma.fields.Integer()
+    label = ma.fields.String()
+    task_key = ma.fields.String()
+    kind = ma.fields.String()
+    cases = ma.fields.List(ma.fields.Nested(_CaseRef))
+
+
+class UnappliedReportSchema(ma.Schema):
+    """A stop report kept unapplied because its task left the plan, read from the model."""
+
+    id = ma.fields.Integer()
+    status = ma.fields.String(metadata={"description": "What the phone reported"})
+    reason = ma.fields.String()
+    at = ma.fields.AwareDateTime(metadata={"description": "When it happened, by the phone"})
+    received_at = ma.fields.AwareDateTime()
+    reported_by = ma.fields.Function(
+        lambda e: e.reported_by.username if e.reported_by else None,
+        metadata={"description": "The login that sent the report"},
+    )
+    agent = ma.fields.Nested(_Named, attribute="stop.route.agent")
+    township = ma.fields.Nested(_Township, attribute="stop.route.plan.township")
+    day = ma.fields.Date(attribute="stop.route.plan.day")
+    plan_id = ma.fields.Integer(attribute="stop.route.plan_id")
+    plan_version = ma.fields.Integer(
+        attribute="stop.route.plan.version", metadata={"description": "The version the phone had"}
+    )
+    current_version = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The version published now; null if none"}
+    )
+    stop = ma.fields.Nested(_ReportedStop, metadata={"description": "The stop the phone named"})
+    resolved_at = ma.fields.AwareDateTime(allow_none=True)
+    resolved_by = ma.fields.Nested(_Login, allow_none=True)
+    resolution_note = ma.fields.String()

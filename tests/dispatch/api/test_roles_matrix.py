@@ -451,6 +451,19 @@ TABLE = [
     ),
     Row(
         "GET",
+        "/api/plans/unapplied-reports",
+        "/api/plans/unapplied-reports?resolved=false",
+        codes(200, agent=403, staff=403),
+    ),
+    Row(
+        "POST",
+        "/api/plans/unapplied-reports/<int:report_id>/resolve",
+        "/api/plans/unapplied-reports/2000000/resolve",
+        codes(403, admin=404, dispatcher=404),
+        {"note": "checked with the agent by phone"},
+    ),
+    Row(
+        "GET",
         "/api/jobs/<string:job_id>",
         lambda w: (_away_plan(w), f"/api/jobs/{_planned['job']}")[1],
         codes(200, staff=404),

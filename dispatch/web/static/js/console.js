@@ -333,6 +333,57 @@
     try { await api("POST", "/api/notifications/outbox/" + encodeURIComponent(id) + "/resend", {}); toast(t("Queued again")); loadOutbox(); } catch (e) { toast(e.message, "error"); }
   }
 
+  /* ---------- stop reports to check ---------- */
+  // What a phone reported about a stop (the catalogue test reads tables named STATUS).
+  const STATUS = { arrived: "Arrived", done: "Done", failed: "Failed" };
+  let checking = null;
+
+  /** Reports the phones sent about stops that left the plan, still unchecked, for this day. */
+  async function loadReports() {
+    const where = (s.township ? "&township=" + s.township : "") + "&day=" + s.day;
+    const res = await api("GET", "/api/plans/unapplied-reports?resolved=false&page_size=50" + where);
+    const rows = res.data;
+    const paging = JSON.parse(res.headers.get("X-Pagination") || "{}");
+    const count = document.getElementById("reports-count");
+    count.textContent = paging.total ?? rows.length;
+    count.classList.toggle("attention", rows.length > 0);
+    document.getElementById("reports").replaceChildren(
+      el("tr", {}, el("th", {}, t("Time")), el("th", {}, t("Agent")), el("th", {}, t("Status")), el("th", {}, t("Stop")), el("th", {}, "")),
+      ...(rows.length ? rows.map((r) => el("tr", { "data-report": r.id }, el("td", {}, hhmm(r.at)), el("td", {}, r.agent.name),
+        el("td", {}, el("span", { class: "badge " + r.status }, t(STATUS[r.status] || r.status))),
+        el("td", {}, r.stop.label, r.reason ? el("div", {}, r.reason) : null,
+          el("div", { class: "muted" }, t("version {v} on the phone; version {c} now", { v: r.plan_version, c: r.current_version ?? "—" }))),
+        el("td", {}, el("button", { type: "button", class: "resolve", onclick: () => askNote(r) }, t("Checked")))))
+        : [el("tr", {}, el("td", { colspan: 5 }, t("Nothing to check")))]));
+  }
+
+  function askNote(report) {
+    checking = report;
+    const dlg = document.getElementById("resolve-dialog");
+    document.getElementById("resolve-what").textContent = hhmm(report.at) + " · " + report.agent.name + " · " + report.stop.label;
+    document.getElementById("resolve-note").value = "";
+    document.getElementById("resolve-error").replaceChildren();
+    dlg.showModal();
+  }
+
+  async function resolveReport(ev) {
+    ev.preventDefault();
+    const note = document.getElementById("resolve-note").value.trim();
+    const submit = document.getElementById("resolve-submit");
+    submit.disabled = true;
+    try {
+      await api("POST", "/api/plans/unapplied-reports/" + checking.id + "/resolve", { note });
+      document.getElementById("resolve-dialog").close();
+      toast(t("Marked as checked"));
+      await loadReports();
+    } catch (err) {
+      const lines = fieldErrors(err.body && err.body.errors, "");
+      document.getElementById("resolve-error").replaceChildren(el("p", {}, t("Not done: {m}", { m: err.message })),
+        lines.length ? el("ul", {}, lines.map((x) => el("li", {}, x))) : null);
+      if (err.status === 404 || err.status === 409) guarded(loadReports);
+    } finally { submit.disabled = false; }
+  }
+
   /* ---------- planning actions ---------- */
   async function waitJob(job) {
     const label = document.getElementById("job");
@@ -353,7 +404,7 @@
   function wire() {
     const day = document.getElementById("day");
     day.value = s.day;
-    day.addEventListener("change", () => { s.day = day.value; loadPlans(); });
+    day.addEventListener("change", () => { s.day = day.value; loadPlans(); guarded(loadReports); });
     document.getElementById("versions").addEventListener("change", (ev) => loadPlan(Number(ev.target.value)));
     document.getElementById("plan-new").addEventListener("click", () => guarded(async () => {
       const job = (await api("POST", "/api/plans/", { township: s.township, day: s.day, objective: "balance" })).data;
@@ -372,6 +423,8 @@
     document.getElementById("outbox-status").addEventListener("change", () => guarded(loadOutbox));
     document.getElementById("absence-form").addEventListener("submit", markAbsent);
     document.getElementById("pin-form").addEventListener("submit", pin);
+    document.getElementById("resolve-form").addEventListener("submit", resolveReport);
+    document.getElementById("resolve-cancel").addEventListener("click", () => document.getElementById("resolve-dialog").close());
   }
 
   loginGate(document.getElementById("login"), async (me) => {
@@ -383,5 +436,6 @@
     await guarded(() => loadPlans());
     guarded(loadOverdue);
     guarded(loadOutbox);
+    guarded(loadReports);
   });
 })();
