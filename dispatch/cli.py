@@ -246,14 +246,25 @@ def notify_worker_cmd(poll: float, once: bool) -> None:
 
 @click.command("recount-due-dates")
 @click.option("--dry-run", is_flag=True, help="list what would change; write nothing")
+@click.option(
+    "--reference",
+    "references",
+    multiple=True,
+    help="only this case (受理编号); repeat for more. Default: every case in progress",
+)
 @with_appcontext
-def recount_due_dates_cmd(dry_run: bool) -> None:
+def recount_due_dates_cmd(dry_run: bool, references: tuple[str, ...]) -> None:
     """Recount promised dates on the installed holiday calendar; villagers get an SMS."""
-    from dispatch.services.due_dates import count_recounted, recount_due_dates
+    from dispatch.errors import DomainError
+    from dispatch.services.due_dates import case_ids, count_recounted, recount_due_dates
 
-    total = count_recounted(_session())
+    try:
+        only = case_ids(_session(), references) if references else None
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    total = count_recounted(_session(), only)
     with click.progressbar(length=total, label="重算承诺办结日 / recounting due dates") as bar:
-        changes = recount_due_dates(_session(), dry_run=dry_run, on_progress=bar.update)
+        changes = recount_due_dates(_session(), dry_run=dry_run, on_progress=bar.update, only=only)
     for change in changes:
         click.echo(f"  {change.reference}: {change.old} → {change.new}")
     if dry_run:

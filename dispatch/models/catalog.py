@@ -23,6 +23,9 @@ class ServiceItem(Base):
     # [{"name": ..., "copies": 1, "original": true}, ...]: the one-time notice (一次性告知).
     materials: Mapped[list[Any]] = mapped_column(default=list)
     promised_days: Mapped[int]
+    # How long the agent and an applicant who must appear in person spend at the counter: the
+    # car waits, so it sets the ride home (``dispatch.planning.rides``).
+    counter_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
     fee_yuan: Mapped[float] = mapped_column(Numeric(10, 2, asdecimal=False), default=0)
     guide: Mapped[str] = mapped_column(Text, default="")
     is_demo: Mapped[bool] = mapped_column(default=False)

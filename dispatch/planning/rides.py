@@ -5,8 +5,8 @@ home by the service car and brought back the same day. The agent stays with them
 counter business and the car waits: village agents accompany the elderly at the counter
 (陪同办理), a township has one or two cars, and a car that left would have to come back
 anyway. So the ride there is a shipment home -> centre whose drop at the centre lasts the
-business (``tasks.COUNTER_S``, inside opening hours), and the ride home is a second shipment
-centre -> home that needs the same seat and the car skill.
+business (the item's ``counter_minutes``, inside opening hours), and the ride home is a
+second shipment centre -> home that needs the same seat and the car skill.
 
 ``routing`` knows no link between two shipments, so after solving every ride home must sit on
 the car of its ride there, after the drop and with the applicant waiting at most

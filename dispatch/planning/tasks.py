@@ -34,7 +34,8 @@ VISIT_SERVICE_S = 20 * 60
 STOP_SERVICE_S = 8 * 60
 CENTRE_SERVICE_S = 10 * 60
 PER_CASE_S = 60
-# The catalogue has no per-matter counter time yet; every in-person matter gets this long.
+# The business at the counter of an in-person matter when its item does not say (the
+# catalogue's ``counter_minutes`` default).
 COUNTER_S = 30 * 60
 # Cases with a leg that can move: their documents are ready to travel, up or down.
 MOVING = (
@@ -500,20 +501,20 @@ def visit_tasks(
             key, f"上门服务 {a.name}", home, "visit", ids, service_s=VISIT_SERVICE_S, priority=100
         )
         return [visit]
-    return _round_trip(key, a.name, home, ids, hub)
+    return _round_trip(key, a.name, home, ids, hub, item.counter_minutes * 60)
 
 
 def _round_trip(
-    key: str, name: str, home: Place, ids: tuple[int, ...], hub: Place
+    key: str, name: str, home: Place, ids: tuple[int, ...], hub: Place, counter_s: int = COUNTER_S
 ) -> list[TaskSpec]:
     """The rides to the centre and home again of an applicant who must appear in person."""
     # The agent stays with the applicant at the counter, so the business is the service time
     # of the drop at the centre; it must end before the centre closes.
     office = hub.windows or ((0, 24 * 3600),)
-    counter = tuple((lo, hi - COUNTER_S) for lo, hi in office if hi - COUNTER_S >= lo) or NEVER
+    counter = tuple((lo, hi - counter_s) for lo, hi in office if hi - counter_s >= lo) or NEVER
     # The ride home cannot start before the earliest possible end of the business: a hint
     # that keeps the solver from driving the ride home before the ride there.
-    earliest = home.windows[0][0] + VISIT_SERVICE_S + COUNTER_S
+    earliest = home.windows[0][0] + VISIT_SERVICE_S + counter_s
     after = tuple((max(lo, earliest), hi) for lo, hi in office if hi >= earliest) or NEVER
     there = TaskSpec(
         key,
@@ -523,7 +524,7 @@ def _round_trip(
         ids,
         origin=home,
         service_s=VISIT_SERVICE_S,
-        drop_service_s=COUNTER_S,
+        drop_service_s=counter_s,
         seats=1,
         needs_car=True,
         priority=100,

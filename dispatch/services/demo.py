@@ -69,6 +69,7 @@ def seed_catalog(session: DbSession, path: Path = CATALOG) -> int:
         item.in_person, item.promised_days = raw["in_person"], raw["promised_days"]
         item.materials = raw["materials"]
         item.fee_yuan = raw.get("fee_yuan", 0)
+        item.counter_minutes = raw.get("counter_minutes", 30)
         item.guide = raw.get("guide", "") + ("\n" + raw["guide_en"] if raw.get("guide_en") else "")
         item.is_demo = bool(data.get("demo", True))
         session.add(item)

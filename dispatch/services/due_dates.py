@@ -8,13 +8,14 @@ gives on the calendar as installed, a line in its history and an SMS to the vill
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from dispatch.errors import NotFound
 from dispatch.extensions import DbSession
 from dispatch.models.cases import Case, Status, StatusChange
 from dispatch.services import outbox
@@ -39,13 +40,26 @@ class Change:
     new: date
 
 
-def _in_progress() -> Select[int]:
-    return select(Case.id).where(Case.status.in_([s.value for s in RECOUNTED])).order_by(Case.id)
+def _in_progress(only: Collection[int] | None = None) -> Select[int]:
+    stmt = select(Case.id).where(Case.status.in_([s.value for s in RECOUNTED]))
+    if only is not None:
+        stmt = stmt.where(Case.id.in_(list(only)))
+    return stmt.order_by(Case.id)
 
 
-def count_recounted(session: DbSession) -> int:
+def count_recounted(session: DbSession, only: Collection[int] | None = None) -> int:
     """How many cases a recount looks at (the length of a progress bar)."""
-    return session.scalar(select(func.count()).select_from(_in_progress().subquery())) or 0
+    return session.scalar(select(func.count()).select_from(_in_progress(only).subquery())) or 0
+
+
+def case_ids(session: DbSession, references: Collection[str]) -> list[int]:
+    """The ids of the cases with these references (受理编号); an unknown one is an error."""
+    rows = session.execute(select(Case.reference, Case.id).where(Case.reference.in_(references)))
+    found = {reference: case_id for reference, case_id in rows}
+    missing = sorted(set(references) - set(found))
+    if missing:
+        raise NotFound(f"没有受理编号 {', '.join(missing)} / No case {', '.join(missing)}")
+    return list(found.values())
 
 
 def recount_due_dates(
@@ -53,13 +67,15 @@ def recount_due_dates(
     *,
     dry_run: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    only: Collection[int] | None = None,
 ) -> list[Change]:
     """Give every case in progress the due date its promise gives on the installed calendar.
 
     Each moved case gets a history entry, a version bump and an SMS to the villager in the
     outbox, all in one commit; ``dry_run`` only reports. ``on_progress(n)`` counts cases seen.
+    ``only`` limits the recount to those case ids.
     """
-    ids = list(session.scalars(_in_progress()))
+    ids = list(session.scalars(_in_progress(only)))
     changes: list[Change] = []
     now = datetime.now(UTC)
     for at in range(0, len(ids), CHUNK):

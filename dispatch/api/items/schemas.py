@@ -41,6 +41,7 @@ class ItemSchema(ma.Schema):
     in_person = ma.fields.Boolean()
     materials = ma.fields.List(ma.fields.Nested(MaterialOutSchema))
     promised_days = ma.fields.Integer()
+    counter_minutes = ma.fields.Integer()
     fee_yuan = ma.fields.Float()
     guide = ma.fields.String()
     is_demo = ma.fields.Boolean()
@@ -54,6 +55,10 @@ class ItemUpdateSchema(StrictSchema):
     in_person = ma.fields.Boolean()
     materials = ma.fields.List(ma.fields.Nested(MaterialSchema), validate=MATERIALS_VALIDATORS)
     promised_days = ma.fields.Integer(validate=validate.Range(0, 365))
+    # The business at the counter, in person: at least a quarter hour, at most half a day.
+    counter_minutes = ma.fields.Integer(
+        validate=validate.Range(15, 240, error="15 到 240 分钟 / between 15 and 240 minutes")
+    )
     fee_yuan = ma.fields.Float(validate=validate.Range(0, 99_999))
     guide = ma.fields.String(validate=validate.Length(max=20_000))
     active = ma.fields.Boolean()

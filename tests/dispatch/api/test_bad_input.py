@@ -174,6 +174,19 @@ CASES = [
         "materials",
     ),
     (
+        "counter time too short",
+        "/api/items/",
+        lambda w: {
+            "code": "BAD-2",
+            "name": "x",
+            "level": "county",
+            "promised_days": 1,
+            "in_person": True,
+            "counter_minutes": 5,
+        },
+        "counter_minutes",
+    ),
+    (
         "zone outside township",
         "/api/agents/",
         lambda w: {

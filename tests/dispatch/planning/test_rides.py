@@ -37,7 +37,7 @@ def _ride_problem(shifts: dict[int, tuple[int, int]]):
     applicant = SimpleNamespace(id=5, lon=HOME[0], lat=HOME[1], name="陈秀英", village_id=2)
     window = [datetime.combine(RIDE_DAY, time(h, m), tzinfo=CST) for h, m in ((8, 30), (10, 30))]
     apt = SimpleNamespace(id=9, applicant=applicant, window_start=window[0], window_end=window[1])
-    case = SimpleNamespace(id=7, item=SimpleNamespace(in_person=True))
+    case = SimpleNamespace(id=7, item=SimpleNamespace(in_person=True, counter_minutes=30))
     task_of, shipments = {}, []
     for task in visit_tasks(apt, case, HUB):
         converted = routing_task(task, len(task_of) + 1)
@@ -245,3 +245,25 @@ def test_an_applicant_in_the_car_is_driven_on_and_home_after_a_replan(ctx, booke
         )
         == []
     )
+
+
+def test_a_longer_counter_business_keeps_the_car_waiting_longer(ctx, booked_ride):
+    """An item whose business takes an hour at the counter: the drop lasts the hour and the
+    ride home starts after it."""
+    day = date(2031, 3, 7)  # a Friday no other test plans
+    apt = db.session.get(Appointment, booked_ride.apt_id)
+    apt.window_start += day - RIDE_DAY
+    apt.window_end += day - RIDE_DAY
+    item = db.session.get(Case, booked_ride.case_id).item
+    saved, item.counter_minutes = item.counter_minutes, 60
+    db.session.commit()
+    try:
+        plan = plan_township(db.session, DEMO_TOWNSHIP, day, time_limit=1.0)
+    finally:
+        item.counter_minutes = saved
+        db.session.commit()
+    legs = _legs(plan, booked_ride.key)
+    assert all(legs), [leg and leg[1].label for leg in legs]
+    drop, fetch = legs[1][1], legs[2][1]
+    assert drop.departure - drop.arrival >= timedelta(minutes=60)
+    assert fetch.arrival >= drop.arrival + timedelta(minutes=60)

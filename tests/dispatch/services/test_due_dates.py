@@ -109,11 +109,10 @@ def test_registration_before_the_notice_counts_mon_to_fri(register, supplement):
 
 
 def test_the_recount_moves_the_dates_the_notice_changes(register, supplement):
-    """A holiday pushes one date a day later, a make-up Saturday pulls one a day earlier;
-    no other case in the shared database moves (the seeded ones end in 2026 and 2027)."""
+    """A holiday pushes one date a day later, a make-up Saturday pulls one a day earlier."""
     made = _three(register)
     supplement(NOTICE)
-    changes = recount_due_dates(db.session)
+    changes = recount_due_dates(db.session, only=made.ids.values())
     assert {(c.case_id, c.old, c.new) for c in changes} == {
         (made.ids["later"], MOVED_LATER[1], MOVED_LATER[2]),
         (made.ids["earlier"], MOVED_EARLIER[1], MOVED_EARLIER[2]),
@@ -129,7 +128,7 @@ def test_a_moved_case_is_recorded_and_the_villager_told(register, supplement):
     made = _three(register)
     versions = {n: db.session.get_one(Case, i).version for n, i in made.ids.items()}
     supplement(NOTICE)
-    recount_due_dates(db.session)
+    recount_due_dates(db.session, only=made.ids.values())
     db.session.expire_all()
     later = db.session.get_one(Case, made.ids["later"])
     assert later.version == versions["later"] + 1
@@ -157,7 +156,7 @@ def test_the_message_renders_in_both_languages(register, supplement):
 
     made = register(later=MOVED_LATER[0])
     supplement(NOTICE)
-    recount_due_dates(db.session)
+    recount_due_dates(db.session, only=made.ids.values())
     (message,) = made.messages()
     rendered = render(message.kind, message.variables)
     assert "承诺办结日由2031-01-13改为2031-01-14" in rendered.body_zh
@@ -169,7 +168,7 @@ def test_a_date_still_reaching_a_year_without_a_notice_stays_marked(register, su
     """Accepted in late 2031, due in 2032 which has no notice: the new date says estimated."""
     made = register(late=date(2031, 12, 29))  # Mon: 30 (off) 31, 1 2 5 6 of 2032
     supplement({2031: OfficialYear(holidays=frozenset({date(2031, 12, 30)}), workdays=frozenset())})
-    (change,) = [c for c in recount_due_dates(db.session) if c.case_id == made.ids["late"]]
+    (change,) = recount_due_dates(db.session, only=made.ids.values())
     assert (change.old, change.new) == (date(2032, 1, 5), date(2032, 1, 6))
     (message,) = made.messages()
     assert message.variables["new_date"] == "2032-01-06（预计 / estimated）"
@@ -186,7 +185,7 @@ def test_finished_cases_keep_their_date(register, supplement, status):
     db.session.get_one(Case, made.ids["done"]).status = status
     db.session.commit()
     supplement(NOTICE)
-    changes = recount_due_dates(db.session)
+    changes = recount_due_dates(db.session, only=made.ids.values())
     assert made.ids["done"] not in {c.case_id for c in changes}
     db.session.expire_all()
     assert made.due("done") == MOVED_LATER[1]
@@ -197,7 +196,7 @@ def test_a_dry_run_writes_nothing(register, supplement):
     """The dry run lists the same changes but leaves dates, history and outbox alone."""
     made = _three(register)
     supplement(NOTICE)
-    dry = recount_due_dates(db.session, dry_run=True)
+    dry = recount_due_dates(db.session, dry_run=True, only=made.ids.values())
     db.session.rollback()
     assert {c.case_id for c in dry} == {made.ids["later"], made.ids["earlier"]}
     assert made.due("later") == MOVED_LATER[1]
@@ -206,16 +205,16 @@ def test_a_dry_run_writes_nothing(register, supplement):
         select(StatusChange.note).where(StatusChange.case_id.in_(made.ids.values()))
     )
     assert not any("节假日" in note for note in notes)
-    assert recount_due_dates(db.session) == dry
+    assert recount_due_dates(db.session, only=made.ids.values()) == dry
 
 
 def test_a_second_run_changes_nothing(register, supplement):
     """Once recounted, the dates agree with the calendar: no change and no second SMS."""
     made = _three(register)
     supplement(NOTICE)
-    first = recount_due_dates(db.session)
+    first = recount_due_dates(db.session, only=made.ids.values())
     assert {c.case_id for c in first} == {made.ids["later"], made.ids["earlier"]}
-    assert recount_due_dates(db.session) == []
+    assert recount_due_dates(db.session, only=made.ids.values()) == []
     assert len(made.messages()) == 2
 
 
@@ -224,14 +223,25 @@ def test_the_command_prints_each_change_and_the_count(app, register, supplement)
     made = _three(register)
     supplement(NOTICE)
     later = db.session.get_one(Case, made.ids["later"]).reference
+    ours = [
+        arg
+        for cid in made.ids.values()
+        for arg in ("--reference", db.session.get_one(Case, cid).reference)
+    ]
     db.session.remove()
     runner = app.test_cli_runner()
+    # The whole database, dry: other modules' cases may move too, nothing is written.
     dry = runner.invoke(args=["recount-due-dates", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert f"{later}: 2031-01-13 → 2031-01-14" in dry.output
-    assert "would change 2 of" in dry.output and "nothing written" in dry.output
+    assert "would change" in dry.output and "nothing written" in dry.output
     assert made.due("later") == MOVED_LATER[1]
-    real = runner.invoke(args=["recount-due-dates"])
+    # Applied to this test's cases only, so no other module's case changes under it.
+    dry = runner.invoke(args=["recount-due-dates", "--dry-run", *ours])
+    assert "would change 2 of 3 open cases" in dry.output, dry.output
+    unknown = runner.invoke(args=["recount-due-dates", "--reference", "NO-SUCH-CASE"])
+    assert unknown.exit_code != 0 and "NO-SUCH-CASE" in unknown.output
+    real = runner.invoke(args=["recount-due-dates", *ours])
     assert real.exit_code == 0, real.output
     assert f"{later}: 2031-01-13 → 2031-01-14" in real.output
     assert "已改 2 件" in real.output and "changed 2 of" in real.output
