@@ -42,7 +42,7 @@ def start_plan_job(
         from dispatch.jobs.celery_tasks import fan_out_plan
         from dispatch.planning.runner import heaviest_first
 
-        fan_out_plan(job.id, heaviest_first(session, codes))
+        fan_out_plan(job.id, heaviest_first(session, codes), job.params)
     elif app.config.get("JOBS_EAGER"):
         _run_in_app(app, job.id)
     else:

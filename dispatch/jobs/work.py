@@ -30,6 +30,17 @@ def progress(session: DbSession, job_id: str, step: int = 1) -> None:
     session.commit()
 
 
+def mark_running(session: DbSession, job_id: str) -> None:
+    """A queued job has started (one statement: a job already running stays as it is)."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued")
+        .values(status="running")
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
 def run_plan_job(session: DbSession, job_id: str) -> None:
     """Plan the townships named in the job and record the summary."""
     job = session.get(Job, job_id)
