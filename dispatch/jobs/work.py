@@ -19,12 +19,16 @@ def progress(session: DbSession, job_id: str, step: int = 1) -> None:
     """Count finished townships; committed at once so pollers see it.
 
     One ``UPDATE`` adds the step: Celery workers finish townships at the same time, and a
-    read-then-write would lose counts (the percentage could even go backwards).
+    read-then-write would lose counts (the percentage could even go backwards). A job still
+    marked queued (its first township's task has not started yet) is running now.
     """
     session.execute(
         update(Job)
         .where(Job.id == job_id)
-        .values(done=case((Job.done + step > Job.total, Job.total), else_=Job.done + step))
+        .values(
+            done=case((Job.done + step > Job.total, Job.total), else_=Job.done + step),
+            status=case((Job.status == "queued", "running"), else_=Job.status),
+        )
         .execution_options(synchronize_session=False)
     )
     session.commit()
