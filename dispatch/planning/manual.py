@@ -158,7 +158,7 @@ def move_task(
     }
     solution = routing.evaluate(prep.built.problem, routes)
     violations = routing.check(prep.built.problem, solution)
-    found = [_violation(v) for v in violations]
+    found = [_violation(v) for v in violations] + _dropped(prep.built.task_of, orders, solution)
     if found and not force:
         raise Conflict(
             "调整违反约束，未保存 / The move breaks constraints and was not saved; "
@@ -199,8 +199,26 @@ def _ids_by_key(task_of: dict[int, Any]) -> dict[tuple[str, str], list[routing.T
     out: dict[tuple[str, str], list[routing.TaskKey]] = {}
     for tid, (task, role) in sorted(task_of.items()):
         kind = {"job": "visit" if task.action == "visit" else "job"}.get(role, role)
+        if task.carried:  # stored as the delivery it completes (``planning.carried``)
+            kind = "delivery"
         out.setdefault((task.key, kind), []).append(tid if role == "job" else (role, tid))
     return out
+
+
+def _dropped(
+    task_of: dict[int, Any], orders: dict[int, list[tuple[str, str]]], solution: routing.Solution
+) -> list[dict[str, Any]]:
+    """Tasks the plan had on a route that the moved routes no longer serve (never silently)."""
+    planned = {key for keys in orders.values() for key, _ in keys}
+    served = {task_of[s.id][0].key for r in solution.routes for s in r.steps if s.id in task_of}
+    lost = sorted((planned & {t.key for t, _ in task_of.values()}) - served)
+    return [
+        {
+            "code": "task_dropped",
+            "message": f"调整后任务 {key} 不在任何路线上 / The move would leave {key} unserved",
+        }
+        for key in lost
+    ]
 
 
 def _violation(v: routing.Violation) -> dict[str, Any]:

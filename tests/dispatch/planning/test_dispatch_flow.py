@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import routing
 from dispatch.extensions import db
 from dispatch.models.outbox import OutboxMessage
 from dispatch.models.plans import Override, Plan
@@ -175,3 +176,25 @@ def test_a_locked_route_survives_a_replan_in_its_order(client, auth, planned):
     route = next(r for r in new.get_json()["routes"] if r["agent_id"] == agent)
     kept = [(s["task_key"], s["kind"]) for s in route["stops"] if s["task_key"]]
     assert kept[: len(stops)] == stops
+
+
+def test_a_move_that_would_leave_a_planned_task_unserved_is_a_violation():
+    """A task on the plan's routes that the moved routes do not serve is reported, never lost
+    silently (it would be, if a stop could not be matched to its routing task)."""
+    from dispatch.planning.manual import _dropped
+    from dispatch.planning.tasks import Place, TaskSpec
+
+    here = Place(116.37, 23.55, "centre")
+    task_of = {
+        1: (TaskSpec("collect:a", "a", here, "collect"), "job"),
+        2: (TaskSpec("collect:b", "b", here, "collect"), "job"),
+    }
+    problem = routing.Problem(
+        vehicles=(routing.Vehicle(7, start=(116.37, 23.55), end=(116.37, 23.55)),),
+        jobs=tuple(routing.Job(i, (116.37 + i / 100, 23.55)) for i in task_of),
+    )
+    served_one = routing.evaluate(problem, {7: [1]})
+    orders = {3: [("collect:a", "job"), ("collect:b", "job"), ("done:c", "job")]}
+    assert [v["code"] for v in _dropped(task_of, orders, served_one)] == ["task_dropped"]
+    assert "collect:b" in _dropped(task_of, orders, served_one)[0]["message"]
+    assert _dropped(task_of, orders, routing.evaluate(problem, {7: [1, 2]})) == []

@@ -268,5 +268,21 @@ def test_what_an_agent_picked_up_is_still_delivered_after_a_replan(client, auth,
         )
         job = next(j for j in problem.get_json()["jobs"] if j["description"] == key)
         assert job["delivery"][0] == len(cases)  # on board from the start of the route
+    # Dragged to the front of the same route by the dispatcher, it is still delivered.
+    moved = client.post(
+        f"/api/plans/{plan_id}/moves",
+        headers=auth("dispatcher"),
+        json={"task_key": key, "agent_id": route["agent_id"], "position": 0},
+    )
+    assert moved.status_code == 201, moved.get_json()
+    plan_id = moved.get_json()["plan_id"]
+    after = client.get(f"/api/plans/{plan_id}", headers=auth("dispatcher")).get_json()
+    kept = [
+        (r["agent_id"], s["kind"], s["status"])
+        for r in after["routes"]
+        for s in r["stops"]
+        if s["task_key"] == key
+    ]
+    assert (route["agent_id"], "delivery", "planned") in kept, kept
     publish = client.post(f"/api/plans/{plan_id}/publish", headers=auth("dispatcher"))
     assert publish.status_code == 200, publish.get_json()
