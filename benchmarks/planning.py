@@ -37,6 +37,7 @@ import io
 import os
 import pstats
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -468,6 +469,14 @@ def main(argv: list[str] | None = None) -> int:
         ratios.append(
             f"{run.label} / (b) run between them ({paired:.1f} s): "
             f"{run.seconds / paired:.2f} (<= 1 is no slower)"
+        )
+        # Each (c) run against the (b) run made just before it: a busy spell hits both.
+        diffs = [c.seconds - b.seconds for b, c in zip(beside[pool], city[pool], strict=True)]
+        mean = statistics.fmean(diffs)
+        spread = statistics.stdev(diffs) / len(diffs) ** 0.5 if len(diffs) > 1 else 0.0
+        ratios.append(
+            f"{run.label} - (b), run by run: {', '.join(f'{d:+.1f}' for d in diffs)} s; "
+            f"mean {mean:+.2f} s (standard error {spread:.2f} s)"
         )
     env = (
         f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
