@@ -54,6 +54,9 @@ class Case(Base):
     status: Mapped[Status] = mapped_column(String(20), index=True, default=Status.REGISTERED)
     registered_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_date: Mapped[date]
+    # The working days the item promised when the case was accepted: a later edit of the item
+    # does not move this case's promise (``services.due_dates`` recounts from it).
+    promised_days: Mapped[int | None]
     predicted_date: Mapped[date | None]
     # Why the case is not moving today (a cut-off missed, a task that did not fit), for people.
     waiting_reason: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -145,6 +145,7 @@ def register_case(
         status=Status.REGISTERED,
         registered_at=now,
         due_date=promised_date(now, item.promised_days),
+        promised_days=item.promised_days,
         urgent=urgent,
         note=note,
         holder_kind=HolderKind.APPLICANT,

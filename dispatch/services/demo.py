@@ -269,6 +269,7 @@ def _seed_case(
         status=status,
         registered_at=registered,
         due_date=promised_date(registered, item.promised_days),
+        promised_days=item.promised_days,
         holder_kind=HolderKind.APPLICANT,
         holder_id=0,
     )

@@ -87,7 +87,8 @@ def recount_due_dates(
             .order_by(Case.id)
         ).all()
         for case in rows:
-            new = promised_date(case.registered_at, case.item.promised_days)
+            days = case.promised_days if case.promised_days is not None else case.item.promised_days
+            new = promised_date(case.registered_at, days)
             if new == case.due_date:
                 continue
             change = Change(case.id, case.reference, case.due_date, new)

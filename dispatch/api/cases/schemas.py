@@ -57,6 +57,7 @@ class CaseSchema(ma.Schema):
     status = ma.fields.String()
     registered_at = ma.fields.AwareDateTime()
     due_date = ma.fields.Date()
+    promised_days = ma.fields.Integer(allow_none=True)  # working days promised at acceptance
     predicted_date = ma.fields.Date(allow_none=True)
     risk = ma.fields.Function(lambda c: risk_of(c))
     dates_estimated = ma.fields.Function(

@@ -247,3 +247,17 @@ def test_the_command_prints_each_change_and_the_count(app, register, supplement)
     assert "已改 2 件" in real.output and "changed 2 of" in real.output
     db.session.expire_all()
     assert made.due("later") == MOVED_LATER[2]
+
+
+def test_an_item_edited_after_acceptance_does_not_move_the_promise(register, supplement):
+    """The recount counts the working days promised when the case was accepted: an item
+    whose promise was edited since does not move its older cases, with or without a notice."""
+    made = register(same=UNCHANGED[0])
+    item = db.session.get_one(Case, made.ids["same"]).item
+    item.promised_days = PROMISED_DAYS + 3
+    db.session.commit()
+    assert db.session.get_one(Case, made.ids["same"]).promised_days == PROMISED_DAYS
+    assert recount_due_dates(db.session, only=made.ids.values()) == []
+    supplement(NOTICE)
+    assert recount_due_dates(db.session, only=made.ids.values()) == []
+    assert made.due("same") == UNCHANGED[2]
