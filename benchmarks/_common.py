@@ -30,8 +30,9 @@ from routing import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-BENCH = SHARED / "benchmarks"
+#: Solomon and Li & Lim instances with their best-known solutions (see data/README.md).
+BENCH = Path(__file__).resolve().parent / "data"
+DIVISIONS = ROOT / "dispatch" / "data" / "jieyang"
 RESULTS = Path(__file__).resolve().parent / "results"
 #: Coordinates are multiplied by this to get integer matrices (distances stay exact enough).
 SCALE = 1000

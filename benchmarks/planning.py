@@ -64,7 +64,7 @@ from dispatch.planning.runner import plan_city, townships_with_centres  # noqa: 
 from dispatch.services.workdays import CST, next_working_day  # noqa: E402
 
 README = Path(__file__).resolve().parent / "README.md"
-DIVISIONS = ROOT.parent / "shared" / "data" / "jieyang"
+DIVISIONS = ROOT / "dispatch" / "data" / "jieyang"
 CLOSED = (Status.DELIVERED, Status.CLOSED, Status.CANCELLED)
 TARGET_ONE_S, TARGET_CITY_S = 5.0, 60.0
 

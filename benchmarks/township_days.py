@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import SHARED, vroom_solve  # noqa: E402
+from benchmarks._common import DIVISIONS, vroom_solve  # noqa: E402
 from routing import (  # noqa: E402
     Break,
     HaversineProvider,
@@ -59,7 +59,7 @@ PASSENGER = 1
 
 def townships() -> list[dict[str, Any]]:
     """Townships with a point, each with its villages' points (real or placed)."""
-    with open(SHARED / "data" / "jieyang" / "divisions.csv", encoding="utf-8") as fh:
+    with open(DIVISIONS / "divisions.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     towns = {
         r["code"]: {**r, "villages": []}

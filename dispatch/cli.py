@@ -36,7 +36,7 @@ def _session() -> DbSession:
     "--path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="divisions.csv; defaults to ../shared/data/jieyang/divisions.csv",
+    help="divisions.csv; defaults to the package's data/jieyang/divisions.csv",
 )
 @with_appcontext
 def import_divisions_cmd(path: Path | None) -> None:

@@ -7,9 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = Path(
-    os.environ.get("DAIBAN_SHARED_DATA", ROOT.parent / "shared" / "data" / "jieyang")
-)
+#: The Jieyang divisions and outlines ship with the package (see data/jieyang/README.md).
+PACKAGE_DATA = Path(__file__).resolve().parent / "data" / "jieyang"
 
 
 def _default_db() -> str:
@@ -32,7 +31,7 @@ class Config:
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
         self.CELERY_BROKER_URL = env.get("CELERY_BROKER_URL", "")
         self.CELERY_RESULT_BACKEND = env.get("CELERY_RESULT_BACKEND", self.CELERY_BROKER_URL)
-        self.DIVISIONS_DIR = env.get("DAIBAN_DIVISIONS_DIR", str(SHARED_DATA))
+        self.DIVISIONS_DIR = env.get("DAIBAN_DIVISIONS_DIR", str(PACKAGE_DATA))
         # The State Council's holiday notice for years chinesecalendar lacks (a JSON file);
         # empty means the package alone, with Mon–Fri for the years it does not cover.
         self.HOLIDAYS_FILE = env.get("DAIBAN_HOLIDAYS_FILE", "")

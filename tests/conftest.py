@@ -98,7 +98,7 @@ def redis_url() -> str:
 
 @pytest.fixture(scope="session")
 def divisions_dir() -> Path:
-    path = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "jieyang"
+    path = Path(__file__).resolve().parent.parent / "dispatch" / "data" / "jieyang"
     assert (path / "divisions.csv").exists(), f"missing {path}"
     return path
 
