@@ -1,19 +1,30 @@
-"""Synthetic Jieyang township days: this solver against VROOM at equal time, plus scale.
+"""Realistic Jieyang township days: this solver against VROOM at VROOM's own time.
 
-A day in one township: motorbike agents and one car leave the township centre (the 代办
-office) at 08:00 and return by 18:00, with a one-hour lunch starting 12:00-13:30. Tasks:
+A day in one township, as issue 12 describes it. Every task is a shipment through the
+township centre (the 代办 office), the hub:
 
-* home visits (jobs, 20 min) with two-hour windows;
-* village drop-offs (shipments village -> centre) delivered in office hours
-  08:30-12:00 / 14:30-17:30;
-* certificates returned to villages (jobs whose delivery is loaded at the office);
-* passengers (shipments needing skill 1 and a seat: only the car has both).
+* village drop-offs, and the documents taken at home visits, are delivered to the centre;
+* finished certificates are picked up at the centre and taken to a village room or to a
+  villager's home;
+* villagers who must appear in person ride in a car from home to the centre (a seat and
+  skill 1: only a car has both).
 
-Villages with coordinates in ``divisions.csv`` are used as they are; the others are placed
-uniformly within 6 km of their township point (documented synthetic placement). Travel is
-haversine x 1.3 at 30 km/h (motorbike) and 40 km/h (car).
+Each delivery to the centre and each pickup from it has the office's two windows,
+08:30-12:00 and 14:30-17:30. A motorbike (8 document bags) starts and ends at its agent's
+home village; a car (30 bags, 3 seats) at the centre, and a large township has two. Everyone
+works 08:00-18:00 with a 90-minute lunch starting 12:00-13:30. A home visit is 20 minutes in
+a booked two-hour window. Priorities mix 0, 10, 50 and 100. Travel is great-circle x 1.35 at
+30 km/h (motorbike) and 40 km/h (car).
 
-    python benchmarks/township_days.py --days 6 --time-limit 5
+Sizes (shipments, vehicles): small 40/4, medium 90/6, large 200/10, county 450/19. Villages
+with coordinates in ``divisions.csv`` are used as they are; the others are placed uniformly
+within 6 km of their township point; a home is within 800 m of its village.
+
+VROOM (pyvroom, exploration level 5, one thread) runs to its end first; this solver then gets
+VROOM's wall time on one thread. Both solutions go through ``routing.check``.
+
+    python benchmarks/township_days.py --seeds 12                 # small, medium, large
+    python benchmarks/township_days.py --sizes county --seeds 3   # the 450-shipment day
 """
 
 from __future__ import annotations
@@ -38,7 +49,6 @@ from benchmarks._common import DIVISIONS, vroom_solve  # noqa: E402
 from routing import (  # noqa: E402
     Break,
     HaversineProvider,
-    Job,
     Problem,
     Shipment,
     ShipmentStep,
@@ -53,8 +63,20 @@ from routing import (  # noqa: E402
 H = 3600
 OFFICE = (TimeWindow(8 * H + 1800, 12 * H), TimeWindow(14 * H + 1800, 17 * H + 1800))
 DAY = TimeWindow(8 * H, 18 * H)
-LUNCH = Break(1, (TimeWindow(12 * H, 13 * H + 1800),), service=H, description="lunch")
+LUNCH = Break(1, (TimeWindow(12 * H, 13 * H + 1800),), service=90 * 60, description="lunch")
 PASSENGER = 1
+CIRCUITY = 1.35
+#: name -> (shipments, vehicles, cars)
+SIZES: dict[str, tuple[int, int, int]] = {
+    "small": (40, 4, 1),
+    "medium": (90, 6, 1),
+    "large": (200, 10, 2),
+    "county": (450, 19, 2),
+}
+#: kind -> share of a day's shipments (passengers are capped by the cars' seats below)
+MIX = {"dropoff": 0.34, "visit": 0.2, "to_village": 0.26, "to_home": 0.14, "passenger": 0.06}
+PRIORITIES = (0, 10, 50, 100)
+PRIORITY_WEIGHTS = (0.4, 0.3, 0.2, 0.1)
 
 
 def townships() -> list[dict[str, Any]]:
@@ -72,98 +94,106 @@ def townships() -> list[dict[str, Any]]:
     return [t for t in towns.values() if len(t["villages"]) >= 15]
 
 
+def _offset(point: tuple[float, float], metres: float, rng: random.Random) -> tuple[float, float]:
+    r, a = metres * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
+    lon, lat = point
+    return (
+        lon + r * math.cos(a) / (111_320 * math.cos(math.radians(lat))),
+        lat + r * math.sin(a) / 110_540,
+    )
+
+
 def _place(
     town: dict[str, Any], village: dict[str, Any], rng: random.Random
 ) -> tuple[float, float]:
     if village["lon"]:
         return (float(village["lon"]), float(village["lat"]))
-    r, a = 6000 * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
-    lat0 = float(town["lat"])
-    return (
-        float(town["lon"]) + r * math.cos(a) / (111_320 * math.cos(math.radians(lat0))),
-        lat0 + r * math.sin(a) / 110_540,
-    )
+    return _offset((float(town["lon"]), float(town["lat"])), 6000, rng)
 
 
-def make_day(town: dict[str, Any], seed: int, agents: int = 4) -> Problem:
-    """One township day (about 45 tasks)."""
-    rng = random.Random(seed)
-    centre = (float(town["lon"]), float(town["lat"]))
-    points = [_place(town, v, rng) for v in town["villages"]]
+def _fleet(
+    rng: random.Random, centre: tuple[float, float], points: list[Any], bikes: int, cars: int
+) -> list[Vehicle]:
+    homes = rng.sample(points, min(bikes, len(points)))
     fleet = [
         Vehicle(
-            v,
+            v + 1,
             "motorbike",
-            centre,
-            centre,
+            homes[v % len(homes)],
+            homes[v % len(homes)],
             capacity=(8, 0),
             time_window=DAY,
             breaks=(LUNCH,),
-            description=f"agent {v}",
+            description=f"agent {v + 1}",
         )
-        for v in range(1, agents + 1)
+        for v in range(bikes)
     ]
-    fleet.append(
+    fleet += [
         Vehicle(
-            agents + 1,
+            bikes + c + 1,
             "car",
             centre,
             centre,
-            capacity=(20, 3),
+            capacity=(30, 3),
             skills=frozenset({PASSENGER}),
             time_window=DAY,
             breaks=(LUNCH,),
-            description="car",
+            description=f"car {c + 1}",
         )
-    )
-    jobs: list[Job] = []
+        for c in range(cars)
+    ]
+    return fleet
+
+
+def _booked(rng: random.Random, latest: int = 15 * H + 1800) -> tuple[TimeWindow, ...]:
+    start = rng.randrange(8 * H + 1800, latest, 900)
+    return (TimeWindow(start, start + 2 * H),)
+
+
+def make_day(town: dict[str, Any], seed: int, size: str = "small") -> Problem:
+    """One township day with every trait of issue 12 (see the module docstring)."""
+    rng = random.Random(seed)
+    count, vehicles, cars = SIZES[size]
+    centre = (float(town["lon"]), float(town["lat"]))
+    points = [_place(town, v, rng) for v in town["villages"]]
+    rng.shuffle(points)
+    points = points[: rng.randint(20, 40)]  # the villages that bring cases today
+    fleet = _fleet(rng, centre, points, vehicles - cars, cars)
+    kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=count)
+    seats = 4 * cars  # a car makes a few passenger trips a day, not dozens
+    kinds = [k if k != "passenger" or (seats := seats - 1) >= 0 else "dropoff" for k in kinds]
+    office = ShipmentStep
     ships: list[Shipment] = []
-    tid = 1
-    for _ in range(16):  # home visits
-        start = rng.randrange(8 * H + 1800, 15 * H + 1800, 900)
-        jobs.append(
-            Job(
-                tid,
-                rng.choice(points),
-                service=1200,
-                delivery=(0, 0),
-                time_windows=(TimeWindow(start, start + 2 * H),),
-                description="visit",
+    for n, kind in enumerate(kinds):
+        pid, did = 2 * n + 1, 2 * n + 2
+        village = rng.choice(points)
+        home = _offset(village, 800, rng)
+        priority = rng.choices(PRIORITIES, weights=PRIORITY_WEIGHTS)[0]
+        amount, skills = (1, 0), frozenset[int]()
+        if kind == "dropoff":
+            pickup = ShipmentStep(pid, village, service=300, description="drop-off")
+            delivery = office(did, centre, service=120, time_windows=OFFICE)
+        elif kind == "visit":
+            pickup = ShipmentStep(
+                pid, home, service=1200, time_windows=_booked(rng), description="home visit"
             )
-        )
-        tid += 1
-    for _ in range(10):  # certificates back to villages
-        jobs.append(
-            Job(tid, rng.choice(points), service=300, delivery=(1, 0), description="certificate")
-        )
-        tid += 1
-    for _ in range(12):  # drop-offs carried to the office
-        ships.append(
-            Shipment(
-                ShipmentStep(tid, rng.choice(points), service=300),
-                ShipmentStep(tid + 1, centre, service=300, time_windows=OFFICE),
-                amount=(1, 0),
+            delivery = office(did, centre, service=120, time_windows=OFFICE)
+        elif kind == "to_village":
+            pickup = office(pid, centre, service=120, time_windows=OFFICE)
+            delivery = ShipmentStep(did, village, service=300, description="certificate")
+        elif kind == "to_home":
+            pickup = office(pid, centre, service=120, time_windows=OFFICE)
+            delivery = ShipmentStep(
+                did, home, service=1200, time_windows=_booked(rng), description="to home"
             )
-        )
-        tid += 2
-    for _ in range(3):  # passengers to the office and back home later is a second trip
-        start = rng.randrange(8 * H + 1800, 14 * H, 900)
-        ships.append(
-            Shipment(
-                ShipmentStep(
-                    tid,
-                    rng.choice(points),
-                    service=300,
-                    time_windows=(TimeWindow(start, start + 2 * H),),
-                ),
-                ShipmentStep(tid + 1, centre, service=300, time_windows=OFFICE),
-                amount=(0, 1),
-                skills=frozenset({PASSENGER}),
-                priority=50,
+        else:
+            pickup = ShipmentStep(
+                pid, home, service=300, time_windows=_booked(rng, 14 * H), description="ride"
             )
-        )
-        tid += 2
-    return Problem(tuple(fleet), tuple(jobs), tuple(ships))
+            delivery = office(did, centre, service=300, time_windows=OFFICE)
+            amount, skills = (0, 1), frozenset({PASSENGER})
+        ships.append(Shipment(pickup, delivery, amount=amount, skills=skills, priority=priority))
+    return Problem(tuple(fleet), (), tuple(ships))
 
 
 def longest_day(sol: Solution) -> int:
@@ -192,38 +222,97 @@ def with_matrices(problem: Problem) -> Problem:
         )
         for s in problem.shipments
     )
-    provider = HaversineProvider()
+    provider = HaversineProvider(circuity=CIRCUITY)
     mats = {p: provider.matrix(points, p) for p in ("motorbike", "car")}
     return Problem(fleet, jobs, ships, matrices=mats, locations=tuple(points))
 
 
-def compare(days: int, seconds: float, balance: float) -> list[dict[str, Any]]:
-    """Run every day with ours (plain and balanced) and VROOM."""
+def _measure(problem: Problem, sol: Solution) -> dict[str, Any]:
+    return {
+        "travel_min": round(sol.summary.duration / 60, 1),
+        "longest_h": round(longest_day(sol) / H, 2),
+        "unassigned": len(sol.unassigned),
+        "ok": not check(problem, sol),
+    }
+
+
+def run_day(size: str, seed: int, balance: float, factor: float) -> dict[str, Any]:
+    """One day: VROOM to its end, then ours (and balanced) at VROOM's wall time x factor."""
     towns = townships()
-    rng = random.Random(1)
-    rows = []
-    for d in range(days):
-        town = rng.choice(towns)
-        problem = with_matrices(make_day(town, seed=d))
-        ours = solve(problem, SolveParams(time_limit=seconds))
-        bal = solve(problem, SolveParams(time_limit=seconds, balance_weight=balance))
-        theirs, _ = vroom_solve(problem, seconds)
-        row = {
-            "day": d,
-            "township": town["name"],
-            "tasks": len(problem.jobs) + 2 * len(problem.shipments),
-        }
-        for name, sol in (("ours", ours), ("balanced", bal), ("vroom", theirs)):
-            row[f"{name}_travel_min"] = round(sol.summary.duration / 60, 1)
-            row[f"{name}_longest_h"] = round(longest_day(sol) / H, 2)
-            row[f"{name}_unassigned"] = len(sol.unassigned)
-            row[f"{name}_ok"] = not check(problem, sol)
-        ours_missing = {(u.type, u.id) for u in ours.unassigned}
-        vroom_missing = {(u.type, u.id) for u in theirs.unassigned}
-        row["ours_drops_vroom_serves"] = len(ours_missing - vroom_missing)
-        rows.append(row)
-        print(row, flush=True)
-    return rows
+    town = random.Random(f"{size}-{seed}").choice(towns)
+    problem = with_matrices(make_day(town, seed, size))
+    theirs, elapsed = vroom_solve(problem, 3600.0)
+    budget = max(0.2, elapsed * factor)
+    t0 = time.perf_counter()
+    ours = solve(problem, SolveParams(time_limit=budget))
+    ours_s = time.perf_counter() - t0
+    row: dict[str, Any] = {
+        "size": size,
+        "seed": seed,
+        "township": town["name"],
+        "shipments": len(problem.shipments),
+        "vehicles": len(problem.vehicles),
+        "vroom_s": round(elapsed, 2),
+        "ours_s": round(ours_s, 2),
+    }
+    sols = {"ours": ours, "vroom": theirs}
+    if balance > 0:
+        sols["balanced"] = solve(problem, SolveParams(time_limit=budget, balance_weight=balance))
+    for name, sol in sols.items():
+        row.update({f"{name}_{k}": v for k, v in _measure(problem, sol).items()})
+    row["travel_ratio"] = round(row["ours_travel_min"] / row["vroom_travel_min"], 3)
+    if balance > 0:
+        row["longest_ratio"] = round(row["balanced_longest_h"] / row["vroom_longest_h"], 3)
+    ours_missing = {(u.type, u.id) for u in ours.unassigned}
+    vroom_missing = {(u.type, u.id) for u in theirs.unassigned}
+    row["ours_drops_vroom_serves"] = len(ours_missing - vroom_missing)
+    row["reasons"] = ",".join(sorted({u.reason for u in ours.unassigned}))
+    return row
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    """Every day, then per size the mean and the worst day."""
+    balanced = "longest_ratio" in rows[0]
+    head = (
+        "| size | seed | township | ships | veh | VROOM s | ours s | ours min | VROOM min "
+        "| ours/VROOM | unassigned ours/VROOM | we drop, VROOM serves | checked |"
+    )
+    if balanced:
+        head += " balanced longest / VROOM longest |"
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    for r in rows:
+        line = (
+            f"| {r['size']} | {r['seed']} | {r['township']} | {r['shipments']} | "
+            f"{r['vehicles']} | {r['vroom_s']} | {r['ours_s']} | {r['ours_travel_min']} | "
+            f"{r['vroom_travel_min']} | {r['travel_ratio']:.3f} | "
+            f"{r['ours_unassigned']}/{r['vroom_unassigned']} | "
+            f"{r['ours_drops_vroom_serves']} | {r['ours_ok'] and r['vroom_ok']} |"
+        )
+        if balanced:
+            line += f" {r['longest_ratio']:.3f} |"
+        print(line)
+    print()
+    print(
+        "| size | days | mean ours/VROOM | worst day | unassigned ours/VROOM "
+        "| we drop, VROOM serves | all checked |" + (" longest mean / worst |" if balanced else "")
+    )
+    print("|---|---|---|---|---|---|---|" + ("---|" if balanced else ""))
+    for size in dict.fromkeys(r["size"] for r in rows):
+        rs = [r for r in rows if r["size"] == size]
+        ratios = [r["travel_ratio"] for r in rs]
+        worst = max(rs, key=lambda r: r["travel_ratio"])
+        line = (
+            f"| {size} | {len(rs)} | {statistics.mean(ratios):.3f} | "
+            f"{worst['travel_ratio']:.3f} (seed {worst['seed']}) | "
+            f"{sum(r['ours_unassigned'] for r in rs)}/{sum(r['vroom_unassigned'] for r in rs)} | "
+            f"{sum(r['ours_drops_vroom_serves'] for r in rs)} | "
+            f"{all(r['ours_ok'] and r['vroom_ok'] for r in rs)} |"
+        )
+        if balanced:
+            longest = [r["longest_ratio"] for r in rs]
+            line += f" {statistics.mean(longest):.3f} / {max(longest):.3f} |"
+        print(line)
 
 
 def scale(shipments: int = 1000, vehicles: int = 50, seconds: float = 20.0) -> dict[str, float]:
@@ -267,36 +356,28 @@ def scale(shipments: int = 1000, vehicles: int = 50, seconds: float = 20.0) -> d
 
 
 def main() -> None:
-    """Print the township comparison and the scale figures."""
+    """Print every day against VROOM, the mean and the worst day per size."""
     ap = argparse.ArgumentParser(description="Jieyang township days vs VROOM")
-    ap.add_argument("--days", type=int, default=6)
-    ap.add_argument("--time-limit", type=float, default=5.0)
-    ap.add_argument("--balance-weight", type=float, default=2.0)
+    ap.add_argument("--sizes", default="small,medium,large", help="of " + ",".join(SIZES))
+    ap.add_argument("--seeds", type=int, default=12, help="seeds per size, from --first-seed")
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--balance-weight", type=float, default=0.0, help="also run balanced")
+    ap.add_argument("--time-factor", type=float, default=1.0, help="our time / VROOM's time")
+    ap.add_argument("--scale", action="store_true", help="also the 1,000-shipment scale run")
     ap.add_argument("--scale-seconds", type=float, default=20.0)
-    ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--csv", default=str(Path(__file__).parent / "results" / "township_days.csv"))
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    rows = compare(args.days, args.time_limit, args.balance_weight)
-    keys = ("travel_min", "longest_h", "unassigned")
-    print(f"\n{args.days} days, {args.time_limit:g} s each, 1 thread; VROOM exploration 5\n")
-    print("| solver | mean travel (min) | mean longest day (h) | unassigned | all checked |")
-    print("|---|---|---|---|---|")
-    for name in ("ours", "balanced", "vroom"):
-        means = [statistics.mean(r[f"{name}_{k}"] for r in rows) for k in keys]
-        ok = all(r[f"{name}_ok"] for r in rows)
-        print(
-            f"| {name} | {means[0]:.1f} | {means[1]:.2f} | "
-            f"{sum(r[f'{name}_unassigned'] for r in rows)} | {ok} |"
-        )
-    ratios = [r["balanced_longest_h"] / r["vroom_longest_h"] for r in rows]
-    travel = [r["ours_travel_min"] / r["vroom_travel_min"] for r in rows]
-    print(
-        f"\nlongest day balanced/VROOM: mean {statistics.mean(ratios):.2f}, "
-        f"worst {max(ratios):.2f}; travel ours/VROOM: mean {statistics.mean(travel):.3f}, "
-        f"worst {max(travel):.3f}; tasks we drop that VROOM serves: "
-        f"{sum(r['ours_drops_vroom_serves'] for r in rows)}"
-    )
+    rows = []
+    for size in args.sizes.split(","):
+        if size not in SIZES:
+            ap.error(f"--sizes: {size!r} is not one of {', '.join(SIZES)}")
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            row = run_day(size, seed, args.balance_weight, args.time_factor)
+            print(row, flush=True)
+            rows.append(row)
+    print(f"\nVROOM exploration 5, 1 thread, to its end; ours at {args.time_factor:g} x its time\n")
+    print_table(rows)
     out = Path(args.csv)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="") as fh:
@@ -304,7 +385,7 @@ def main() -> None:
         writer.writeheader()
         writer.writerows(rows)
     print(f"CSV: {out}")
-    if not args.skip_scale:
+    if args.scale:
         print(scale(seconds=args.scale_seconds))
 
 
