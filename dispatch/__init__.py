@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides the environment-driven defaults."""
-    from dispatch import cli, errors, extensions, security, web
+    from dispatch import cli, errors, extensions, health, requestlog, security, web
     from dispatch.api import register_blueprints
     from dispatch.config import Config
     from dispatch.services import holiday_file, workdays
@@ -21,10 +22,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Once per app, so the working-day functions stay pure; a bad file stops the start.
     holidays = app.config.get("HOLIDAYS_FILE")
     workdays.use_supplement(holiday_file.load_holiday_file(holidays) if holidays else None)
+    requestlog.init_app(app)
     extensions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
     web.init_app(app)
+    health.init_app(app)
+    proxies = int(app.config.get("PROXY_COUNT", 0))
+    if proxies:
+        # Behind nginx: the client's address (for rate limits and logs) is X-Forwarded-For's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     return app

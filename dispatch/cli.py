@@ -200,11 +200,36 @@ def demo_cmd(seed: int, day: datetime | None, report: Path, township: str | None
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=int, show_default=True)
+@click.option(
+    "--workers",
+    default=2,
+    type=click.IntRange(1, 64),
+    envvar="DAIBAN_WORKERS",
+    show_default=True,
+    help="gunicorn worker processes (env DAIBAN_WORKERS); more than one needs Redis limits",
+)
+@click.option(
+    "--threads",
+    default=4,
+    type=click.IntRange(1, 256),
+    envvar="DAIBAN_THREADS",
+    show_default=True,
+    help="threads per worker (env DAIBAN_THREADS)",
+)
+@click.option(
+    "--timeout",
+    default=120,
+    type=click.IntRange(1, 3600),
+    envvar="DAIBAN_WORKER_TIMEOUT",
+    show_default=True,
+    help="seconds a request may take before its worker is restarted",
+)
+@click.option("--dev", is_flag=True, help="werkzeug's development server, reloading on edits")
 @with_appcontext
-def serve_cmd(host: str, port: int) -> None:
-    """Serve the app and print where to find it and how to log in."""
+def serve_cmd(host: str, port: int, workers: int, threads: int, timeout: int, dev: bool) -> None:
+    """Serve the app (gunicorn; --dev for werkzeug) and print where to find it."""
     from dispatch.services.demo import DEMO_LOGINS
 
     base = f"http://{host}:{port}"
@@ -214,13 +239,20 @@ def serve_cmd(host: str, port: int) -> None:
     click.echo(f"  Console:         {base}/console")
     click.echo(f"  Agent app:       {base}/app")
     click.echo(f"  Booking page:    {base}/book")
+    click.echo(f"  Health:          {base}/healthz, {base}/readyz")
     click.echo("  Demo logins (username / password / role / region):")
     for login in DEMO_LOGINS:
         click.echo(f"    {login.username} / {login.password} / {login.role} / {login.region}")
-    # Flask refuses app.run() inside a CLI command; werkzeug's server is what it would use.
-    from werkzeug.serving import run_simple
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if dev:
+        # Flask refuses app.run() inside a CLI command; werkzeug's server is what it would use.
+        from werkzeug.serving import run_simple
 
-    run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
+        run_simple(host, port, app, threaded=True, use_reloader=True, use_debugger=False)
+        return
+    from dispatch.server import ServerOptions, run_server
+
+    run_server(app, ServerOptions(host, port, workers, threads, timeout))
 
 
 @click.command("notify-worker")

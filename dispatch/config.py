@@ -17,6 +17,10 @@ def _default_db() -> str:
     return f"sqlite:///{instance / 'daiban.sqlite3'}"
 
 
+def _flag(value: str) -> bool:
+    return value.strip().lower() not in {"0", "false", "no", "off", ""}
+
+
 class Config:
     """Settings; every one can be overridden with an environment variable of the same name."""
 
@@ -78,4 +82,15 @@ class Config:
                 "Log in at POST /api/auth/login and send the token as a Bearer header."
             },
         }
+        # Rate limits (Flask-Limiter): memory by default; Redis in production, shared by the
+        # gunicorn workers, e.g. RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/1.
+        # Per app, not Flask-Limiter's RATELIMIT_ENABLED, which flips its one shared limiter
+        # for every app in the process (the tests build several).
+        self.RATE_LIMITS_ON = _flag(env.get("DAIBAN_RATE_LIMITS", "1"))
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_STRATEGY = "moving-window"
+        self.RATELIMIT_LOGIN = env.get("DAIBAN_RATELIMIT_LOGIN", "10 per minute; 60 per hour")
+        self.RATELIMIT_PUBLIC = env.get("DAIBAN_RATELIMIT_PUBLIC", "20 per minute; 200 per hour")
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (nginx: 1).
+        self.PROXY_COUNT = int(env.get("DAIBAN_PROXY_COUNT", "0"))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

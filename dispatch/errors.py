@@ -6,10 +6,13 @@ Every error body has the flask-smorest shape ``{code, status, message, errors}``
 from __future__ import annotations
 
 import logging
+import math
+import time
 from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, jsonify
+from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -60,7 +63,15 @@ def error_body(status: int, message: str, errors: Any = None, **extra: Any) -> d
 
 def init_app(app: Flask) -> None:
     """Map domain errors, integrity errors and stray exceptions to JSON answers."""
-    from dispatch.extensions import db
+    from dispatch.extensions import db, limiter
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(err: RateLimitExceeded):  # type: ignore[no-untyped-def]
+        current = limiter.current_limit
+        wait = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+        msg = f"请求过于频繁，请 {wait} 秒后再试 / Too many requests; try again in {wait} s"
+        body = error_body(429, msg, limit=str(err.limit.limit), retry_after=wait)
+        return jsonify(body), 429, {"Retry-After": str(wait)}
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):  # type: ignore[no-untyped-def]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeAlias
 
 import marshmallow as ma
 import swagger_ui_bundle
-from flask import Flask, Response, send_from_directory
+from flask import Flask, Response, current_app, send_from_directory
 from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_smorest.error_handler import ErrorSchema
@@ -49,6 +52,23 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=MIGRATIONS_DIR)
 api = DaibanApi()
 jwt = JWTManager()
+#: Memory storage unless ``RATELIMIT_STORAGE_URI`` names Redis; several gunicorn workers need
+#: Redis to share their counts. Limits are per client address (behind a proxy, set
+#: ``DAIBAN_PROXY_COUNT`` so the address is the client's, not nginx's).
+limiter = Limiter(key_func=get_remote_address)
+
+
+@limiter.request_filter
+def _limits_off() -> bool:
+    return not current_app.config.get("RATE_LIMITS_ON", True)
+
+
+def limit_from(config_key: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Rate-limit a view by the limit string in ``config_key`` (``"20 per minute; ..."``).
+
+    Put it above flask-smorest's decorators, so requests that fail validation count too.
+    """
+    return limiter.limit(lambda: str(current_app.config[config_key]))
 
 
 @event.listens_for(Engine, "connect")
@@ -67,6 +87,7 @@ def init_app(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True)
     api.init_app(app)
     jwt.init_app(app)
+    limiter.init_app(app)
     if app.config.get("CELERY_BROKER_URL"):
         from dispatch.jobs.celery_tasks import celery_init_app
 

@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# Rate limits stay off in every test app (they share one client address); the tests of the
+# limits switch them on for their own requests (tests/dispatch/api/test_rate_limits.py).
+os.environ["DAIBAN_RATE_LIMITS"] = "0"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 

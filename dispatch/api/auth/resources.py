@@ -5,7 +5,7 @@ from flask_jwt_extended import get_jwt
 from flask_smorest import Blueprint
 
 from dispatch.api.auth.schemas import LoginSchema, MeSchema, TokenSchema
-from dispatch.extensions import db
+from dispatch.extensions import db, limit_from
 from dispatch.security import current_scope
 from dispatch.services import auth
 
@@ -14,8 +14,10 @@ blp = Blueprint("auth", __name__, description="登录与令牌 / Login and token
 
 @blp.route("/login")
 class Login(MethodView):
+    @limit_from("RATELIMIT_LOGIN")
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
+    @blp.alt_response(429, description="Too many attempts; see Retry-After")
     @blp.alt_response(401, description="Wrong username or password")
     @blp.doc(security=[])
     def post(self, data):

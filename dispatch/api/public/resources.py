@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from dispatch.api.public.schemas import LookupArgsSchema, LookupSchema
-from dispatch.extensions import db
+from dispatch.extensions import db, limit_from
 from dispatch.services.public import lookup_case
 
 blp = Blueprint("public", __name__, description="公开查询 / Public look-up (no login)")
@@ -12,8 +12,10 @@ blp = Blueprint("public", __name__, description="公开查询 / Public look-up (
 
 @blp.route("/cases/lookup")
 class CaseLookup(MethodView):
+    @limit_from("RATELIMIT_PUBLIC")
     @blp.arguments(LookupArgsSchema, location="query")
     @blp.response(200, LookupSchema)
+    @blp.alt_response(429, description="Too many attempts; see Retry-After")
     @blp.alt_response(404, description="No case matches that reference and phone")
     def get(self, args):
         """Status, custody chain, current holder and dates; 404 for any mismatch"""
