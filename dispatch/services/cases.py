@@ -251,7 +251,11 @@ def _holder_exists(
     if centre.region.code not in relay_codes(case):
         raise Invalid(
             "服务中心不在本件的流转链上 / The centre is not on this case's relay",
-            {"to_id": [f"centre {ref} is neither this case's village, township nor deciding centre"]},
+            {
+                "to_id": [
+                    f"centre {ref} is neither this case's village, township nor deciding centre"
+                ]
+            },
         )
     return centre
 

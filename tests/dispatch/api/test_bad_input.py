@@ -312,7 +312,12 @@ def test_oversized_body_names_the_limit(client, auth, app):
     [
         ("get", "/api/no-such-thing", {}, 404),
         ("delete", "/api/regions/", {}, 405),
-        ("post", "/api/applicants/", {"data": "{not json", "content_type": "application/json"}, 400),
+        (
+            "post",
+            "/api/applicants/",
+            {"data": "{not json", "content_type": "application/json"},
+            400,
+        ),
         ("post", "/api/applicants/", {"json": {"name": 1}}, 422),
     ],
 )

@@ -99,9 +99,10 @@ def test_the_slot_list_and_the_booking_share_the_lead_time(app, world: World):
 )
 def test_an_agent_books_only_in_their_scope(client, auth, world: World, call):
     """Another county's villager is a 404 for an agent, as GET /api/applicants/<id> is."""
-    assert client.get(
-        f"/api/applicants/{world.away.applicant}", headers=auth("agent")
-    ).status_code == 404
+    assert (
+        client.get(f"/api/applicants/{world.away.applicant}", headers=auth("agent")).status_code
+        == 404
+    )
     resp = call(client, auth("agent"), world)
     assert resp.status_code == 404, resp.get_json()
 
