@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 import routing
-from dispatch.errors import Conflict, Invalid, NotFound
+from dispatch.errors import Conflict, Invalid
 from dispatch.extensions import DbSession
 from dispatch.models.agents import Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from dispatch.extensions import db
 from dispatch.models import Agent, Applicant, Appointment, Case, ServiceCentre, ServiceItem
 from dispatch.services.workdays import CST
 
-from .conftest import World, applicant_body, future_window
+from .conftest import World, applicant_body
 
 TABLES = (Applicant, Case, Appointment, Agent, ServiceCentre, ServiceItem)
 BAD_ID = "445203194501011230"  # a real shape with the wrong check digit

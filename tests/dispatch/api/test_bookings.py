@@ -81,7 +81,7 @@ def test_the_slot_list_and_the_booking_share_the_lead_time(app, world: World):
     now = datetime.combine(DAY, datetime.strptime("09:45", "%H:%M").time(), CST)
     assert not _starts_in_time(_slot_bounds(DAY, ("10:30", "12:00")), now)
     assert _starts_in_time(_slot_bounds(DAY, ("14:30", "16:30")), now)
-    assert LEAD == timedelta(hours=1)
+    assert timedelta(hours=1) == LEAD
 
 
 @pytest.mark.parametrize(
