@@ -16,6 +16,7 @@ from dispatch.models.agents import Agent
 from dispatch.models.plans import Override, Plan, PlanRoute, PlanStatus, PlanStop, StopStatus
 from dispatch.planning.build import Built, Overrides, build_problem
 from dispatch.planning.carried import carried_tasks
+from dispatch.planning.locks import lock_township_plans
 from dispatch.planning.rides import drivers_of_rides_under_way, keep_rides_paired
 from dispatch.planning.store import store_plan
 from dispatch.planning.tasks import DayContext, TaskSpec, derive_tasks, load_context
@@ -281,20 +282,15 @@ def publish(session: DbSession, plan: Plan, urgent_keys: set[str] | None = None)
 
     Returns the ids of the agents who were told.
     """
+    lock_township_plans(session, plan.township_id)
+    session.refresh(plan)  # another publisher may have changed it while we waited
     if plan.status != PlanStatus.DRAFT:
         raise Conflict(
             f"计划 v{plan.version} 已是 {plan.status} / Plan is {plan.status}, "
             "only a draft can be published"
         )
-    previous = session.scalar(
-        select(Plan)
-        .where(
-            Plan.township_id == plan.township_id,
-            Plan.day == plan.day,
-            Plan.status == PlanStatus.PUBLISHED,
-        )
-        .with_for_update()
-    )
+    previous = current_plan(session, plan.township_id, plan.day)
+    check_base(plan, previous)
     if previous is not None:
         _carry_reports(session, previous, plan)
     before, after = route_signature(previous), route_signature(plan)
@@ -322,6 +318,25 @@ def publish(session: DbSession, plan: Plan, urgent_keys: set[str] | None = None)
     plan.published_at = datetime.now(UTC)
     session.commit()
     return changed
+
+
+def check_base(plan: Plan, published: Plan | None) -> None:
+    """A draft is published only over the version it was planned from: a 409 otherwise, so
+    nothing published since (a booking's visit, an urgent case) is silently dropped."""
+    if published is None or plan.based_on_id == published.id:
+        return
+    base_version = plan.based_on.version if plan.based_on else None
+    base = f"v{base_version}" if base_version else "no published version"
+    raise Conflict(
+        f"草稿 v{plan.version} 基于 {base}，但现已发布 v{published.version}，请先变基 / "
+        f"Draft v{plan.version} was planned from {base}, but v{published.version} is "
+        f"published now; rebase it (POST /api/plans/{plan.id}/rebase) to re-plan it on "
+        f"v{published.version}",
+        draft_version=plan.version,
+        base_version=base_version,
+        published_version=published.version,
+        published_plan_id=published.id,
+    )
 
 
 def _carry_reports(session: DbSession, previous: Plan, plan: Plan) -> None:
@@ -385,6 +400,32 @@ def get_plan(session: DbSession, plan_id: int) -> Plan:
     if plan is None:
         raise NotFound(f"没有计划 {plan_id} / No plan {plan_id}")
     return plan
+
+
+def rebase(
+    session: DbSession, draft: Plan, *, user_id: int | None = None, time_limit: float | None = None
+) -> Plan:
+    """Re-plan a stale draft on the version published now: a new draft from the current
+    cases, bookings and overrides; the stale draft is superseded so it cannot be published."""
+    published = current_plan(session, draft.township_id, draft.day)
+    if draft.status != PlanStatus.DRAFT:
+        raise Conflict(f"计划 v{draft.version} 已是 {draft.status} / Only a draft can be rebased")
+    if published is None or draft.based_on_id == published.id:
+        raise Conflict(
+            f"草稿 v{draft.version} 已基于当前版本，可直接发布 / Draft v{draft.version} is "
+            "already planned from the current version; publish it"
+        )
+    draft.status = PlanStatus.SUPERSEDED
+    return plan_township(
+        session,
+        draft.township.code,
+        draft.day,
+        objective=draft.objective,
+        time_limit=time_limit,
+        user_id=user_id,
+        reason=f"变基 v{draft.version} → v{published.version} / rebase of v{draft.version} "
+        f"on v{published.version}",
+    )
 
 
 def replan(

@@ -99,6 +99,20 @@ def publish(session: DbSession, scope: Scope, plan: Plan) -> dict[str, Any]:
     return {"plan_id": plan.id, "version": plan.version, "notified_agents": told}
 
 
+def rebase(session: DbSession, scope: Scope, plan: Plan) -> dict[str, Any]:
+    """A stale draft re-planned on the version published now, as a new draft to publish."""
+    _planner(scope)
+    stale = plan.version
+    new = planning.rebase(session, plan, user_id=scope.user_id)
+    return {
+        "plan_id": new.id,
+        "version": new.version,
+        "status": new.status,
+        "based_on_version": new.based_on.version if new.based_on else None,
+        "rebased_from_version": stale,
+    }
+
+
 def replan(
     session: DbSession, scope: Scope, plan: Plan, reason: str, objective: str | None = None
 ) -> dict[str, Any]:
