@@ -10,6 +10,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from dispatch import privacy_cli
+
 if TYPE_CHECKING:
     from dispatch.extensions import DbSession
 
@@ -312,6 +314,7 @@ def recount_due_dates_cmd(dry_run: bool, references: tuple[str, ...]) -> None:
 
 
 def init_app(app: Flask) -> None:
+    privacy_cli.init_app(app)
     for command in (
         import_divisions_cmd,
         create_user_cmd,
