@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides the environment-driven defaults."""
-    from dispatch import cli, crypto, errors, extensions, health, requestlog, security, web
+    from dispatch import bodies, cli, crypto, errors, extensions, health, requestlog, security, web
     from dispatch.api import register_blueprints
     from dispatch.config import Config
     from dispatch.services import holiday_file, workdays
@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     crypto.use_keyring(crypto.keyring_from(app.config["DATA_KEYS"], app.config["INDEX_KEY"]))
     requestlog.init_app(app)
     extensions.init_app(app)
+    bodies.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     register_blueprints(app)
