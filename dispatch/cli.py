@@ -11,10 +11,9 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.engine import make_url
 
+from dispatch import privacy_cli
 from dispatch.services.datafiles import DataFileError
 from dispatch.services.workdays import CST
-
-from dispatch import privacy_cli
 
 if TYPE_CHECKING:
     from dispatch.extensions import DbSession

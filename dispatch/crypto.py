@@ -64,7 +64,7 @@ def parse_keys(spec: str) -> dict[str, bytes]:
             continue
         key_id, sep, encoded = part.partition(":")
         if not sep or not _KEY_ID.match(key_id):
-            raise KeyConfigError(f"key id {key_id!r}: use 1-16 letters, digits, '-' or '_' before ':'")
+            raise KeyConfigError(f"key id {key_id!r}: 1-16 letters, digits, '-' or '_', then ':'")
         if key_id in keys:
             raise KeyConfigError(f"key id {key_id!r} is listed twice")
         try:
@@ -146,7 +146,7 @@ def keyring_from(data_keys: str, index_key: str) -> Keyring:
         )
         return development_keyring()
     if not data_keys or not index_key:
-        raise KeyConfigError("set both DAIBAN_DATA_KEYS and DAIBAN_INDEX_KEY, or neither (development)")
+        raise KeyConfigError("set both DAIBAN_DATA_KEYS and DAIBAN_INDEX_KEY, or neither (dev key)")
     raw_index = _b64decode(index_key.strip())
     if len(raw_index) < 32:
         raise KeyConfigError("DAIBAN_INDEX_KEY needs at least 32 bytes")

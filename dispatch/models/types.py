@@ -10,7 +10,7 @@ from sqlalchemy.types import TypeDecorator
 from dispatch import crypto
 
 
-class _NoCompare(Text.Comparator):  # type: ignore[name-defined,misc]
+class _NoCompare(Text.Comparator[str]):
     """Values are sealed with a fresh nonce each time, so SQL comparisons would silently never
     match: compare through a blind index instead. Only ``== ""`` / ``!= ""`` (empty is stored
     empty) and ``IS NULL`` make sense, so only those are allowed."""

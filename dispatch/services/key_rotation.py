@@ -69,8 +69,11 @@ def stale_counts(session: DbSession) -> dict[str, int]:
     out = {}
     for sealed in sealed_tables():
         table = _raw(sealed)
-        out[sealed.name] = session.scalar(
-            sa.select(sa.func.count()).select_from(table).where(_stale(table, sealed, prefix))
+        out[sealed.name] = (
+            session.scalar(
+                sa.select(sa.func.count()).select_from(table).where(_stale(table, sealed, prefix))
+            )
+            or 0
         )
     return out
 

@@ -62,7 +62,11 @@ def _seed(n: int) -> None:
     db.session.add(Agent(name="代办员", phone="13912345678", level="village", region_id=village.id))
     db.session.add(
         OutboxMessage(
-            id="m1", kind="k", channel="sms", recipient_kind="villager", recipient_id=1,
+            id="m1",
+            kind="k",
+            channel="sms",
+            recipient_kind="villager",
+            recipient_id=1,
             phone="13800000001",
         )
     )
@@ -71,9 +75,11 @@ def _seed(n: int) -> None:
 
 def _tokens() -> list[str]:
     rows = db.session.execute(
-        sa.text("SELECT phone, id_number, address, lon, lat FROM applicants "
-                "UNION ALL SELECT phone, '', '', '', '' FROM agents "
-                "UNION ALL SELECT phone, '', '', '', '' FROM outbox")
+        sa.text(
+            "SELECT phone, id_number, address, lon, lat FROM applicants "
+            "UNION ALL SELECT phone, '', '', '', '' FROM agents "
+            "UNION ALL SELECT phone, '', '', '', '' FROM outbox"
+        )
     ).all()
     return [v for row in rows for v in row if v]
 
