@@ -21,7 +21,7 @@ from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, Status
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.plans import Plan, PlanStatus
-from dispatch.models.regions import Level, Region
+from dispatch.models.regions import Level, Region, code_at, township_code
 from dispatch.models.users import User
 from dispatch.security import hash_password
 from dispatch.services.cases import promised_date
@@ -302,8 +302,8 @@ def _seed_custody(
     session: DbSession, case: Case, status: Status, at: datetime, centres: dict[str, ServiceCentre]
 ) -> None:
     """Give seeded cases a plausible custody chain so every holder is real."""
-    township_centre = centres.get(case.village.code[:9] + "000")
-    county_centre = centres.get(case.village.code[:6] + "000000")
+    township_centre = centres.get(township_code(case.village.code))
+    county_centre = centres.get(code_at(case.village.code, Level.COUNTY))
     chain: list[tuple[HolderKind, int]] = []
     if status in (Status.AT_TOWNSHIP, Status.DECIDED, Status.RETURNING, Status.AT_COUNTY):
         assert township_centre is not None

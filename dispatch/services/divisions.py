@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from dispatch.errors import Invalid, NotFound
 from dispatch.extensions import DbSession
-from dispatch.models.regions import CoordSource, Level, Region
+from dispatch.models.regions import CoordSource, Level, Region, code_at
 from dispatch.services.datafiles import DataFileError, features, read_csv
 from dispatch.services.validation import point_problem
 
@@ -146,7 +146,7 @@ def place_missing(rows: list[Row], divisions_dir: Path) -> set[str]:
             continue
         rng = random.Random(int(row.code))
         parent = by_code[row.parent_code]
-        county_code = row.code[:6] + "000000"
+        county_code = code_at(row.code, Level.COUNTY)
         county_area = counties.get(county_code)
         if row.level == Level.VILLAGE and row.parent_code in townships:
             row.lon, row.lat = _inside(townships[row.parent_code], rng)
