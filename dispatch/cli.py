@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.engine import make_url
 
+from dispatch import privacy_cli
 from dispatch.services.datafiles import DataFileError
 from dispatch.services.workdays import CST
 
@@ -370,6 +371,7 @@ def recount_due_dates_cmd(dry_run: bool, references: tuple[str, ...]) -> None:
 
 
 def init_app(app: Flask) -> None:
+    privacy_cli.init_app(app)
     for command in (
         import_divisions_cmd,
         create_user_cmd,
