@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 DB_URL ?= sqlite:///$(CURDIR)/instance/daiban.sqlite3
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 SEED ?= 7
+HOST ?= 127.0.0.1
+PORT ?= 5000
 DEMO_DATE ?= $(shell $(PY) -c "import datetime,zoneinfo;print(datetime.datetime.now(zoneinfo.ZoneInfo('Asia/Shanghai')).date())")
 
 .PHONY: install run test test-sqlite test-postgres lint demo bench clean browser-deps vendor
@@ -36,7 +38,7 @@ vendor:
 run: install
 	mkdir -p instance
 	DATABASE_URL=$(DB_URL) $(BIN)/daiban demo-setup --seed $(SEED) --date $(DEMO_DATE)
-	DATABASE_URL=$(DB_URL) $(BIN)/daiban serve --host 127.0.0.1 --port 5000
+	DATABASE_URL=$(DB_URL) $(BIN)/daiban serve --host $(HOST) --port $(PORT)
 
 test: install browser-deps test-sqlite test-postgres
 
