@@ -11,6 +11,7 @@ from flask import current_app
 from dispatch.extensions import DbSession
 from dispatch.models.cases import Case
 from dispatch.models.outbox import OutboxMessage
+from dispatch.services.rating_tokens import rating_link
 from dispatch.services.workdays import CST, next_working_day, uncovered_years
 
 # Case events that the villager hears about, and the template each one uses.
@@ -75,7 +76,9 @@ def enqueue_case_message(
             "certificate": case.item.name,
             "service": case.item.name,
             "delivery_date": delivery_text(delivery),
-            "link": f"{current_app.config['RATE_URL']}?ref={case.reference}",
+            "link": rating_link(
+                current_app.config["RATE_URL"], current_app.config["SECRET_KEY"], case.id
+            ),
             "reference": case.reference,
         }
         | (extra or {}),
