@@ -27,7 +27,7 @@ from dispatch.models.ratings import (
     Rectification,
     Source,
 )
-from dispatch.models.regions import Region
+from dispatch.models.regions import Region, township_code
 from dispatch.models.users import Role
 from dispatch.security import Scope
 from dispatch.services.rating_tokens import read_token
@@ -55,10 +55,6 @@ class Rated:
     agent_id: int | None
     agent_name: str
     centre: ServiceCentre | None
-
-
-def township_code(case: Case) -> str:
-    return case.village.code[:9] + "000"
 
 
 def _delivered_at(session: DbSession, case: Case) -> datetime | None:
@@ -90,7 +86,10 @@ def rated_parties(session: DbSession, case: Case) -> Rated:
     centre = session.scalar(
         select(ServiceCentre)
         .join(ServiceCentre.region)
-        .where(ServiceCentre.kind == CentreKind.TOWNSHIP, Region.code == township_code(case))
+        .where(
+            ServiceCentre.kind == CentreKind.TOWNSHIP,
+            Region.code == township_code(case.village.code),
+        )
     )
     return Rated(case, delivered, agent_id, agent.name if agent else "", centre)
 
@@ -146,7 +145,7 @@ def _add_rating(
         centre_id=rated.centre.id if rated.centre else None,
         item_id=case.item_id,
         applicant_id=case.applicant_id,
-        township_code=township_code(case),
+        township_code=township_code(case.village.code),
         delivered_at=rated.delivered_at,
         rated_at=now,
         recorded_by_id=recorded_by_id,
