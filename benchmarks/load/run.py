@@ -109,13 +109,15 @@ def table(
     lines.append(
         f"| **all** | {total.requests} | {total.p50:.0f} | {total.p95:.0f} | {total.p99:.0f} |"
     )
-    by_status: Counter[str] = Counter()
+    by_status: Counter[tuple[str, str]] = Counter()
     for key, n in statuses.items():
-        code = key.rsplit(" ", 1)[1]
+        name, code = key.rsplit(" ", 1)
         if not code.startswith("2"):
-            by_status[code] += n
-    lines += ["", "| answers not 2xx | count |", "|---|---|"]
-    lines += [f"| {code} | {n} |" for code, n in sorted(by_status.items())] or ["| none | 0 |"]
+            by_status[(code, name)] += n
+    lines += ["", "| status | endpoint | count |", "|---|---|---|"]
+    lines += [f"| {c} | {name} | {n} |" for (c, name), n in sorted(by_status.items())]
+    if not by_status:
+        lines.append("| none | | 0 |")
     lines += ["", "| reconciliation | count |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in sorted(rec.counts.items())]
     lines += [f"| bookings answered 201 | {len(ledger['bookings'])} |"]
@@ -144,11 +146,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--quick", action="store_true", help="2 minutes (CI may run it)")
     p.add_argument("--agents", type=int, default=0, help="default: every seeded agent")
-    p.add_argument("--staff", type=int, default=30)
+    p.add_argument("--staff", type=int, default=10)
     p.add_argument("--dispatchers", type=int, default=0, help="default: one per township")
     p.add_argument("--villagers", type=int, default=5)
     p.add_argument("--replan-every", type=float, default=1200.0, help="s between re-plans")
-    p.add_argument("--staff-think", type=float, default=30.0)
+    p.add_argument("--staff-think", type=float, default=60.0)
     p.add_argument("--cut-syncs", type=int, default=0, help="cut this many syncs mid-request")
     p.add_argument("--duration", type=float, default=0, help="s (quick 120, full peak 600)")
     p.add_argument("--port", type=int, default=5161)
