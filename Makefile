@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 DB_URL ?= sqlite:///$(CURDIR)/instance/daiban.sqlite3
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 SEED ?= 7
+HOST ?= 127.0.0.1
+PORT ?= 5000
 DEMO_DATE ?= $(shell $(PY) -c "import datetime,zoneinfo;print(datetime.datetime.now(zoneinfo.ZoneInfo('Asia/Shanghai')).date())")
 
 .PHONY: install run test test-sqlite test-postgres lint demo bench clean browser-deps vendor \
@@ -22,9 +24,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 browser-deps:
-	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || { \
-	  echo "installing Debian chromium and CJK fonts for the browser tests"; \
-	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . && \
+	  command -v pdftoppm >/dev/null 2>&1 && [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; } || { \
+	  echo "installing Debian chromium, CJK fonts and poppler-utils for the browser and form tests"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-zenhei poppler-utils >/dev/null) || \
 	  { echo "could not install chromium (needs root and Debian's packages)"; exit 1; }; }
 
 # Refresh the vendored browser libraries (signature_pad, idb) from dispatch/web's lockfile.
@@ -36,7 +39,7 @@ vendor:
 run: install
 	mkdir -p instance
 	DATABASE_URL=$(DB_URL) $(BIN)/daiban demo-setup --seed $(SEED) --date $(DEMO_DATE)
-	DATABASE_URL=$(DB_URL) $(BIN)/daiban serve --host 127.0.0.1 --port 5000
+	DATABASE_URL=$(DB_URL) $(BIN)/daiban serve --host $(HOST) --port $(PORT)
 
 test: install browser-deps test-sqlite test-postgres
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import math
@@ -150,12 +151,45 @@ def node_orders(solution: Solution) -> dict[int, list[int]]:
     }
 
 
+def dodge_break_bug(data: dict[str, Any]) -> dict[str, Any]:
+    """The same problem, written so that VROOM 1.15 does not drop tasks it can serve.
+
+    VROOM 1.15 never tries pickup -> delivery -> break when a break is still to come and
+    pickup -> break -> delivery misses the delivery's last window (VROOM-Project/vroom#1345,
+    the fix in #1350 was never merged): a certificate taken from the office to a home booked
+    for the morning is then unassigned on every vehicle, even alone on an empty day. A step
+    whose last window closes before some break's last window gets one more window after
+    every vehicle's day has ended. No route can use it, so the problem is unchanged; VROOM
+    then also tries the order it skipped. Only when every vehicle has a time window.
+    """
+    vehicles = data["vehicles"]
+    if not vehicles or any("time_window" not in v for v in vehicles):
+        return data
+    after = max(v["time_window"][1] for v in vehicles) + 1
+    lunch = max(
+        (w[1] for v in vehicles for b in v.get("breaks", ()) for w in b.get("time_windows", ())),
+        default=None,
+    )
+    if lunch is None:
+        return data
+    out = copy.deepcopy(data)
+    steps = [
+        *out.get("jobs", ()),
+        *(s[k] for s in out.get("shipments", ()) for k in ("pickup", "delivery")),
+    ]
+    for step in steps:
+        windows = step.get("time_windows")
+        if windows and windows[-1][1] < lunch:
+            windows.append([after, after])
+    return out
+
+
 def vroom_solve(problem: Problem, seconds: float, exploration: int = 5) -> tuple[Solution, float]:
     """Solve with pyvroom (1 thread), then re-time VROOM's orders with routing.evaluate."""
     import vroom
 
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump(problem_to_vroom(problem), fh)
+        json.dump(dodge_break_bug(problem_to_vroom(problem)), fh)
     inp = vroom.Input.from_json(Path(fh.name))
     Path(fh.name).unlink()
     t0 = time.perf_counter()

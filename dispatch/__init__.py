@@ -10,7 +10,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides the environment-driven defaults."""
-    from dispatch import cli, errors, extensions, health, requestlog, resilience, security, web
+    from dispatch import (
+        bodies,
+        cli,
+        crypto,
+        errors,
+        extensions,
+        health,
+        requestlog,
+        resilience,
+        security,
+        web,
+    )
     from dispatch.api import register_blueprints
     from dispatch.config import Config
     from dispatch.services import holiday_file, workdays
@@ -22,8 +33,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Once per app, so the working-day functions stay pure; a bad file stops the start.
     holidays = app.config.get("HOLIDAYS_FILE")
     workdays.use_supplement(holiday_file.load_holiday_file(holidays) if holidays else None)
+    # Once per process, like the holidays: the column types read the installed keyring.
+    crypto.use_keyring(crypto.keyring_from(app.config["DATA_KEYS"], app.config["INDEX_KEY"]))
     requestlog.init_app(app)
     extensions.init_app(app)
+    bodies.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     register_blueprints(app)

@@ -9,6 +9,11 @@ from typing import TYPE_CHECKING, Any
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.engine import make_url
+
+from dispatch import privacy_cli
+from dispatch.services.datafiles import DataFileError
+from dispatch.services.workdays import CST
 
 if TYPE_CHECKING:
     from dispatch.extensions import DbSession
@@ -52,7 +57,10 @@ def import_divisions_cmd(path: Path | None) -> None:
             bar.update(i - last[0])
             last[0] = i
 
-        report = import_divisions(_session(), path, on_progress=progress)
+        try:
+            report = import_divisions(_session(), path, on_progress=progress)
+        except DataFileError as err:
+            raise click.ClickException(str(err)) from None
         bar.update(total - last[0])
     click.echo(
         f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
@@ -93,7 +101,10 @@ def seed_demo_cmd(seed: int) -> None:
     from dispatch.services.demo import seed_demo
 
     with click.progressbar(length=108, label="生成示例数据 / seeding townships") as bar:
-        summary = seed_demo(_session(), seed=seed, on_township=lambda: bar.update(1))
+        try:
+            summary = seed_demo(_session(), seed=seed, on_township=lambda: bar.update(1))
+        except DataFileError as err:
+            raise click.ClickException(str(err)) from None
     for key, value in summary.items():
         click.echo(f"  {key}: {value}")
 
@@ -103,10 +114,30 @@ def seed_demo_cmd(seed: int) -> None:
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @with_appcontext
 def demo_setup_cmd(seed: int, day: datetime | None) -> None:
-    """Migrate, import and seed if the database is empty, then plan the demo day."""
+    """Migrate, import and seed if the database is empty, then plan the demo day.
+
+    A new SQLite database is built in a temporary file beside it and moved into place only
+    when everything has worked, so a failed first set-up leaves nothing behind.
+    """
+    plan_day = day.date() if day else None
+    target = _sqlite_file(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if target is not None and not target.exists():
+        _build_sqlite(target, seed, plan_day)
+    else:
+        _set_up_demo(seed, plan_day)
+
+
+def _sqlite_file(uri: str) -> Path | None:
+    url = make_url(uri)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def _set_up_demo(seed: int, day: date | None) -> None:
     from flask_migrate import upgrade
 
-    from dispatch.services.demo import demo_is_seeded
+    from dispatch.services.demo import bind_demo_agent, demo_is_seeded
 
     upgrade()
     ctx = click.get_current_context()
@@ -115,15 +146,42 @@ def demo_setup_cmd(seed: int, day: datetime | None) -> None:
         ctx.invoke(seed_demo_cmd, seed=seed)
     else:
         click.echo("demo data already present; keeping it")
-    plan_day = day.date() if day else None
-    _plan_all(plan_day)
+    planned = date.fromisoformat(_plan_all(day)["day"])
+    agent = bind_demo_agent(_session(), planned)
+    if agent is not None:
+        click.echo(f"  demo login 'agent': {agent.name} (agent {agent.id}), stops on {planned}")
+    if planned != datetime.now(CST).date():
+        click.echo(f"  the agent's route is on {planned}: open /app?day={planned}")
+
+
+def _build_sqlite(target: Path, seed: int, day: date | None) -> None:
+    """Set up a fresh demo in ``target.building``, then rename it to ``target``."""
+    from dispatch import create_app
+    from dispatch.extensions import db
+
+    building = target.with_name(target.name + ".building")
+    building.unlink(missing_ok=True)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{building}"})
+    try:
+        with app.app_context():
+            try:
+                _set_up_demo(seed, day)
+            finally:
+                db.session.remove()
+                for engine in db.engines.values():
+                    engine.dispose()
+    except BaseException:
+        building.unlink(missing_ok=True)
+        click.echo(f"set-up failed; nothing was kept (no {target})", err=True)
+        raise
+    building.replace(target)
 
 
 def _plan_all(
     day: date | None, codes: list[str] | None = None, objective: str = "distance"
 ) -> dict[str, Any]:
     from dispatch.planning.runner import plan_city, townships_with_centres
-    from dispatch.services.workdays import CST, is_working_day, next_working_day
+    from dispatch.services.workdays import is_working_day, next_working_day
 
     if day is None:
         day = datetime.now(CST).date()
@@ -178,13 +236,14 @@ def demo_cmd(seed: int, day: datetime | None, report: Path, township: str | None
     from dispatch.models.plans import Plan
     from dispatch.planning.report import render_report
     from dispatch.planning.store import agent_names
-    from dispatch.services.demo import DEMO_TOWNSHIP
+    from dispatch.services.demo import DEMO_TOWNSHIP, bind_demo_agent
 
     upgrade()
     ctx = click.get_current_context()
     ctx.invoke(import_divisions_cmd, path=None)
     ctx.invoke(seed_demo_cmd, seed=seed)
     summary = _plan_all(day.date() if day else None)
+    bind_demo_agent(_session(), date.fromisoformat(summary["day"]))
     code = township or DEMO_TOWNSHIP
     plans = [p for p in _session().scalars(select(Plan).where(Plan.id.in_(summary["plan_ids"])))]
     plan = next((p for p in plans if p.township.code == code), plans[0] if plans else None)
@@ -312,6 +371,7 @@ def recount_due_dates_cmd(dry_run: bool, references: tuple[str, ...]) -> None:
 
 
 def init_app(app: Flask) -> None:
+    privacy_cli.init_app(app)
     for command in (
         import_divisions_cmd,
         create_user_cmd,

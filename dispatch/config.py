@@ -94,3 +94,7 @@ class Config:
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (nginx: 1).
         self.PROXY_COUNT = int(env.get("DAIBAN_PROXY_COUNT", "0"))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Personal data at rest (dispatch.crypto): "id:base64key,..." newest first, and the
+        # blind-index key. Both empty: the development key, with a warning at start.
+        self.DATA_KEYS = env.get("DAIBAN_DATA_KEYS", "")
+        self.INDEX_KEY = env.get("DAIBAN_INDEX_KEY", "")

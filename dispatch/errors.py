@@ -51,6 +51,45 @@ class Conflict(DomainError):
     status = 409
 
 
+class Gone(DomainError):
+    status = 410
+
+
+_HTTP_MESSAGES = {
+    400: "请求有误 / Bad request: the body or the arguments could not be read",
+    401: "需要登录 / Log in first: POST /api/auth/login",
+    403: "无权操作 / Not allowed for your role",
+    404: "没有这个地址或对象 / No such address or object",
+    405: "不支持此方法 / This method is not allowed here",
+    406: "无法提供所要的格式 / Cannot answer in the format asked for",
+    409: "冲突 / Conflict with the current state",
+    410: "已停用 / Gone",
+    415: "请发送 JSON / Send the body as application/json",
+    422: "输入有误，见 errors / The input is invalid; see errors",
+    429: "请求过于频繁 / Too many requests",
+}
+
+
+def size_text(limit: int) -> str:
+    """A byte count as people say it: ``1 MB``, ``512 KB``."""
+    if limit % (1024 * 1024) == 0:
+        return f"{limit // (1024 * 1024)} MB"
+    return f"{limit // 1024} KB" if limit % 1024 == 0 else f"{limit} bytes"
+
+
+def http_message(code: int, max_content_length: int | None = None) -> str:
+    """The message of an HTTP error raised without one (werkzeug's, webargs' 422)."""
+    if code == 413:
+        limit = size_text(max_content_length) if max_content_length else "the size limit"
+        return f"请求体超过 {limit} 上限 / The request body is larger than the {limit} limit"
+    if code in _HTTP_MESSAGES:
+        return _HTTP_MESSAGES[code]
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return f"HTTP {code}"
+
+
 def error_body(status: int, message: str, errors: Any = None, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "code": status,

@@ -20,7 +20,9 @@ from flask_sqlalchemy.session import Session as FlaskSqlaSession
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
+from werkzeug.exceptions import HTTPException
 
+from dispatch.errors import http_message
 from dispatch.models.base import Base
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -46,6 +48,13 @@ class DaibanErrorSchema(ErrorSchema):  # type: ignore[misc]
 
 class DaibanApi(Api):  # type: ignore[misc]
     ERROR_SCHEMA = DaibanErrorSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        """flask-smorest's body, with a message a person can act on in every one."""
+        payload, code, headers = super().handle_http_exception(error)
+        if not payload.get("message"):
+            payload["message"] = http_message(code, current_app.config.get("MAX_CONTENT_LENGTH"))
+        return payload, code, headers
 
 
 db = SQLAlchemy(model_class=Base)

@@ -13,6 +13,7 @@ from dispatch.models.applicants import Applicant
 from dispatch.models.base import Base, utcnow
 from dispatch.models.centres import ServiceCentre
 from dispatch.models.regions import Region
+from dispatch.models.types import Encrypted
 
 # isoweekday -> ["HH:MM", "HH:MM"] working span.
 DEFAULT_SHIFT: dict[str, Any] = {str(d): ["08:00", "18:00"] for d in range(1, 6)}
@@ -54,7 +55,7 @@ class Agent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60))
-    phone: Mapped[str] = mapped_column(String(11))
+    phone: Mapped[str] = mapped_column(Encrypted("agents.phone"))
     level: Mapped[AgentLevel] = mapped_column(String(10))
     # The township the agent works in (dispatch scope); zone villages lie inside it.
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)

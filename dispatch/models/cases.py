@@ -13,6 +13,7 @@ from dispatch.models.applicants import Applicant
 from dispatch.models.base import Base, utcnow
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.regions import Region
+from dispatch.models.types import Encrypted
 
 
 class Channel(enum.StrEnum):
@@ -113,8 +114,8 @@ class CustodyEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     items: Mapped[list[Any]] = mapped_column(default=list)
-    signature_png: Mapped[str | None] = mapped_column(Text)
-    photo_jpeg: Mapped[str | None] = mapped_column(Text)
+    signature_png: Mapped[str | None] = mapped_column(Encrypted("custody_events.signature_png"))
+    photo_jpeg: Mapped[str | None] = mapped_column(Encrypted("custody_events.photo_jpeg"))
     note: Mapped[str] = mapped_column(Text, default="")
     # Set by offline clients so a retried sync never records a hand-over twice.
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)

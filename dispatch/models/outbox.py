@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.models.base import Base, utcnow
+from dispatch.models.types import Encrypted
 
 
 class OutboxStatus(enum.StrEnum):
@@ -27,7 +28,7 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(10))  # push / sms / log
     recipient_kind: Mapped[str] = mapped_column(String(10))  # agent / villager
     recipient_id: Mapped[int]
-    phone: Mapped[str] = mapped_column(String(11), default="")
+    phone: Mapped[str] = mapped_column(Encrypted("outbox.phone"), default="")
     variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     urgent: Mapped[bool] = mapped_column(default=False)

@@ -20,6 +20,22 @@ class Level(enum.StrEnum):
 SHORT_LEN = {Level.CITY: 4, Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
 
 
+def code_at(code: str, level: Level) -> str:
+    """The full 12-digit code of the region at ``level`` that contains region ``code``."""
+    return code[: SHORT_LEN[level]].ljust(12, "0")
+
+
+def township_code(code: str) -> str:
+    """The code of the township a village (or the township itself) lies in."""
+    return code_at(code, Level.TOWNSHIP)
+
+
+def decision_code(code: str, decided_at: str) -> str:
+    """The region whose centre decides, for a case in region ``code``, an item decided at
+    ``decided_at`` (township, county or city)."""
+    return code_at(code, Level(decided_at))
+
+
 class CoordSource(enum.StrEnum):
     OFFICIAL = "official"
     SYNTHETIC = "synthetic"

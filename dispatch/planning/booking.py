@@ -16,12 +16,13 @@ from typing import Any
 from sqlalchemy import select, text
 
 import routing
-from dispatch.errors import Conflict, Invalid, NotFound
+from dispatch.errors import Conflict, Invalid
 from dispatch.extensions import DbSession
 from dispatch.models.agents import Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
 from dispatch.models.catalog import ServiceItem
+from dispatch.models.regions import township_code
 from dispatch.planning.build import routing_task
 from dispatch.planning.rides import Ride, place_ride, rides_of
 from dispatch.planning.service import Prepared, current_plan, prepare, replan
@@ -33,9 +34,19 @@ SLOTS = (("08:30", "10:30"), ("10:30", "12:00"), ("14:30", "16:30"), ("16:00", "
 _sqlite_locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
 
 
+#: A slot is offered and booked only if it starts at least this long from now: the agent
+#: needs the time to get there, and the villager the confirmation.
+LEAD = timedelta(hours=1)
+
+
 def _slot_bounds(day: date, slot: tuple[str, str]) -> tuple[datetime, datetime]:
     a, b = (time.fromisoformat(x) for x in slot)
     return datetime.combine(day, a, tzinfo=CST), datetime.combine(day, b, tzinfo=CST)
+
+
+def _starts_in_time(window: tuple[datetime, datetime], now: datetime) -> bool:
+    """The one rule for "too late to book", shared by the slot list and the booking."""
+    return window[0] >= now + LEAD
 
 
 def _base(session: DbSession, prep: Prepared) -> routing.Solution:
@@ -128,8 +139,9 @@ def _check_request(
     day: date,
     case: Case | None,
     item: ServiceItem | None = None,
+    now: datetime | None = None,
 ) -> None:
-    today = datetime.now(CST).date()
+    today = (now or datetime.now(UTC)).astimezone(CST).date()
     if day < today:
         raise Invalid(
             "不能预约过去的日期 / Cannot book a day in the past",
@@ -160,15 +172,13 @@ def available_slots(
     """The day's slots; ``item`` is the service when no case is registered yet, so that an
     in-person service is offered only the slots its round trip fits, as ``book`` will check."""
     _check_request(session, applicant, day, case, item)
-    prep = prepare(session, applicant.village.code[:9] + "000", day)
+    prep = prepare(session, township_code(applicant.village.code), day)
     base = _base(session, prep)
     out = []
     now = datetime.now(UTC)
     for slot in SLOTS:
         window = _slot_bounds(day, slot)
-        ok = window[1] > now + timedelta(hours=1) and _fits(
-            prep, base, applicant, case, window, item
-        )
+        ok = _starts_in_time(window, now) and _fits(prep, base, applicant, case, window, item)
         out.append(
             {"start": window[0], "end": window[1], "label": f"{slot[0]}-{slot[1]}", "available": ok}
         )
@@ -192,9 +202,11 @@ def book(
     slot_label: str,
     case: Case | None = None,
     user_id: int | None = None,
+    now: datetime | None = None,
 ) -> Appointment:
     """Book a slot if, under the lock, the plan can still absorb it."""
-    _check_request(session, applicant, day, case)
+    now = now or datetime.now(UTC)
+    _check_request(session, applicant, day, case, now=now)
     slot = next((s for s in SLOTS if f"{s[0]}-{s[1]}" == slot_label), None)
     if slot is None:
         raise Invalid(
@@ -202,14 +214,22 @@ def book(
             {"slot": [f"one of {', '.join(a + '-' + b for a, b in SLOTS)}"]},
         )
     window = _slot_bounds(day, slot)
-    township_code = applicant.village.code[:9] + "000"
-    prep = prepare(session, township_code, day)
+    if not _starts_in_time(window, now):
+        raise Invalid(
+            "该时段已过或一小时内开始 / That slot has passed or starts within the hour",
+            {"slot": [f"{day} {slot_label} starts before {LEAD} from now; pick a later slot"]},
+        )
+    town = township_code(applicant.village.code)
+    prep = prepare(session, town, day)
     lock = _lock(session, prep.ctx.township.id)
     try:
-        prep = prepare(session, township_code, day)  # re-read under the lock
+        _refuse_double_booking(session, applicant, window, slot_label)
+        prep = prepare(session, town, day)  # re-read under the lock
         if not _fits(prep, _base(session, prep), applicant, case, window):
             raise Conflict(
-                "该时段已满 / That slot is no longer available; pick another", slot=slot_label
+                "该时段已满 / That slot is no longer available; pick another",
+                {"slot": [f"{day} {slot_label} is full"]},
+                slot=slot_label,
             )
         apt = Appointment(
             applicant_id=applicant.id,
@@ -226,6 +246,31 @@ def book(
             lock.release()
     _replan_if_published(session, prep.ctx.township.id, day, "新预约 / new booking")
     return apt
+
+
+def _refuse_double_booking(
+    session: DbSession, applicant: Applicant, window: tuple[datetime, datetime], label: str
+) -> None:
+    """One visit per applicant at a time: a booked window overlapping this one is a 409.
+
+    Checked under the township's lock, so parallel requests of one villager see each other.
+    """
+    clash = session.scalar(
+        select(Appointment).where(
+            Appointment.applicant_id == applicant.id,
+            Appointment.status == AppointmentStatus.BOOKED,
+            Appointment.window_start < window[1],
+            Appointment.window_end > window[0],
+        )
+    )
+    if clash is not None:
+        raise Conflict(
+            f"该村民已预约此时段（预约 {clash.id}）/ This villager already has booking "
+            f"{clash.id} at that time",
+            {"slot": [f"overlaps booking {clash.id}"]},
+            slot=label,
+            appointment_id=clash.id,
+        )
 
 
 def _confirm(
@@ -258,7 +303,7 @@ def _confirm(
             phone=applicant.phone,
             variables=variables,
             data={"appointment_id": apt.id},
-            township_code=applicant.village.code[:9] + "000",
+            township_code=township_code(applicant.village.code),
             not_before=not_before,
         )
 
@@ -281,17 +326,3 @@ def _replan_if_published(session: DbSession, township_id: int, day: date, reason
     plan = current_plan(session, township_id, day)
     if plan is not None:
         replan(session, plan, reason=reason, publish_now=True)
-
-
-def get_appointment(session: DbSession, apt_id: int) -> Appointment:
-    apt = session.get(Appointment, apt_id)
-    if apt is None:
-        raise NotFound(f"没有预约 {apt_id} / No booking {apt_id}")
-    return apt
-
-
-def get_applicant(session: DbSession, applicant_id: int) -> Applicant:
-    applicant = session.scalar(select(Applicant).where(Applicant.id == applicant_id))
-    if applicant is None:
-        raise NotFound(f"没有申请人 {applicant_id} / No applicant {applicant_id}")
-    return applicant

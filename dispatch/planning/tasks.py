@@ -25,7 +25,7 @@ from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, HolderKind, Status
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import CentreKind, ServiceCentre
-from dispatch.models.regions import Region
+from dispatch.models.regions import Region, decision_code
 from dispatch.services.hours import spans_on
 from dispatch.services.workdays import CST, working_days_between
 
@@ -446,9 +446,7 @@ def _centres_for(session: DbSession, prefix: str) -> dict[int, ServiceCentre]:
 
 def _decision_centre(case: Case, centres: dict[int, ServiceCentre]) -> ServiceCentre | None:
     kind = "city" if case.item.level == "city" else "county"
-    code = (
-        case.village.code[:4] + "00000000" if kind == "city" else case.village.code[:6] + "000000"
-    )
+    code = decision_code(case.village.code, kind)
     for centre in centres.values():
         if centre.kind == kind and centre.region_code == code:  # type: ignore[attr-defined]
             return centre

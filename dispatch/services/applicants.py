@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select
 
+from dispatch.crypto import id_number_index
 from dispatch.errors import Conflict, Invalid
 from dispatch.extensions import DbSession
 from dispatch.models.agents import agent_zone
@@ -70,7 +71,8 @@ def _village(session: DbSession, scope: Scope, code: str) -> Region:
 
 
 def _unique_id_number(session: DbSession, id_number: str, own_id: int | None = None) -> None:
-    other = session.scalar(select(Applicant.id).where(Applicant.id_number == id_number))
+    index = id_number_index(id_number)
+    other = session.scalar(select(Applicant.id).where(Applicant.id_number_index == index))
     if other is not None and other != own_id:
         raise Conflict(
             "身份证号已登记 / This ID number is already registered",

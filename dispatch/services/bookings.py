@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,19 +16,18 @@ from dispatch.models.catalog import ServiceItem
 from dispatch.models.users import Role
 from dispatch.planning import booking
 from dispatch.security import Scope
+from dispatch.services.applicants import get_applicant
+from dispatch.services.appointments import get_appointment
 
 BOOKERS = {Role.ADMIN, Role.DISPATCHER, Role.VILLAGE_STAFF, Role.AGENT}
 
 
 def _applicant(session: DbSession, scope: Scope, applicant_id: int) -> Applicant:
+    """The applicant as ``GET /api/applicants/<id>`` scopes them (an agent: their zone and
+    cases), before any rule about them is checked, so a 422 never tells about a stranger."""
     if scope.role not in BOOKERS:
         raise Forbidden("只读角色 / Your role cannot book visits")
-    applicant = session.get(Applicant, applicant_id)
-    if applicant is None or (scope.role != Role.AGENT and not scope.covers(applicant.village.code)):
-        raise NotFound(
-            f"没有申请人 {applicant_id}，或不在辖区 / No applicant {applicant_id} in your region"
-        )
-    return applicant
+    return get_applicant(session, scope, applicant_id)
 
 
 def _case(session: DbSession, case_id: int | None) -> Case | None:
@@ -76,12 +75,15 @@ def book(
     day: date,
     slot: str,
     case_id: int | None = None,
+    now: datetime | None = None,
 ) -> Appointment:
     applicant = _applicant(session, scope, applicant_id)
-    return booking.book(session, applicant, day, slot, _case(session, case_id), scope.user_id)
+    case = _case(session, case_id)
+    return booking.book(session, applicant, day, slot, case, scope.user_id, now=now)
 
 
 def cancel(session: DbSession, scope: Scope, appointment_id: int, reason: str) -> Appointment:
-    apt = booking.get_appointment(session, appointment_id)
-    _applicant(session, scope, apt.applicant_id)
+    if scope.role not in BOOKERS:
+        raise Forbidden("只读角色 / Your role cannot cancel visits")
+    apt = get_appointment(session, scope, appointment_id)
     return booking.cancel(session, apt, reason)

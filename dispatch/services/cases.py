@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch.extensions import DbSession
@@ -14,7 +16,7 @@ from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import ServiceCentre
-from dispatch.models.regions import Region
+from dispatch.models.regions import Region, decision_code, township_code
 from dispatch.models.users import Role
 from dispatch.security import Scope
 from dispatch.services.case_flow import OPEN, allowed_next
@@ -80,11 +82,10 @@ def get_case(session: DbSession, scope: Scope, case_id: int) -> Case:
 def get_by_reference(session: DbSession, reference: str, phone: str) -> Case:
     """Public look-up: the reference and the applicant's phone must both match."""
     case = session.scalar(
-        select(Case)
-        .join(Case.applicant)
-        .where(Case.reference == reference, Applicant.phone == phone)
+        select(Case).options(joinedload(Case.applicant)).where(Case.reference == reference)
     )
-    if case is None:
+    # The phone is sealed at rest, so it is compared here, in constant time.
+    if case is None or not hmac.compare_digest(case.applicant.phone.encode(), phone.encode()):
         raise NotFound("查无此件，请核对受理编号和手机号 / No case with that reference and phone")
     return case
 
@@ -239,11 +240,55 @@ def _holder_exists(
         agent = session.get(Agent, ref)
         if agent is None or not agent.active:
             raise Invalid("未知代办员 / Unknown agent", {"to_id": [f"no active agent {ref}"]})
+        if agent.region.code != township_code(case.village.code):
+            raise Invalid(
+                "代办员不在本件的乡镇 / The agent works in another township",
+                {"to_id": [f"agent {ref} is not an agent of this case's township"]},
+            )
         return None
     centre = session.get(ServiceCentre, ref)
     if centre is None:
         raise Invalid("未知服务中心 / Unknown centre", {"to_id": [f"no centre {ref}"]})
+    if centre.region.code not in relay_codes(case):
+        raise Invalid(
+            "服务中心不在本件的流转链上 / The centre is not on this case's relay",
+            {
+                "to_id": [
+                    f"centre {ref} is neither this case's village, township nor deciding centre"
+                ]
+            },
+        )
     return centre
+
+
+def relay_codes(case: Case) -> set[str]:
+    """Regions whose centres may hold a case: its village's room, its township's centre, and
+    the county or city centre where its item is decided."""
+    code = case.village.code
+    return {code, township_code(code), decision_code(code, case.item.level)}
+
+
+#: The statuses in which each kind of centre may hold a case's documents.
+CENTRE_HOLDS: dict[str, frozenset[Status]] = {
+    "village": frozenset(
+        {Status.REGISTERED, Status.MATERIALS_CHECKED, Status.RETURNED, Status.RETURNING}
+    ),
+    "township": frozenset({Status.AT_TOWNSHIP, Status.DECIDED, Status.RETURNING}),
+    "county": frozenset({Status.AT_COUNTY, Status.DECIDED}),
+    "city": frozenset({Status.AT_COUNTY, Status.DECIDED}),
+}
+
+
+def _status_follows_holder(case: Case, centre: ServiceCentre | None, status: Status) -> None:
+    """A centre holds a case only in a status that says so; else the hand-over is refused."""
+    if centre is None or status in CENTRE_HOLDS[centre.kind]:
+        return
+    holds = ", ".join(sorted(CENTRE_HOLDS[centre.kind]))
+    raise Invalid(
+        f"代办件为 {status}，{centre.name} 不能接收 / A {centre.kind} centre holds a case only "
+        f"when it is {holds}; this one would stay {status}",
+        {"to_id": [f"centre {centre.id} cannot hold a case that is {status}"]},
+    )
 
 
 IMPLIED = {
@@ -299,6 +344,10 @@ def hand_over(
     ):
         raise Forbidden("代办员只能交出自己持有的材料 / Agents hand over only what they hold")
     centre = _holder_exists(session, scope, case, kind, to_id)
+    implied = IMPLIED.get((Status(case.status), kind, centre.kind if centre else None))
+    if implied and implied not in allowed_next(Status(case.status), case.item.level):
+        implied = None
+    _status_follows_holder(case, centre, implied or Status(case.status))
     now = at or datetime.now(UTC)
     seq = (
         session.scalar(select(func.max(CustodyEvent.seq)).where(CustodyEvent.case_id == case.id))
@@ -325,8 +374,7 @@ def hand_over(
     )
     session.add(event)
     case.holder_kind, case.holder_id = kind, to_id
-    implied = IMPLIED.get((Status(case.status), kind, centre.kind if centre else None))
-    if implied and implied in allowed_next(Status(case.status), case.item.level):
+    if implied:
         _apply(session, scope, case, implied, f"交接 {event.receipt_no}", now)
     else:
         case.version += 1

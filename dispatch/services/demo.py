@@ -5,11 +5,10 @@ Everything here is demo data, deterministic for a given seed.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,12 @@ from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import CentreKind, ServiceCentre
-from dispatch.models.regions import Level, Region
+from dispatch.models.plans import Plan, PlanStatus
+from dispatch.models.regions import Level, Region, code_at, township_code
 from dispatch.models.users import User
 from dispatch.security import hash_password
 from dispatch.services.cases import promised_date
+from dispatch.services.datafiles import DataFileError, read_json
 from dispatch.services.validation import id_check_char
 from dispatch.services.workdays import cst_date
 
@@ -45,6 +46,8 @@ class DemoLogin:
 
 # The dispatcher's township is 揭东区 玉窖镇; its agent and village staff work there too.
 DEMO_TOWNSHIP = "445203103000"
+DEMO_AGENT_LOGIN = "agent"
+NON_TASK_STOPS = ("start", "end", "break")
 DEMO_LOGINS = (
     DemoLogin("admin", "admin-demo-2026", "admin", "-"),
     DemoLogin("supervisor", "super-demo-2026", "supervisor", "445200000000"),
@@ -60,17 +63,22 @@ def demo_is_seeded(session: DbSession) -> bool:
 
 
 def seed_catalog(session: DbSession, path: Path = CATALOG) -> int:
-    """Upsert the demo catalogue by code."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    """Upsert the demo catalogue by code; a malformed file is a ``DataFileError``."""
+    data = read_json(path, required=("items",))
     existing = {i.code: i for i in session.scalars(select(ServiceItem))}
-    for raw in data["items"]:
-        item = existing.get(raw["code"]) or ServiceItem(code=raw["code"])
-        item.name, item.name_en, item.level = raw["name"], raw.get("name_en", ""), raw["level"]
-        item.in_person, item.promised_days = raw["in_person"], raw["promised_days"]
-        item.materials = raw["materials"]
-        item.fee_yuan = raw.get("fee_yuan", 0)
-        item.counter_minutes = raw.get("counter_minutes", 30)
-        item.guide = raw.get("guide", "") + ("\n" + raw["guide_en"] if raw.get("guide_en") else "")
+    for n, raw in enumerate(data["items"]):
+        try:
+            item = existing.get(raw["code"]) or ServiceItem(code=raw["code"])
+            item.name, item.name_en, item.level = raw["name"], raw.get("name_en", ""), raw["level"]
+            item.in_person, item.promised_days = raw["in_person"], int(raw["promised_days"])
+            item.materials = raw["materials"]
+            item.fee_yuan = raw.get("fee_yuan", 0)
+            item.counter_minutes = int(raw.get("counter_minutes", 30))
+            item.guide = raw.get("guide", "") + (
+                "\n" + raw["guide_en"] if raw.get("guide_en") else ""
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataFileError(path, f"items[{n}]: {exc!r}") from None
         item.is_demo = bool(data.get("demo", True))
         session.add(item)
     session.flush()
@@ -294,8 +302,8 @@ def _seed_custody(
     session: DbSession, case: Case, status: Status, at: datetime, centres: dict[str, ServiceCentre]
 ) -> None:
     """Give seeded cases a plausible custody chain so every holder is real."""
-    township_centre = centres.get(case.village.code[:9] + "000")
-    county_centre = centres.get(case.village.code[:6] + "000000")
+    township_centre = centres.get(township_code(case.village.code))
+    county_centre = centres.get(code_at(case.village.code, Level.COUNTY))
     chain: list[tuple[HolderKind, int]] = []
     if status in (Status.AT_TOWNSHIP, Status.DECIDED, Status.RETURNING, Status.AT_COUNTY):
         assert township_centre is not None
@@ -358,3 +366,29 @@ def _seed_users(session: DbSession) -> None:
                 agent_id=agent.id if login.role == "agent" and agent else None,
             )
         )
+
+
+def bind_demo_agent(session: DbSession, day: date) -> Agent | None:
+    """Bind the ``agent`` login to an agent with stops on ``day`` in the demo township.
+
+    The seed binds it to the township's first village agent, whom the plan may give nothing;
+    a newcomer logging in as the agent should see a route. Kept when it already has stops.
+    """
+    user = session.scalar(select(User).where(User.username == DEMO_AGENT_LOGIN))
+    plan = session.scalar(
+        select(Plan)
+        .join(Region, Plan.township_id == Region.id)
+        .where(Region.code == DEMO_TOWNSHIP, Plan.day == day, Plan.status == PlanStatus.PUBLISHED)
+        .order_by(Plan.version.desc())
+        .limit(1)
+    )
+    if user is None or plan is None:
+        return None
+    stops = {r.agent_id: sum(s.kind not in NON_TASK_STOPS for s in r.stops) for r in plan.routes}
+    if not stops.get(user.agent_id or 0):
+        busiest = max(sorted(stops), key=lambda agent_id: stops[agent_id], default=None)
+        if busiest is None or not stops[busiest]:
+            return None
+        user.agent_id = busiest
+        session.commit()
+    return session.get(Agent, user.agent_id)

@@ -6,8 +6,6 @@ region's own code, so importing twice (or on another machine) gives the same poi
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 import math
 import random
@@ -23,7 +21,8 @@ from sqlalchemy import select
 
 from dispatch.errors import Invalid, NotFound
 from dispatch.extensions import DbSession
-from dispatch.models.regions import CoordSource, Level, Region
+from dispatch.models.regions import CoordSource, Level, Region, code_at
+from dispatch.services.datafiles import DataFileError, features, read_csv
 from dispatch.services.validation import point_problem
 
 log = logging.getLogger(__name__)
@@ -55,34 +54,42 @@ class ImportReport:
         return self.created + self.updated + self.unchanged
 
 
+COLUMNS = ("code", "name", "level", "parent_code", "lon", "lat")
+
+
+def _row(rec: dict[str, str]) -> Row:
+    return Row(
+        code=rec["code"],
+        name=rec["name"],
+        level=Level(rec["level"]),
+        parent_code=rec["parent_code"],
+        subtype=rec.get("subtype") or "",
+        lon=float(rec["lon"]) if rec["lon"] else None,
+        lat=float(rec["lat"]) if rec["lat"] else None,
+    )
+
+
 def read_rows(path: Path) -> list[Row]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = []
-        for rec in csv.DictReader(fh):
-            rows.append(
-                Row(
-                    code=rec["code"],
-                    name=rec["name"],
-                    level=Level(rec["level"]),
-                    parent_code=rec["parent_code"],
-                    subtype=rec.get("subtype", ""),
-                    lon=float(rec["lon"]) if rec["lon"] else None,
-                    lat=float(rec["lat"]) if rec["lat"] else None,
-                )
-            )
+    """The divisions in ``path``; a missing or malformed file is a ``DataFileError``."""
+    rows = read_csv(path, COLUMNS, _row)
+    codes = {r.code for r in rows}
+    for r in rows:
+        if r.level != Level.CITY and r.parent_code not in codes:
+            raise DataFileError(path, f"{r.code} {r.name}: its parent {r.parent_code} is missing")
     return rows
 
 
 def _polygons(
     path: Path, key: Callable[[dict[str, Any]], Iterable[str]]
 ) -> dict[str, BaseGeometry]:
-    if not path.exists():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
     out: dict[str, BaseGeometry] = {}
-    for feature in data["features"]:
-        geom = shape(feature["geometry"])
-        for code in key(feature["properties"]):
+    for i, feature in enumerate(features(path)):
+        try:
+            geom = shape(feature["geometry"])
+            codes = list(key(feature["properties"]))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DataFileError(path, f"feature {i}: {exc!r}") from None
+        for code in codes:
             out[code] = geom
     return out
 
@@ -139,7 +146,7 @@ def place_missing(rows: list[Row], divisions_dir: Path) -> set[str]:
             continue
         rng = random.Random(int(row.code))
         parent = by_code[row.parent_code]
-        county_code = row.code[:6] + "000000"
+        county_code = code_at(row.code, Level.COUNTY)
         county_area = counties.get(county_code)
         if row.level == Level.VILLAGE and row.parent_code in townships:
             row.lon, row.lat = _inside(townships[row.parent_code], rng)
@@ -158,8 +165,6 @@ def import_divisions(
     session: DbSession, csv_path: Path, on_progress: Callable[[int], None] | None = None
 ) -> ImportReport:
     """Upsert every division by code. A surveyed point is never overwritten."""
-    if not csv_path.exists():
-        raise NotFound(f"找不到区划文件 / No divisions file at {csv_path}")
     rows = read_rows(csv_path)
     synthetic = place_missing(rows, csv_path.parent)
     existing = {r.code: r for r in session.scalars(select(Region))}

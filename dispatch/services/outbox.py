@@ -11,6 +11,7 @@ from flask import current_app
 from dispatch.extensions import DbSession
 from dispatch.models.cases import Case
 from dispatch.models.outbox import OutboxMessage
+from dispatch.models.regions import township_code
 from dispatch.services.workdays import CST, next_working_day, uncovered_years
 
 # Case events that the villager hears about, and the template each one uses.
@@ -80,7 +81,7 @@ def enqueue_case_message(
         }
         | (extra or {}),
         data={"case_id": case.id},
-        township_code=case.village.code[:9] + "000",
+        township_code=township_code(case.village.code),
     )
 
 

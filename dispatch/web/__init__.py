@@ -93,8 +93,10 @@ def agent_app() -> Any:
 
 @bp.route("/app/sw.js")
 def service_worker() -> Any:
-    # Served under /app so the worker's scope covers the app; never cached by the browser.
+    # Its scope is /app, the page itself, which lies outside the default maximum scope of
+    # /app/sw.js (/app/); the header allows it. Never cached by the browser.
     response = make_response(render_template("sw.js"))
+    response.headers["Service-Worker-Allowed"] = "/app"
     response.headers["Content-Type"] = "application/javascript; charset=utf-8"
     response.headers["Cache-Control"] = "no-cache"
     return response

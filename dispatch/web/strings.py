@@ -38,6 +38,8 @@ JS_MESSAGES = (
     N_("Please sign first"),
     N_("returned"),
     N_("Materials incomplete at the stop"),
+    N_("This browser or address (HTTPS is needed) cannot keep the app for offline use."),
+    N_("The app could not be set up for offline use: {e}"),
     N_("hand-over receipt"),
     N_("Saved"),
     N_("Saved on the phone; it will sync when there is a signal"),

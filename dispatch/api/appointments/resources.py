@@ -4,7 +4,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from dispatch.api.appointments.schemas import (
-    AppointmentCreateSchema,
     AppointmentQueryArgsSchema,
     AppointmentSchema,
     AppointmentUpdateSchema,
@@ -28,13 +27,10 @@ class Appointments(MethodView):
         """Appointments of the applicants in the caller's scope, by start"""
         return appointments.list_appointments(current_scope(), **args)
 
-    @blp.arguments(AppointmentCreateSchema)
-    @blp.response(201, AppointmentSchema)
-    @blp.alt_response(422, description="Bad window, or the applicant is not entitled")
-    @roles_required(*WRITERS)
-    def post(self, data):
-        """Book a home visit for a vulnerable applicant or an in-person item"""
-        return appointments.create_appointment(db.session, current_scope(), **data)
+    @blp.response(410)
+    def post(self):
+        """Gone: book with POST /api/bookings/, which checks the slot, locks it and confirms"""
+        appointments.refuse_direct_booking()
 
 
 @blp.route("/<int:appointment_id>")

@@ -18,20 +18,6 @@ class AppointmentSchema(ma.Schema):
     created_at = ma.fields.AwareDateTime()
 
 
-class AppointmentCreateSchema(StrictSchema):
-    applicant_id = ma.fields.Integer(required=True, validate=ROW_ID)
-    case_id = ma.fields.Integer(validate=ROW_ID)
-    window_start = ma.fields.AwareDateTime(required=True)
-    window_end = ma.fields.AwareDateTime(required=True)
-    note = ma.fields.String(load_default="", validate=validate.Length(max=200))
-
-    @ma.validates_schema
-    def _ordered(self, data, **kwargs):
-        start, end = data.get("window_start"), data.get("window_end")
-        if start and end and start >= end:
-            raise ma.ValidationError("must be after window_start", "window_end")
-
-
 class AppointmentUpdateSchema(StrictSchema):
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
     note = ma.fields.String(validate=validate.Length(max=200))

@@ -1,5 +1,5 @@
 /* Daiban agent app service worker: the shell and today's plan work without a signal. */
-const SHELL = "daiban-shell-v1";
+const SHELL = "daiban-shell-v2";
 const URLS = {{ [
   "/app",
   url_for('web.static', filename='css/daiban.css'),
@@ -25,14 +25,13 @@ self.addEventListener("activate", (ev) => {
 });
 
 // Network first, so a new version reaches the phone; the cache answers when there is no signal.
-// Only the shell and today's plan are cached; every other API call goes to the network.
+// Only the shell is cached here, which is the same for everyone. No API answer is: the page
+// keeps each login's route in that login's own IndexedDB, so agents sharing a phone stay apart.
 self.addEventListener("fetch", (ev) => {
   const req = ev.request;
   if (req.method !== "GET") return;
   const url = new URL(req.url);
-  if (url.origin !== location.origin) return;
-  const cacheable = !url.pathname.startsWith("/api/") || url.pathname === "/api/plans/today";
-  if (!cacheable) return;
+  if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
   ev.respondWith(fetch(req).then((resp) => {
     if (resp.ok) {
       const copy = resp.clone();

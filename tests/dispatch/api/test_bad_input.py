@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from dispatch.extensions import db
 from dispatch.models import Agent, Applicant, Appointment, Case, ServiceCentre, ServiceItem
+from dispatch.services.workdays import CST
 
-from .conftest import World, applicant_body, future_window
+from .conftest import World, applicant_body
 
 TABLES = (Applicant, Case, Appointment, Agent, ServiceCentre, ServiceItem)
 BAD_ID = "445203194501011230"  # a real shape with the wrong check digit
@@ -35,15 +36,8 @@ def _applicant(w: World, **change: Any) -> dict[str, Any]:
     return applicant_body(w.home.village) | change
 
 
-def _window(reverse: bool = False, naive: bool = False) -> dict[str, str]:
-    start, end = future_window()
-    if naive:
-        start, end = start[:-6], end[:-6]
-    return (
-        {"window_start": end, "window_end": start}
-        if reverse
-        else {"window_start": start, "window_end": end}
-    )
+def _tomorrow() -> str:
+    return (datetime.now(CST).date() + timedelta(days=1)).isoformat()
 
 
 CASES = [
@@ -96,32 +90,22 @@ CASES = [
         "applicant_id",
     ),
     (
-        "reversed window",
-        "/api/appointments/",
-        lambda w: {"applicant_id": w.home.applicant, **_window(reverse=True)},
-        "window_end",
+        "booking a past day",
+        "/api/bookings/",
+        lambda w: {"applicant_id": w.home.applicant, "date": "2024-01-02", "slot": "08:30-10:30"},
+        "date",
     ),
     (
-        "naive window",
-        "/api/appointments/",
-        lambda w: {"applicant_id": w.home.applicant, **_window(naive=True)},
-        "window_start",
+        "booking an unknown slot",
+        "/api/bookings/",
+        lambda w: {"applicant_id": w.home.applicant, "date": _tomorrow(), "slot": "07:00-08:00"},
+        "slot",
     ),
     (
-        "past window",
-        "/api/appointments/",
-        lambda w: {
-            "applicant_id": w.home.applicant,
-            "window_start": (datetime.now(UTC) - timedelta(days=2)).isoformat(),
-            "window_end": (datetime.now(UTC) - timedelta(days=2, hours=-2)).isoformat(),
-        },
-        "window_start",
-    ),
-    (
-        "unknown applicant",
-        "/api/appointments/",
-        lambda w: {"applicant_id": 999999, **_window()},
-        "applicant_id",
+        "booking a number for a slot",
+        "/api/bookings/",
+        lambda w: {"applicant_id": w.home.applicant, "date": _tomorrow(), "slot": 830},
+        "slot",
     ),
     (
         "hours close first",
@@ -291,3 +275,55 @@ def test_huge_ids_are_404(client, auth):
     """An id beyond a 32-bit column is a 404, not a database overflow."""
     resp = client.get(f"/api/cases/{2**63}", headers=auth("admin"))
     assert resp.status_code == 404
+
+
+@pytest.mark.parametrize("depth", [33, 1000, 100_000])
+def test_deep_json_is_400_naming_the_depth(client, auth, depth):
+    """JSON nested deeper than 32 levels is a 400 that says so, never a RecursionError 500."""
+    body = "[" * depth + "]" * depth
+    resp = client.post(
+        "/api/applicants/", data=body, content_type="application/json", headers=auth("admin")
+    )
+    assert resp.status_code == 400, resp.get_json()
+    assert "32" in resp.get_json()["message"]
+
+
+def test_json_at_the_depth_limit_is_read(client, auth, world):
+    """Nesting up to 32 levels, brackets inside strings not counted, reaches the schema."""
+    body = _applicant(world, name="[" * 40 + "{" * 40, nickname=[[[[["x"]]]]])
+    resp = client.post("/api/applicants/", json=body, headers=auth("admin"))
+    assert resp.status_code == 422 and _names(resp.get_json()["errors"], "nickname")
+
+
+def test_oversized_body_names_the_limit(client, auth, app):
+    """A 5 MB body is a 413 whose message names the 1 MB limit."""
+    resp = client.post(
+        "/api/applicants/",
+        data=b"[" + b"1," * (5 * 1024 * 1024 // 2) + b"1]",
+        content_type="application/json",
+        headers=auth("admin"),
+    )
+    assert resp.status_code == 413
+    assert "1 MB" in resp.get_json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "code"),
+    [
+        ("get", "/api/no-such-thing", {}, 404),
+        ("delete", "/api/regions/", {}, 405),
+        (
+            "post",
+            "/api/applicants/",
+            {"data": "{not json", "content_type": "application/json"},
+            400,
+        ),
+        ("post", "/api/applicants/", {"json": {"name": 1}}, 422),
+    ],
+)
+def test_every_error_body_has_a_message(client, auth, method, path, kwargs, code):
+    """Werkzeug's and webargs' errors carry a message too, in the flask-smorest body."""
+    resp = getattr(client, method)(path, headers=auth("admin"), **kwargs)
+    assert resp.status_code == code
+    body = resp.get_json()
+    assert body["code"] == code and body["message"], body

@@ -355,7 +355,8 @@ TABLE = [
     Row("PATCH", VH, lambda w: f"/api/vehicles/{w.home.vehicle}", DISPATCH, {"seats": 0}),
     # Home visits follow the applicant's visibility.
     Row("GET", "/api/appointments/", "/api/appointments/", READ_ALL),
-    Row("POST", "/api/appointments/", "/api/appointments/", created(WRITE), _appointment_body),
+    # One write path for visits: POST /api/bookings/ (slot lock, SMS, re-plan).
+    Row("POST", "/api/appointments/", "/api/appointments/", codes(410), _appointment_body),
     Row("GET", AM, lambda w: f"/api/appointments/{w.home.appointment}", READ_ALL),
     Row("GET", AM, lambda w: f"/api/appointments/{w.away.appointment}", AWAY),
     Row(
@@ -363,7 +364,7 @@ TABLE = [
         AM,
         lambda w: f"/api/appointments/{w.appointment(w.home)}",
         WRITE,
-        {"status": "cancelled"},
+        {"status": "done"},
     ),
     Row("GET", "/api/users/", "/api/users/", ADMIN_ONLY),
     Row(
@@ -486,7 +487,7 @@ TABLE = [
         "POST",
         "/api/bookings/<int:appointment_id>/cancel",
         "/api/bookings/2000000/cancel",
-        codes(404),
+        codes(404, supervisor=403, county=403),
         {"reason": "x"},
     ),
     # Devices and the outbox.

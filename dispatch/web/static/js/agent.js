@@ -8,20 +8,54 @@
   const { t, el, api, auth, loginGate, hhmm, cstDate, uuid, ll, makeMap, toast } = Daiban;
   const params = new URLSearchParams(location.search);
   const DAY = params.get("day") || cstDate();
-  const state = { me: null, plan: null, changed: new Set(), centres: [], cases: {}, pending: {}, syncing: false, map: null, layer: null };
+  const state = { user: null, me: null, plan: null, changed: new Set(), centres: [], cases: {}, pending: {}, syncing: false, map: null, layer: null };
   let dbp = null;
 
+  /* Each login has its own database on the phone, so two agents sharing one phone never see
+   * each other's route or send each other's queue. The user comes from the token, which is
+   * all there is offline; the server checks it on every call. */
+  const USERS_KEY = "daiban_agent_users";
+  const dbName = (user) => "daiban-agent-" + user;
+
+  function tokenUser() {
+    try {
+      const part = auth.token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      return String(JSON.parse(atob(part)).sub || "") || null;
+    } catch (e) { return null; }
+  }
+
+  function openDb(user) {
+    return idb.openDB(dbName(user), 1, {
+      upgrade(d) {
+        d.createObjectStore("queue", { keyPath: "seq", autoIncrement: true });
+        d.createObjectStore("kv");
+        d.createObjectStore("rejected", { keyPath: "key" });
+      },
+    });
+  }
+
   function db() {
-    if (!dbp) {
-      dbp = idb.openDB("daiban-agent", 1, {
-        upgrade(d) {
-          d.createObjectStore("queue", { keyPath: "seq", autoIncrement: true });
-          d.createObjectStore("kv");
-          d.createObjectStore("rejected", { keyPath: "key" });
-        },
-      });
-    }
+    if (!dbp) dbp = openDb(state.user);
     return dbp;
+  }
+
+  /** Another login on this phone: drop the routes and cases cached for earlier ones. Their
+   * unsent reports stay queued in their own database until they log in again. */
+  async function forgetOthers(user) {
+    const known = JSON.parse(localStorage.getItem(USERS_KEY) || "[]");
+    for (const other of known.filter((u) => u !== user)) {
+      const d = await openDb(other);
+      await d.clear("kv");
+      d.close();
+    }
+    localStorage.setItem(USERS_KEY, JSON.stringify([user]));
+  }
+
+  async function logout() {
+    try { await api("POST", "/api/auth/logout", {}); } catch (e) { /* offline: the token lapses */ }
+    if (state.user) await (await db()).clear("kv");
+    auth.token = null;
+    location.reload();
   }
   const kvGet = async (k) => (await db()).get("kv", k);
   const kvSet = async (k, v) => (await db()).put("kv", v, k);
@@ -384,7 +418,11 @@
   }
 
   async function start(me) {
+    state.user = tokenUser();
+    if (!state.user) { auth.token = null; location.reload(); return; }
+    await forgetOthers(state.user);
     document.getElementById("app").hidden = false;
+    document.getElementById("logout").hidden = false;
     state.me = me || (await kvGet("me"));
     if (me) await kvSet("me", me);
     state.plan = (await kvGet("plan:" + DAY)) || null;
@@ -397,8 +435,20 @@
     registerPush();
   }
 
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/app/sw.js", { scope: "/app" }).catch(() => {});
+  /** Without its service worker the app does not open offline: say so, on the page and in
+   * the console, instead of failing quietly. */
+  function offlineUnavailable(text, err) {
+    console.error("Daiban: the service worker is not registered; the app will not open offline.", err || text);
+    const box = document.getElementById("sw-error");
+    box.hidden = false;
+    box.textContent = text;
+  }
+
+  if (!("serviceWorker" in navigator)) {
+    offlineUnavailable(t("This browser or address (HTTPS is needed) cannot keep the app for offline use."));
+  } else {
+    navigator.serviceWorker.register("/app/sw.js", { scope: "/app" }).catch((err) =>
+      offlineUnavailable(t("The app could not be set up for offline use: {e}", { e: err.message || String(err) }), err));
     navigator.serviceWorker.addEventListener("message", (ev) => {
       const id = ev.data && ev.data.data && ev.data.data.message_id;
       if (ev.data && ev.data.type === "push" && id) enqueue({ kind: "ack", messageId: id, label: t("Push receipt") }).then(pull);
@@ -407,6 +457,7 @@
   window.addEventListener("online", () => { showNet(); sync().then(pull); });
   window.addEventListener("offline", showNet);
   document.getElementById("sync-now").addEventListener("click", () => sync().then(pull));
+  document.getElementById("logout").addEventListener("click", logout);
   setInterval(() => { if (navigator.onLine) sync(); }, 20000);
   showNet();
   loginGate(document.getElementById("login"), start);
