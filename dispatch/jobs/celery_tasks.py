@@ -51,6 +51,12 @@ def celery_init_app(app: Flask) -> Celery:
         daiban_solver_processes=app.config["SOLVER_PROCESSES"],
         beat_schedule={
             "drain-outbox": {"task": "dispatch.jobs.celery_tasks.drain_outbox", "schedule": 5.0},
+            # 好差评: unrated deliveries count as 基本满意 after 7 days; hourly is enough and
+            # the job is idempotent, so a missed beat costs nothing.
+            "default-ratings": {
+                "task": "dispatch.jobs.celery_tasks.default_ratings",
+                "schedule": 3600.0,
+            },
         },
     )
     celery_app.set_default()
@@ -192,3 +198,10 @@ def drain_outbox() -> int:
     from dispatch.services.notify import drain_once
 
     return drain_once()
+
+
+@shared_task(name="dispatch.jobs.celery_tasks.default_ratings")  # type: ignore[untyped-decorator]
+def default_ratings() -> int:
+    from dispatch.services.ratings import apply_default_ratings
+
+    return apply_default_ratings(db.session)
