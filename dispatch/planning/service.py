@@ -1,4 +1,8 @@
-"""Plan a township's day, publish it atomically, and re-plan as the day changes."""
+"""Plan a township's day, publish it, and re-plan as the day changes.
+
+Pure work on the session it is given: nothing here commits or reads the app's configuration.
+The use cases in :mod:`dispatch.services.plans` own the transaction and commit it once.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,10 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from flask import current_app
 from sqlalchemy import select
 
 import routing
-from dispatch.errors import Conflict, NotFound
+from dispatch.errors import Conflict
 from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.plans import Override, Plan, PlanRoute, PlanStatus, PlanStop, StopStatus
@@ -34,10 +37,9 @@ log = logging.getLogger(__name__)
 STALL_PER_TASK_S = 0.01
 
 
-def solve_params(objective: str, time_limit: float | None) -> routing.SolveParams:
-    limit = time_limit if time_limit is not None else current_app.config["PLAN_TIME_LIMIT_S"]
+def solve_params(objective: str, time_limit: float) -> routing.SolveParams:
     return routing.SolveParams(
-        time_limit=limit,
+        time_limit=time_limit,
         threads=1,
         seed=0,
         balance_weight=1.0 if objective == "balance" else 0.0,
@@ -193,11 +195,11 @@ def plan_township(
     day: date,
     *,
     objective: str = "distance",
-    time_limit: float | None = None,
+    time_limit: float,
     user_id: int | None = None,
     reason: str = "",
 ) -> Plan:
-    """Solve the township's day and store it as a new draft version."""
+    """Solve the township's day and store it (flushed, not committed) as a new draft."""
     prep = prepare(session, township_code, day)
     try:
         solution = routing.solve(prep.built.problem, solve_params(objective, time_limit))
@@ -207,7 +209,7 @@ def plan_township(
             f"be run as it stands: lift the lock and re-plan ({exc})"
         ) from exc
     plan = finish(session, prep, solution, objective=objective, user_id=user_id, reason=reason)
-    session.commit()
+    session.flush()
     return plan
 
 
@@ -278,7 +280,8 @@ def route_signature(plan: Plan | None) -> dict[int, list[str]]:
 
 
 def publish(session: DbSession, plan: Plan, urgent_keys: set[str] | None = None) -> list[int]:
-    """Make ``plan`` the one agents see, in one transaction with one message per changed agent.
+    """Make ``plan`` the one agents see, with one message per changed agent, in the caller's
+    transaction (which holds the township's lock from here until it commits).
 
     Returns the ids of the agents who were told.
     """
@@ -316,7 +319,7 @@ def publish(session: DbSession, plan: Plan, urgent_keys: set[str] | None = None)
         previous.status = PlanStatus.SUPERSEDED
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = datetime.now(UTC)
-    session.commit()
+    session.flush()
     return changed
 
 
@@ -395,15 +398,8 @@ def _tell_agent(
     )
 
 
-def get_plan(session: DbSession, plan_id: int) -> Plan:
-    plan = session.get(Plan, plan_id)
-    if plan is None:
-        raise NotFound(f"没有计划 {plan_id} / No plan {plan_id}")
-    return plan
-
-
 def rebase(
-    session: DbSession, draft: Plan, *, user_id: int | None = None, time_limit: float | None = None
+    session: DbSession, draft: Plan, *, time_limit: float, user_id: int | None = None
 ) -> Plan:
     """Re-plan a stale draft on the version published now: a new draft from the current
     cases, bookings and overrides; the stale draft is superseded so it cannot be published."""
@@ -433,6 +429,7 @@ def replan(
     plan: Plan,
     *,
     reason: str,
+    time_limit: float,
     user_id: int | None = None,
     publish_now: bool = True,
     urgent_keys: set[str] | None = None,
@@ -444,6 +441,7 @@ def replan(
         plan.township.code,
         plan.day,
         objective=objective or plan.objective,
+        time_limit=time_limit,
         user_id=user_id,
         reason=reason,
     )
