@@ -62,10 +62,10 @@ def preferred(prep: Prepared, tasks: list[int]) -> bool:
 def seed(
     prep: Prepared, tasks: list[int], params: SolveParams, seconds: float
 ) -> dict[int, list[int]] | None:
-    """Vehicle index -> task order from VROOM, or ``None``.
+    """Vehicle index -> task order from VROOM within ``seconds``, or ``None``.
 
-    With a ``solution_limit`` VROOM runs to its end (deterministic); otherwise it stops
-    after ``seconds``.
+    Not reproducible under load (see ``routing.solve._start``); with a ``solution_limit``
+    it runs to its end.
     """
     import vroom
 

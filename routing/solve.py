@@ -170,13 +170,18 @@ def _start(
 ) -> tuple[_ortools.Plan, _ortools.Plan | None, bool]:
     """The search's starting routes, the plain greedy ones if made, and whether seeded.
 
-    VROOM seeds the days PyVRP's relaxation gets wrong (``_vroom.preferred``); its routes
-    are taken as they are when they hold. PyVRP seeds the others when the greedy start
-    serves every task; a seed that does not hold goes through the greedy repair.
+    VROOM seeds the days PyVRP's relaxation gets wrong (``_vroom.preferred``) unless the run
+    has a solution limit; its routes are taken as they are when they hold. PyVRP seeds the
+    others when the greedy start serves every task; a seed that does not hold goes through
+    the greedy repair.
     """
     coeffs, fixed = _costs(prep)
     warm_by = t0 + cost_budget * WARM_SHARE
-    if params.seed_share > 0 and _vroom.preferred(prep, tasks):
+    # VROOM 1.15 starts its searches as threads, one at a time in no fixed order, and skips
+    # a search whose first solution scores like an earlier one's: under load its routes can
+    # differ from run to run. So a run that must be reproducible (a solution limit) is not
+    # seeded by it.
+    if params.seed_share > 0 and params.solution_limit is None and _vroom.preferred(prep, tasks):
         left = cost_budget * params.seed_share - (time.perf_counter() - t0)
         seed = _vroom.seed(prep, tasks, params, left)
         exact = _as_is(prep, tasks, seed) if seed else None
