@@ -195,6 +195,17 @@ _ALL = (
         "(reference ${reference}) moved from ${old_date} to ${new_date}.",
         sms_code="SMS_468120016",
     ),
+    MessageTemplate(
+        key="rating_result",
+        audience="villager",
+        title_zh="您的评价已处理",
+        body_zh="${name}您好，您对${service}（受理编号${reference}）的评价已核查处理："
+        "${result}。感谢您的监督。",
+        title_en="Your rating has been dealt with",
+        body_en="Hello ${name}, your rating of ${service} (reference ${reference}) has been "
+        "looked into: ${result}. Thank you.",
+        sms_code="SMS_468120017",
+    ),
 )
 
 TEMPLATES: Mapping[str, MessageTemplate] = {t.key: t for t in _ALL}

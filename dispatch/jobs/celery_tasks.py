@@ -51,6 +51,12 @@ def celery_init_app(app: Flask) -> Celery:
         daiban_solver_processes=app.config["SOLVER_PROCESSES"],
         beat_schedule={
             "drain-outbox": {"task": "dispatch.jobs.celery_tasks.drain_outbox", "schedule": 5.0},
+            # 好差评: unrated deliveries count as 基本满意 after 7 days; hourly is enough and
+            # the job is idempotent, so a missed beat costs nothing.
+            "default-ratings": {
+                "task": "dispatch.jobs.celery_tasks.default_ratings",
+                "schedule": 3600.0,
+            },
         },
     )
     celery_app.set_default()
@@ -147,16 +153,17 @@ def plan_one(
 
 @shared_task(name="dispatch.jobs.celery_tasks.finish_plan")  # type: ignore[untyped-decorator]
 def finish_plan(results: list[dict[str, Any]], job_id: str) -> None:
-    from dispatch.models.plans import Job
+    from dispatch.jobs.work import finish_job
 
-    job = db.session.get(Job, job_id)
-    assert job is not None
-    merged = merge_summaries(results)
-    job.result, job.done = merged, job.total
-    job.status = "done" if merged["planned"] else "failed"
-    if job.status == "failed":
-        job.error = "; ".join(f"{k}: {v}" for k, v in merged["skipped"].items())
-    db.session.commit()
+    finish_job(db.session, job_id, merge_summaries(results))
+
+
+@shared_task(name="dispatch.jobs.celery_tasks.replan_day")  # type: ignore[untyped-decorator]
+def replan_day(job_id: str) -> None:
+    """The re-plan a booking or a cancellation asked for (``jobs.work.run_replan_job``)."""
+    from dispatch.jobs.work import run_replan_job
+
+    run_replan_job(db.session, job_id)
 
 
 def merge_summaries(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -192,3 +199,10 @@ def drain_outbox() -> int:
     from dispatch.services.notify import drain_once
 
     return drain_once()
+
+
+@shared_task(name="dispatch.jobs.celery_tasks.default_ratings")  # type: ignore[untyped-decorator]
+def default_ratings() -> int:
+    from dispatch.services.ratings import apply_default_ratings
+
+    return apply_default_ratings(db.session)

@@ -177,6 +177,12 @@ JS_MESSAGES = (
     N_("delivered"),
     N_("closed"),
     N_("cancelled"),
+    N_("Township centre: {c}"),
+    N_("Agent: {a}"),
+    N_("Delivered on {d}"),
+    N_("This case has been rated already. Thank you."),
+    N_("Thank you. The township will look into it and call you back."),
+    N_("Thank you for your rating."),
 )
 
 

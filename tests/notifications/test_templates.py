@@ -40,12 +40,18 @@ EXAMPLES: dict[str, dict[str, object]] = {
         "old_date": "2027-02-10",
         "new_date": "2027-02-17",
     },
+    "rating_result": {
+        "name": "林阿婆",
+        "service": "社保认证",
+        "reference": "DB261120000123",
+        "result": "情况属实，已整改 / found true and put right",
+    },
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_every_kind_the_issue_asks_for_exists() -> None:
-    """Four agent kinds and six villager kinds, each with an Aliyun-style SMS code."""
+    """Four agent kinds and seven villager kinds, each with an Aliyun-style SMS code."""
     assert set(TEMPLATES) == set(EXAMPLES)
     assert {k for k, t in TEMPLATES.items() if t.audience == "agent"} == {
         "plan_published",
