@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     from dispatch.api import register_blueprints
     from dispatch.config import Config
+    from dispatch.jobs.celery_tasks import celery_init_app
     from dispatch.services import holiday_file, workdays
 
     app = Flask(__name__, instance_relative_config=True)
@@ -37,6 +38,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     crypto.use_keyring(crypto.keyring_from(app.config["DATA_KEYS"], app.config["INDEX_KEY"]))
     requestlog.init_app(app)
     extensions.init_app(app)
+    if app.config.get("CELERY_BROKER_URL"):
+        celery_init_app(app)
     bodies.init_app(app)
     security.init_app(app)
     errors.init_app(app)

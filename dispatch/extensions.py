@@ -100,10 +100,6 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     jwt.init_app(app)
     limiter.init_app(app)
-    if app.config.get("CELERY_BROKER_URL"):
-        from dispatch.jobs.celery_tasks import celery_init_app
-
-        celery_init_app(app)
     swagger_dir = swagger_ui_bundle.swagger_ui_path
 
     @app.route("/static/swagger-ui/<path:filename>")

@@ -4,53 +4,34 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from flask import Flask, g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from sqlalchemy.exc import DBAPIError
 
 from dispatch.errors import Forbidden, Unauthorized
-from dispatch.models.users import Role
+from dispatch.extensions import jwt
+from dispatch.models.users import Role, Scope
+from dispatch.services.auth import is_revoked, scope_for_token
+from dispatch.services.passwords import hash_password, verify_password
 
-_hasher = PasswordHasher()
+# Scope and the password functions live with users and the auth service; many modules still
+# import them from here, where the request's scope is read.
+__all__ = [
+    "Scope",
+    "current_scope",
+    "hash_password",
+    "init_app",
+    "roles_required",
+    "verify_password",
+]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 PUBLIC_PATHS = {"/api/auth/login", "/api/openapi.json"}
 PUBLIC_PREFIXES = ("/api/docs", "/api/public/")
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, InvalidHashError):
-        return False
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Who is asking, and which part of the city they may see.
-
-    ``prefix`` is the region's short NBS code: every code below a region starts with it, so
-    scoping is one ``LIKE 'prefix%'``. An empty prefix is the whole city.
-    """
-
-    user_id: int
-    username: str
-    role: Role
-    prefix: str
-    agent_id: int | None = None
-
-    def covers(self, code: str) -> bool:
-        return code.startswith(self.prefix)
 
 
 def current_scope() -> Scope:
@@ -87,8 +68,6 @@ def _load_scope() -> None:
         return
     if request.method == "OPTIONS":
         return
-    from dispatch.services.auth import scope_for_token
-
     try:
         verify_jwt_in_request()
     except DBAPIError:
@@ -99,14 +78,11 @@ def _load_scope() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from dispatch.extensions import jwt
-    from dispatch.services import auth
-
     app.before_request(_load_scope)
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return auth.is_revoked(payload["jti"])
+        return is_revoked(payload["jti"])
 
 
 def now() -> datetime:

@@ -13,7 +13,10 @@ from sqlalchemy.orm import Session
 
 from dispatch.errors import NotFound
 from dispatch.extensions import DbSession, db
+from dispatch.jobs.celery_tasks import fan_out_plan, replan_day
+from dispatch.jobs.work import run_plan_job, run_replan_job
 from dispatch.models.plans import Job
+from dispatch.planning.runner import heaviest_first
 from dispatch.security import Scope
 
 
@@ -42,9 +45,6 @@ def start_plan_job(
     session.add(job)
     session.commit()
     if app.config.get("CELERY_BROKER_URL"):
-        from dispatch.jobs.celery_tasks import fan_out_plan
-        from dispatch.planning.runner import heaviest_first
-
         fan_out_plan(job.id, heaviest_first(session, codes), job.params)
     elif app.config.get("JOBS_EAGER"):
         _run_in_app(app, job.id)
@@ -54,8 +54,6 @@ def start_plan_job(
 
 
 def _run_in_app(app: Flask, job_id: str, kind: str = "plan") -> None:
-    from dispatch.jobs.work import run_plan_job, run_replan_job
-
     work = run_replan_job if kind == "replan" else run_plan_job
     with app.app_context():
         try:
@@ -82,8 +80,6 @@ def _start_committed_jobs(session: Session) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     for job_id in ids:
         if app.config.get("CELERY_BROKER_URL"):
-            from dispatch.jobs.celery_tasks import replan_day
-
             replan_day.delay(job_id)
         elif app.config.get("JOBS_EAGER"):
             _run_in_app(app, job_id, "replan")

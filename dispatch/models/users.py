@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
@@ -18,6 +19,24 @@ class Role(enum.StrEnum):
     DISPATCHER = "dispatcher"
     AGENT = "agent"
     VILLAGE_STAFF = "village_staff"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is asking, and which part of the city they may see.
+
+    ``prefix`` is the region's short NBS code: every code below a region starts with it, so
+    scoping is one ``LIKE 'prefix%'``. An empty prefix is the whole city.
+    """
+
+    user_id: int
+    username: str
+    role: Role
+    prefix: str
+    agent_id: int | None = None
+
+    def covers(self, code: str) -> bool:
+        return code.startswith(self.prefix)
 
 
 class User(Base):

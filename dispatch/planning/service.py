@@ -25,7 +25,7 @@ from dispatch.planning.carried import carried_tasks
 from dispatch.planning.locks import lock_township_plans
 from dispatch.planning.rides import drivers_of_rides_under_way, keep_rides_paired
 from dispatch.planning.store import store_plan
-from dispatch.planning.tasks import DayContext, TaskSpec, derive_tasks, load_context
+from dispatch.planning.tasks import DayContext, TaskSpec, derive_tasks, load_context, seconds
 from dispatch.services import outbox
 from dispatch.services.workdays import CST
 
@@ -182,8 +182,6 @@ def finish(
 
 def resume_points(base: Plan | None) -> dict[int, tuple[float, float, int]]:
     """Where and when each agent is free again: after their last stop done or under way."""
-    from dispatch.planning.tasks import seconds
-
     out = {}
     for route in base.routes if base else []:
         kept = [s for s in route.stops if s.status in (StopStatus.DONE, StopStatus.ARRIVED)]

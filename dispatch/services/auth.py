@@ -12,8 +12,8 @@ from dispatch.errors import Invalid, NotFound, Unauthorized
 from dispatch.extensions import DbSession, db
 from dispatch.models.agents import Agent
 from dispatch.models.regions import Level, Region
-from dispatch.models.users import RevokedToken, Role, User
-from dispatch.security import Scope, hash_password, verify_password
+from dispatch.models.users import RevokedToken, Role, Scope, User
+from dispatch.services.passwords import hash_password, verify_password
 
 # The region level each role is bound to; admin may have none (the whole city).
 ROLE_LEVELS = {

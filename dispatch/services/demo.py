@@ -23,9 +23,9 @@ from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.plans import Plan, PlanStatus
 from dispatch.models.regions import Level, Region, code_at, township_code
 from dispatch.models.users import User
-from dispatch.security import hash_password
 from dispatch.services.cases import promised_date
 from dispatch.services.datafiles import DataFileError, read_json
+from dispatch.services.passwords import hash_password
 from dispatch.services.validation import id_check_char
 from dispatch.services.workdays import cst_date
 

@@ -20,8 +20,10 @@ from dispatch.models.plans import (
 )
 from dispatch.models.regions import Region
 from dispatch.models.users import Role
+from dispatch.planning import manual
 from dispatch.planning import service as planning
 from dispatch.planning.locks import lock_township_plans
+from dispatch.planning.runner import townships_with_centres
 from dispatch.planning.views import plan_view
 from dispatch.security import Scope
 from dispatch.services.regions import region_in_scope
@@ -71,7 +73,6 @@ def start_planning(
 ) -> Any:
     """Start a planning job for one township, or every township in the caller's region."""
     from dispatch.jobs import start_plan_job
-    from dispatch.planning.runner import townships_with_centres
 
     _planner(scope)
     if township:
@@ -289,19 +290,15 @@ def overrides(session: DbSession, scope: Scope, plan: Plan) -> list[Override]:
 def add_override(
     session: DbSession, scope: Scope, plan: Plan, kind: str, agent_id: int, task_key: str
 ) -> Override:
-    from dispatch.planning.manual import add_override as record
-
     _planner(scope)
     if kind != "lock" and not task_key:
         raise Invalid("请指定任务 / Name the task", {"task_key": ["required for pin/forbid"]})
-    return record(session, plan, kind, agent_id, task_key, scope.user_id)
+    return manual.add_override(session, plan, kind, agent_id, task_key, scope.user_id)
 
 
 def lift_override(session: DbSession, scope: Scope, plan: Plan, override_id: int) -> Override:
-    from dispatch.planning.manual import lift_override as lift
-
     _planner(scope)
-    return lift(session, plan, override_id, scope.user_id)
+    return manual.lift_override(session, plan, override_id, scope.user_id)
 
 
 def move(
@@ -314,7 +311,5 @@ def move(
     force: bool,
     note: str,
 ) -> dict[str, Any]:
-    from dispatch.planning.manual import move_task
-
     _planner(scope)
-    return move_task(session, plan, task_key, agent_id, position, force, scope.user_id, note)
+    return manual.move_task(session, plan, task_key, agent_id, position, force, scope.user_id, note)

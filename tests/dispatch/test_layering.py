@@ -1,0 +1,59 @@
+"""The transaction owners and the cycles issue 13 removed stay removed."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+DISPATCH = Path(__file__).resolve().parents[2] / "dispatch"
+
+
+def _function_imports(path: Path) -> list[str]:
+    """``dispatch`` modules imported inside functions of ``path``."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.ImportFrom) and (inner.module or "").startswith(
+                    "dispatch"
+                ):
+                    out.append(f"{node.name}: {inner.module}")
+    return out
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "security.py",
+        "extensions.py",
+        "services/auth.py",
+        "services/bookings.py",
+        "planning/service.py",
+        "planning/booking.py",
+        "jobs/runner.py",
+    ],
+)
+def test_no_cycle_hidden_in_a_function(module):
+    """extensions-jobs, security-services.auth and planning-services import at the top."""
+    assert _function_imports(DISPATCH / module) == []
+
+
+@pytest.mark.parametrize("module", ["planning/service.py", "planning/booking.py"])
+def test_planning_neither_commits_nor_reads_the_app(module):
+    """Pure work: the services own the transaction and the configuration."""
+    text = (DISPATCH / module).read_text()
+    assert ".commit()" not in text and "current_app" not in text
+
+
+def test_one_get_plan():
+    """The scoped services.plans.get_plan is the only one."""
+    hits = [p for p in DISPATCH.rglob("*.py") if "def get_plan(" in p.read_text()]
+    assert [p.relative_to(DISPATCH).as_posix() for p in hits] == ["services/plans.py"]
+
+
+def test_no_township_code_slicing():
+    """Township codes come from models.regions.township_code, not ``code[:9] + "000"``."""
+    hits = [p for p in DISPATCH.rglob("*.py") if '[:9] + "000"' in p.read_text()]
+    assert hits == []
