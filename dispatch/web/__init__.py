@@ -109,6 +109,13 @@ def manifest() -> Any:
     return response
 
 
+@bp.route("/favicon.ico")
+def favicon() -> Any:
+    """Browsers ask for it on every page; made from icons/icon-192.png (16, 32, 48 px)."""
+    folder = Path(bp.static_folder or "") / "icons"
+    return send_from_directory(folder, "favicon.ico", max_age=86400, mimetype="image/x-icon")
+
+
 @bp.route("/book")
 def booking() -> Any:
     return _page("book.html")

@@ -98,9 +98,10 @@
     const daySel = el("select", { id: "slot-date", "aria-label": t("Day"), onchange: () => { s.date = daySel.value; pickSlot(); } },
       days.map((d) => el("option", { value: d, selected: d === s.date }, d)));
     const list = el("div", { class: "choices", id: "slots" }, el("p", {}, t("Checking which times the agents can serve…")));
-    box().replaceChildren(el("h2", {}, t("Pick a time for the home visit")),
+    // replaceChildren would print a null child as the text "null": leave it out instead.
+    box().replaceChildren(...[el("h2", {}, t("Pick a time for the home visit")),
       message ? el("div", { class: "error-box", role: "alert", id: "slot-taken" }, message) : null,
-      el("label", {}, t("Day"), daySel), list, nav(how));
+      el("label", {}, t("Day"), daySel), list, nav(how)].filter(Boolean));
     let slots;
     try {
       // The service decides what must fit, as the booking will check: an in-person one needs the ride home too.
