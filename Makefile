@@ -23,9 +23,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 browser-deps:
-	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || { \
-	  echo "installing Debian chromium and CJK fonts for the browser tests"; \
-	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . && \
+	  command -v pdftoppm >/dev/null 2>&1 && [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; } || { \
+	  echo "installing Debian chromium, CJK fonts and poppler-utils for the browser and form tests"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-zenhei poppler-utils >/dev/null) || \
 	  { echo "could not install chromium (needs root and Debian's packages)"; exit 1; }; }
 
 # Refresh the vendored browser libraries (signature_pad, idb) from dispatch/web's lockfile.

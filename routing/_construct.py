@@ -83,6 +83,7 @@ class Builder:
     ):
         self.prep = prep
         self.tasks = prep.tasks
+        self.max_checks = MAX_CHECKS
         costs: dict[tuple[object, ...], npt.NDArray[np.int64]] = {}
         self.vehs: list[_Veh] = []
         self.routes: list[list[int]] = []
@@ -356,7 +357,7 @@ class Builder:
         ok_a[:first] = False
         if len(unit) == 1:
             da = np.where(ok_a, da, np.iinfo(np.int64).max)
-            order = np.argsort(da, kind="stable")[:MAX_CHECKS]
+            order = np.argsort(da, kind="stable")[: self.max_checks]
             for k in order.tolist():
                 if not ok_a[k]:
                     return None
@@ -380,7 +381,7 @@ class Builder:
         ok_b = self._can(v, unit[1], prev, nxt)
         valid = np.triu(np.where(same, ok_a[:, None], ok_a[:, None] & ok_b[None, :]))
         pair = np.where(valid, pair, np.iinfo(np.int64).max)
-        flat = np.argsort(pair, axis=None, kind="stable")[:MAX_CHECKS]
+        flat = np.argsort(pair, axis=None, kind="stable")[: self.max_checks]
         for f in flat.tolist():
             k, j = divmod(f, n)
             if not valid[k, j]:
@@ -450,6 +451,19 @@ class Builder:
         self._run(v, items, 0, veh.lo, veh.start, 0, 0, load, keep)
         return keep[-1][0]
 
+    def result(self) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+        """Vehicle -> task order, and vehicle -> the stop each break comes before."""
+        orders: dict[int, list[int]] = {}
+        gaps: dict[int, list[int]] = {}
+        for v, route in enumerate(self.routes):
+            orders[v] = [i for i in route if i >= 0]
+            if self.vehs[v].breaks:
+                where = {
+                    -x - 1: sum(y >= 0 for y in route[:k]) for k, x in enumerate(route) if x < 0
+                }
+                gaps[v] = [where.get(b, len(orders[v])) for b in range(len(self.vehs[v].breaks))]
+        return orders, gaps
+
     def insert(self, unit: tuple[int, ...], only: int | None = None) -> bool:
         """Insert ``unit`` at its cheapest feasible place; ``False`` if it fits nowhere."""
         skills = self.tasks[unit[0]].skills
@@ -517,14 +531,63 @@ def construct(
         if time.perf_counter() > deadline:
             break
         builder.insert(unit, only)
-    orders: dict[int, list[int]] = {}
-    gaps: dict[int, list[int]] = {}
-    for v, route in enumerate(builder.routes):
-        orders[v] = [i for i in route if i >= 0]
-        if builder.vehs[v].breaks:
-            where = {-x - 1: sum(y >= 0 for y in route[:k]) for k, x in enumerate(route) if x < 0}
-            gaps[v] = [where.get(b, len(orders[v])) for b in range(len(builder.vehs[v].breaks))]
-    return orders, gaps
+    return builder.result()
+
+
+#: Candidate positions the final pass checks per vehicle and task (all of them, in practice).
+FILL_CHECKS = 100_000
+
+
+def fill(
+    prep: Prepared,
+    tasks: Sequence[int],
+    orders: dict[int, list[int]],
+    gaps: dict[int, list[int]],
+    coeffs: Sequence[tuple[int, int]],
+    fixed: Sequence[int],
+) -> tuple[dict[int, list[int]], dict[int, list[int]]] | None:
+    """The routes with every unserved task of ``tasks`` that still fits inserted, or ``None``
+    when none fits.
+
+    The final pass after the search: each route keeps its order; a task (a shipment with
+    both halves) goes to its cheapest feasible place, highest priority first, every
+    candidate place checked. A route whose breaks cannot be kept where the search put them,
+    nor moved, takes nothing.
+    """
+    builder = Builder(prep, coeffs, fixed)
+    builder.max_checks = FILL_CHECKS
+    for v in range(len(builder.vehs)):
+        order = orders.get(v, [])
+        route = _with_markers(order, gaps.get(v), len(builder.vehs[v].breaks))
+        if not builder.feasible(v, route):
+            route = builder._with_breaks(v, list(order)) or []
+            if not route and order:
+                # Frozen: the exact schedule keeps the route as it is (see _checked).
+                builder.vehs[v].max_tasks = len(order)
+                route = _with_markers(order, gaps.get(v), len(builder.vehs[v].breaks))
+        builder.routes[v] = route
+        builder._refresh(v)
+    served = {i for o in orders.values() for i in o}
+    units: list[tuple[int, ...]] = []
+    for i in tasks:
+        partner = prep.tasks[i].partner
+        if i not in served and prep.tasks[i].kind != "delivery":
+            units.append((i,) if partner is None else (i, partner))
+    units.sort(key=lambda u: -prep.tasks[u[0]].priority)
+    if not sum(builder.insert(u) for u in units):
+        return None
+    return builder.result()
+
+
+def _with_markers(order: Sequence[int], gaps: Sequence[int] | None, breaks: int) -> list[int]:
+    """A route with break ``b`` as ``-(b + 1)`` before stop ``gaps[b]`` (default: the end)."""
+    at = list(gaps) if gaps is not None else [len(order)] * breaks
+    out: list[int] = []
+    for k in range(len(order) + 1):
+        out += [-(b + 1) for b in range(breaks) if at[b] == k]
+        if k < len(order):
+            out.append(order[k])
+    return out
 
 
 def travel_cost(

@@ -11,7 +11,7 @@ from functools import partial
 from multiprocessing import get_context
 
 from routing import _balance, _ortools, _pyvrp
-from routing._construct import construct, travel_cost
+from routing._construct import construct, fill, travel_cost
 from routing._prepared import Prepared, prepare
 from routing.checker import check
 from routing.matrix import MatrixProvider
@@ -77,6 +77,7 @@ def solve(
         if locked:
             raise ValueError("vehicles[].steps: the locked prefixes cannot be satisfied")
         plan = _ortools.Plan({}, {}, 0)
+    plan = _final_pass(prep, tasks, plan)
     solving = time.perf_counter() - t0 - loading
     served = {i for order in plan.orders.values() for i in order}
     top = max((prep.tasks[i].priority for i in served), default=0)
@@ -85,6 +86,19 @@ def solve(
             reasons[i] = "priority_dropped" if prep.tasks[i].priority < top else "not_fitting"
     times = {"loading": round(loading * 1000), "solving": round(solving * 1000), "routing": 0}
     return _checked(problem, prep, plan, reasons, times, provider)
+
+
+def _final_pass(prep: Prepared, tasks: list[int], plan: _ortools.Plan) -> _ortools.Plan:
+    """Insert every unserved task that still fits, so that a reason left is a true one."""
+    served = sum(map(len, plan.orders.values()))
+    if served == len(tasks):
+        return plan
+    coeffs, fixed = _costs(prep)
+    filled = fill(prep, tasks, plan.orders, plan.gaps, coeffs, fixed)
+    if filled is None:
+        return plan
+    logger.debug("final pass: %d more tasks", sum(map(len, filled[0].values())) - served)
+    return _ortools.Plan(*filled, plan.objective, plan.strategy + "+fill")
 
 
 def _search(

@@ -25,6 +25,7 @@ RESOURCES = (
     "notifications",
     "devices",
     "public",
+    "forms",
 )
 
 
@@ -42,4 +43,4 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter
     for name in RESOURCES:
         module = import_module(f"dispatch.api.{name}")
-        api.register_blueprint(module.blp, url_prefix=f"/api/{name}")
+        api.register_blueprint(module.blp, url_prefix=getattr(module, "URL_PREFIX", f"/api/{name}"))

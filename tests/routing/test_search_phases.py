@@ -8,9 +8,12 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from routing import (
+    Break,
     Job,
     Matrix,
     Problem,
+    Shipment,
+    ShipmentStep,
     SolveParams,
     TimeWindow,
     Vehicle,
@@ -18,9 +21,9 @@ from routing import (
     check,
     solve,
 )
-from routing._construct import Builder
+from routing._construct import Builder, fill
 from routing._prepared import prepare
-from routing.schedule import day_length
+from routing.schedule import day_length, solution_from_orders
 
 from .conftest import line_matrix
 
@@ -151,3 +154,36 @@ def test_stall_window_ends_a_small_search_early_with_the_same_routes() -> None:
 def test_stall_per_task_must_not_be_negative() -> None:
     with pytest.raises(ValueError, match="stall_per_task"):
         SolveParams(stall_per_task=-0.1)
+
+
+def test_final_pass_inserts_a_task_that_fits_and_leaves_one_that_cannot() -> None:
+    """After the search, an unserved shipment that fits goes in (routes keep their order and
+    the lunch break its place); one whose window no route can reach stays out."""
+    m = line_matrix([0, 100, 200, 300, 400, 500])
+    lunch = Break(1, (TimeWindow(1000, 1200),), service=300)
+    fleet = (Vehicle(1, start=0, end=0, time_window=TimeWindow(0, 3000), breaks=(lunch,)),)
+    ships = (
+        Shipment(ShipmentStep(1, 1, service=10), ShipmentStep(2, 2, service=10)),
+        Shipment(ShipmentStep(3, 3, service=10), ShipmentStep(4, 4, service=10)),
+        Shipment(ShipmentStep(5, 5, service=10), ShipmentStep(6, 0, service=10)),
+        Shipment(
+            ShipmentStep(7, 4, service=10, time_windows=(TimeWindow(0, 50),)),
+            ShipmentStep(8, 0, service=10),
+        ),
+    )
+    problem = Problem(fleet, shipments=ships, matrices={"car": m})
+    prep = prepare(problem)
+    k = prep.index
+    served = [k[("pickup", 1)], k[("delivery", 2)], k[("pickup", 5)], k[("delivery", 6)]]
+    tasks = list(range(len(prep.tasks)))
+    coeffs, fixed = [(1, 0)], [0]
+    filled = fill(prep, tasks, {0: served}, {0: [2]}, coeffs, fixed)
+    assert filled is not None
+    orders, gaps = filled
+    order = orders[0]
+    assert {k[("pickup", 3)], k[("delivery", 4)]} <= set(order)
+    assert k[("pickup", 7)] not in order and k[("delivery", 8)] not in order
+    assert [i for i in order if i in served] == served
+    left = {i: "not_fitting" for i in tasks if i not in order}
+    assert gaps[0] and not check(problem, solution_from_orders(prep, orders, left, gaps))
+    assert fill(prep, tasks, orders, gaps, coeffs, fixed) is None

@@ -1,0 +1,3 @@
+from dispatch.api.forms.resources import URL_PREFIX, blp
+
+__all__ = ["URL_PREFIX", "blp"]
