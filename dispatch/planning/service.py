@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 import routing
 from dispatch.errors import Conflict
 from dispatch.extensions import DbSession
-from dispatch.models.agents import Agent
+from dispatch.models.agents import Agent, Appointment, AppointmentStatus
+from dispatch.models.applicants import Applicant
+from dispatch.models.outbox import OutboxMessage
 from dispatch.models.plans import Override, Plan, PlanRoute, PlanStatus, PlanStop, StopStatus
+from dispatch.models.regions import Region
 from dispatch.planning.build import Built, Overrides, build_problem
 from dispatch.planning.carried import carried_tasks
 from dispatch.planning.locks import lock_township_plans
@@ -24,6 +27,7 @@ from dispatch.planning.rides import drivers_of_rides_under_way, keep_rides_paire
 from dispatch.planning.store import store_plan
 from dispatch.planning.tasks import DayContext, TaskSpec, derive_tasks, load_context
 from dispatch.services import outbox
+from dispatch.services.workdays import CST
 
 log = logging.getLogger(__name__)
 
@@ -315,12 +319,65 @@ def publish(session: DbSession, plan: Plan, urgent_keys: set[str] | None = None)
             previous is None,
             urgent_keys or set(),
         )
+    _tell_unplanned_visitors(session, plan)
     if previous is not None:
         previous.status = PlanStatus.SUPERSEDED
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = datetime.now(UTC)
     session.flush()
     return changed
+
+
+def _tell_unplanned_visitors(session: DbSession, plan: Plan) -> None:
+    """A booked visit the plan leaves out (an agent absent, a day too full after a re-plan):
+    its villager gets one SMS saying so, in the same transaction as the publish."""
+    keys = {s.task_key for r in plan.routes for s in r.stops}
+    start = datetime.combine(plan.day, time(0), tzinfo=CST)
+    booked = session.scalars(
+        select(Appointment)
+        .join(Applicant, Applicant.id == Appointment.applicant_id)
+        .join(Region, Region.id == Applicant.village_id)
+        .where(
+            Region.parent_id == plan.township_id,
+            Appointment.status == AppointmentStatus.BOOKED,
+            Appointment.window_start >= start,
+            Appointment.window_start < start + timedelta(days=1),
+        )
+    )
+    for apt in booked:
+        if f"visit:{apt.id}" in keys or _told_unplanned(session, apt):
+            continue
+        window = f"{apt.window_start.astimezone(CST):%H:%M}-{apt.window_end.astimezone(CST):%H:%M}"
+        outbox.enqueue(
+            session,
+            UNPLANNED,
+            "sms",
+            "villager",
+            apt.applicant_id,
+            phone=apt.applicant.phone,
+            variables={
+                "name": apt.applicant.name,
+                "date": plan.day.isoformat(),
+                "time_window": window,
+                "reference": f"YY{apt.id:06d}",
+            },
+            data={"appointment_id": apt.id, "plan_id": plan.id},
+            township_code=plan.township.code,
+        )
+
+
+UNPLANNED = "booking_unplanned"
+
+
+def _told_unplanned(session: DbSession, apt: Appointment) -> bool:
+    told = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == UNPLANNED,
+            OutboxMessage.recipient_kind == "villager",
+            OutboxMessage.recipient_id == apt.applicant_id,
+        )
+    )
+    return any(m.data.get("appointment_id") == apt.id for m in told)
 
 
 def check_base(plan: Plan, published: Plan | None) -> None:
