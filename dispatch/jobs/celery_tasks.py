@@ -205,16 +205,17 @@ def planned_by_job(session: DbSession, code: str, day: date, reason: str) -> Pla
 
 @shared_task(name="dispatch.jobs.celery_tasks.finish_plan")  # type: ignore[untyped-decorator]
 def finish_plan(results: list[dict[str, Any]], job_id: str) -> None:
-    from dispatch.models.plans import Job
+    from dispatch.jobs.work import finish_job
 
-    job = db.session.get(Job, job_id)
-    assert job is not None
-    merged = merge_summaries(results)
-    job.result, job.done = merged, job.total
-    job.status = "done" if merged["planned"] else "failed"
-    if job.status == "failed":
-        job.error = "; ".join(f"{k}: {v}" for k, v in merged["skipped"].items())
-    db.session.commit()
+    finish_job(db.session, job_id, merge_summaries(results))
+
+
+@shared_task(name="dispatch.jobs.celery_tasks.replan_day")  # type: ignore[untyped-decorator]
+def replan_day(job_id: str) -> None:
+    """The re-plan a booking or a cancellation asked for (``jobs.work.run_replan_job``)."""
+    from dispatch.jobs.work import run_replan_job
+
+    run_replan_job(db.session, job_id)
 
 
 def merge_summaries(results: list[dict[str, Any]]) -> dict[str, Any]:

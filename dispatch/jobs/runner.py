@@ -6,10 +6,13 @@ import logging
 import threading
 import uuid
 from datetime import date
+from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from dispatch.errors import NotFound, Unavailable
 from dispatch.extensions import DbSession, db
@@ -75,14 +78,51 @@ def _broker_down(session: DbSession, job: Job, err: Exception) -> None:
     raise Unavailable(message, job_id=job.id)
 
 
-def _run_in_app(app: Flask, job_id: str) -> None:
-    from dispatch.jobs.work import run_plan_job
+def _run_in_app(app: Flask, job_id: str, kind: str = "plan") -> None:
+    from dispatch.jobs.work import run_plan_job, run_replan_job
 
+    work = run_replan_job if kind == "replan" else run_plan_job
     with app.app_context():
         try:
-            run_plan_job(db.session, job_id)
+            work(db.session, job_id)
         finally:
             db.session.remove()
+
+
+#: Jobs a service writes as a row in its own transaction; they start once it commits, so a
+#: job never runs on data that was rolled back, and the service commits only once.
+STARTED_ON_COMMIT = {"replan"}
+
+
+def _note_new_jobs(session: Session, _flush_context: Any) -> None:
+    for obj in session.new:
+        if isinstance(obj, Job) and obj.kind in STARTED_ON_COMMIT:
+            session.info.setdefault("jobs_to_start", []).append(obj.id)
+
+
+def _start_committed_jobs(session: Session) -> None:
+    ids = session.info.pop("jobs_to_start", [])
+    if not ids or not has_app_context():
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    for job_id in ids:
+        if app.config.get("CELERY_BROKER_URL"):
+            from dispatch.jobs.celery_tasks import replan_day
+
+            replan_day.delay(job_id)
+        elif app.config.get("JOBS_EAGER"):
+            _run_in_app(app, job_id, "replan")
+        else:
+            threading.Thread(target=_run_in_app, args=(app, job_id, "replan"), daemon=True).start()
+
+
+def _forget_jobs(session: Session) -> None:
+    session.info.pop("jobs_to_start", None)
+
+
+event.listen(Session, "after_flush", _note_new_jobs)
+event.listen(Session, "after_commit", _start_committed_jobs)
+event.listen(Session, "after_rollback", _forget_jobs)
 
 
 def get_job(session: DbSession, scope: Scope, job_id: str) -> Job:

@@ -166,8 +166,8 @@ def plan_city(
         summary.add(code, plan.summary, plan.id)
         if publish_plans:
             publish(session, plan)
-        else:
-            session.commit()
+        # Each township is its own transaction, so a failure later keeps the ones done.
+        session.commit()
         if on_progress:
             on_progress(1)
 
