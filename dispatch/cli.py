@@ -370,6 +370,16 @@ def recount_due_dates_cmd(dry_run: bool, references: tuple[str, ...]) -> None:
         )
 
 
+@click.command("default-ratings")
+@with_appcontext
+def default_ratings_cmd() -> None:
+    """好差评: deliveries unrated for 7 days get 基本满意 (daily; running it twice adds none)."""
+    from dispatch.services.ratings import apply_default_ratings
+
+    n = apply_default_ratings(_session())
+    click.echo(f"默认好评 {n} 件 / {n} deliveries rated 基本满意 by default")
+
+
 def init_app(app: Flask) -> None:
     privacy_cli.init_app(app)
     for command in (
@@ -382,5 +392,6 @@ def init_app(app: Flask) -> None:
         notify_worker_cmd,
         demo_cmd,
         recount_due_dates_cmd,
+        default_ratings_cmd,
     ):
         app.cli.add_command(command)

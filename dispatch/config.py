@@ -54,12 +54,19 @@ class Config:
         self.OUTBOX_LEASE_S = float(env.get("DAIBAN_OUTBOX_LEASE_S", "120"))
         self.OUTBOX_BATCH = int(env.get("DAIBAN_OUTBOX_BATCH", "500"))
         self.RATE_URL = env.get("DAIBAN_RATE_URL", "http://127.0.0.1:5000/rate")
+        # 好差评: silence for this many natural days after delivery counts as 基本满意.
+        self.RATING_DEFAULT_DAYS = int(env.get("DAIBAN_RATING_DEFAULT_DAYS", "7"))
+        # A 差评's verification by the township, and its whole rectification, in working days.
+        self.RECTIFY_VERIFY_DAYS = int(env.get("DAIBAN_RECTIFY_VERIFY_DAYS", "5"))
+        self.RECTIFY_CLOSE_DAYS = int(env.get("DAIBAN_RECTIFY_CLOSE_DAYS", "10"))
         self.PLAN_TIME_LIMIT_S = float(env.get("DAIBAN_PLAN_TIME_LIMIT_S", "2"))
         # A Celery worker's solver processes; its task threads (twice as many) do the
         # database work around the solves. Defaults to one per CPU.
         self.SOLVER_PROCESSES = int(env.get("DAIBAN_SOLVER_PROCESSES") or os.cpu_count() or 1)
         # "prefork" makes each worker child solve its own tasks (no shared solver pool).
         self.CELERY_POOL = env.get("DAIBAN_CELERY_POOL", "threads")
+        # Seconds after which a task taken by a worker that died is given to another one.
+        self.CELERY_VISIBILITY_S = float(env.get("DAIBAN_CELERY_VISIBILITY_S", "300"))
         # Map tiles: empty means the offline outline map.
         self.MAP_TILE_URL = env.get("DAIBAN_MAP_TILE_URL", "")
         self.MAP_TILE_DATUM = env.get("DAIBAN_MAP_TILE_DATUM", "WGS-84")

@@ -144,6 +144,17 @@ _ALL = (
         sms_code="SMS_468120011",
     ),
     MessageTemplate(
+        key="booking_unplanned",
+        audience="villager",
+        title_zh="预约暂未排上",
+        body_zh="${name}您好，您${date} ${time_window}的上门预约（${reference}）"
+        "暂未能排进当天路线，工作人员将尽快联系您改约。",
+        title_en="Visit not yet scheduled",
+        body_en="Hello ${name}, your visit on ${date}, ${time_window} (${reference}) could not "
+        "be kept in that day's routes; staff will call you to rebook.",
+        sms_code="SMS_468120018",
+    ),
+    MessageTemplate(
         key="booking_reminder",
         audience="villager",
         title_zh="明日上门提醒",
@@ -194,6 +205,17 @@ _ALL = (
         body_en="Hello ${name}, the holiday notice is out: the promised date for your ${service} "
         "(reference ${reference}) moved from ${old_date} to ${new_date}.",
         sms_code="SMS_468120016",
+    ),
+    MessageTemplate(
+        key="rating_result",
+        audience="villager",
+        title_zh="您的评价已处理",
+        body_zh="${name}您好，您对${service}（受理编号${reference}）的评价已核查处理："
+        "${result}。感谢您的监督。",
+        title_en="Your rating has been dealt with",
+        body_en="Hello ${name}, your rating of ${service} (reference ${reference}) has been "
+        "looked into: ${result}. Thank you.",
+        sms_code="SMS_468120017",
     ),
 )
 

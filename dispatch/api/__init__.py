@@ -25,6 +25,7 @@ RESOURCES = (
     "notifications",
     "devices",
     "public",
+    "ratings",
     "forms",
 )
 

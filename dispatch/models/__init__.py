@@ -8,11 +8,13 @@ from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import ClosedDay, ServiceCentre
 from dispatch.models.outbox import Device, OutboxAttempt, OutboxMessage
 from dispatch.models.plans import Job, Override, Plan, PlanRoute, PlanStop, StopEvent
+from dispatch.models.ratings import Appeal, Rating, Rectification
 from dispatch.models.regions import Region
 from dispatch.models.users import RevokedToken, User
 
 __all__ = [
     "Agent",
+    "Appeal",
     "Applicant",
     "Appointment",
     "Base",
@@ -27,6 +29,8 @@ __all__ = [
     "Plan",
     "PlanRoute",
     "PlanStop",
+    "Rating",
+    "Rectification",
     "Region",
     "StopEvent",
     "RevokedToken",

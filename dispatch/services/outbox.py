@@ -12,6 +12,7 @@ from dispatch.extensions import DbSession
 from dispatch.models.cases import Case
 from dispatch.models.outbox import OutboxMessage
 from dispatch.models.regions import township_code
+from dispatch.services.rating_tokens import rating_link
 from dispatch.services.workdays import CST, next_working_day, uncovered_years
 
 # Case events that the villager hears about, and the template each one uses.
@@ -76,7 +77,9 @@ def enqueue_case_message(
             "certificate": case.item.name,
             "service": case.item.name,
             "delivery_date": delivery_text(delivery),
-            "link": f"{current_app.config['RATE_URL']}?ref={case.reference}",
+            "link": rating_link(
+                current_app.config["RATE_URL"], current_app.config["SECRET_KEY"], case.id
+            ),
             "reference": case.reference,
         }
         | (extra or {}),

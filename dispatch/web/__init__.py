@@ -150,6 +150,14 @@ def console() -> Any:
     return _page("console.html")
 
 
+@bp.route("/rate/<token>")
+def rate(token: str) -> Any:
+    """The public rating page of an SMS link; the page checks the token through the API."""
+    response = make_response(render_template("rate.html", token=token))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/web/vendor/leaflet/<path:filename>")
 def leaflet(filename: str) -> Any:
     import xstatic.pkg.leaflet as xleaflet

@@ -30,6 +30,12 @@ EXAMPLES: dict[str, dict[str, object]] = {
         "date": "3月11日",
         "time_window": "上午",
     },
+    "booking_unplanned": {
+        "name": "林阿婆",
+        "date": "3月11日",
+        "time_window": "08:30-10:30",
+        "reference": "YY000012",
+    },
     "agent_on_the_way": {"name": "林阿婆", "agent_name": "黄志强", "eta_minutes": 15},
     "certificate_ready": {"name": "林阿婆", "certificate": "残疾人证", "delivery_date": "3月14日"},
     "rate_service": {"name": "林阿婆", "service": "社保认证", "link": "https://jy.example/r/8K2"},
@@ -40,12 +46,18 @@ EXAMPLES: dict[str, dict[str, object]] = {
         "old_date": "2027-02-10",
         "new_date": "2027-02-17",
     },
+    "rating_result": {
+        "name": "林阿婆",
+        "service": "社保认证",
+        "reference": "DB261120000123",
+        "result": "情况属实，已整改 / found true and put right",
+    },
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_every_kind_the_issue_asks_for_exists() -> None:
-    """Four agent kinds and six villager kinds, each with an Aliyun-style SMS code."""
+    """Four agent kinds and seven villager kinds, each with an Aliyun-style SMS code."""
     assert set(TEMPLATES) == set(EXAMPLES)
     assert {k for k, t in TEMPLATES.items() if t.audience == "agent"} == {
         "plan_published",

@@ -146,6 +146,8 @@ class ChangeResultSchema(ma.Schema):
     violations = ma.fields.List(ma.fields.Dict())
     overridden = ma.fields.Boolean()
     placed = ma.fields.Boolean()
+    based_on_version = ma.fields.Integer(allow_none=True)
+    rebased_from_version = ma.fields.Integer()
 
 
 class StopUpdateSchema(StrictSchema):

@@ -4,7 +4,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from dispatch.api.public.schemas import LookupArgsSchema, LookupSchema
+from dispatch.api.ratings.schemas import PublicRatingSchema, RatePageSchema
 from dispatch.extensions import db, limit_from
+from dispatch.services import ratings
 from dispatch.services.public import lookup_case
 
 blp = Blueprint("public", __name__, description="公开查询 / Public look-up (no login)")
@@ -20,3 +22,27 @@ class CaseLookup(MethodView):
     def get(self, args):
         """Status, custody chain, current holder and dates; 404 for any mismatch"""
         return lookup_case(db.session, args["reference"], args["phone"])
+
+
+@blp.route("/ratings/<string:token>")
+class RatingInvitation(MethodView):
+    @limit_from("RATELIMIT_PUBLIC")
+    @blp.response(200, RatePageSchema)
+    @blp.alt_response(404, description="Not a valid rating link")
+    @blp.alt_response(409, description="The case is not delivered yet")
+    def get(self, token):
+        """What the rating link rates: the item, the township centre, the agent"""
+        return ratings.rating_page(db.session, token)
+
+
+@blp.route("/ratings")
+class PublicRatings(MethodView):
+    @limit_from("RATELIMIT_PUBLIC")
+    @blp.arguments(PublicRatingSchema)
+    @blp.response(201, description="Rating recorded")
+    @blp.alt_response(409, description="Rated already (一事一评), or not delivered yet")
+    @blp.alt_response(429, description="Too many attempts; see Retry-After")
+    def post(self, data):
+        """The villager's rating from the SMS link (five levels; the bottom two are 差评)"""
+        rating = ratings.rate_by_link(db.session, **data)
+        return {"id": rating.id, "bad": rating.bad}

@@ -420,6 +420,8 @@ TABLE = [
         codes(403, admin=201, dispatcher=404),
         {"reason": "matrix"},
     ),
+    # A published plan is no draft to rebase: the planner in scope gets the 409.
+    Row("POST", P + "/rebase", _plan_path("/rebase"), codes(403, admin=409, dispatcher=404)),
     Row("POST", P + "/absences", _plan_path("/absences"), AWAY_PLAN_WRITE, {"agent_id": 2_000_000}),
     Row("POST", P + "/urgent", _plan_path("/urgent"), AWAY_PLAN_WRITE, {"case_id": 2_000_000}),
     Row(
@@ -516,6 +518,51 @@ TABLE = [
         "/api/notifications/outbox/00000000-0000-4000-8000-000000000000/resend",
         codes(403, admin=404, dispatcher=404),
     ),
+    # 好差评: ratings, rectification (the township's), appeals (the county decides).
+    Row("GET", "/api/ratings/", "/api/ratings/", READ_ALL),
+    Row(
+        "POST",
+        "/api/ratings/",
+        "/api/ratings/",
+        # The home case is not delivered yet: a recorder in scope meets a 409.
+        codes(403, admin=409, dispatcher=409, staff=409),
+        lambda w: {"case_id": w.home.case, "level": "satisfied", "source": "callback"},
+    ),
+    Row(
+        "POST",
+        "/api/ratings/<int:rating_id>/appeals",
+        "/api/ratings/2000000/appeals",
+        codes(403, admin=404, dispatcher=404, agent=404),
+        {"reason": "x"},
+    ),
+    Row("GET", "/api/ratings/appeals", "/api/ratings/appeals?pending=true", READ_ALL),
+    Row(
+        "POST",
+        "/api/ratings/appeals/<int:appeal_id>/decision",
+        "/api/ratings/appeals/2000000/decision",
+        codes(403, admin=404, county=404),
+        {"decision": "upheld", "reason": "x"},
+    ),
+    Row(
+        "GET",
+        "/api/ratings/rectifications",
+        "/api/ratings/rectifications?overdue=true",
+        codes(200, agent=403, staff=403),
+    ),
+    *[
+        Row(
+            "POST",
+            f"/api/ratings/rectifications/<int:rect_id>/{step}",
+            f"/api/ratings/rectifications/2000000/{step}",
+            codes(403, admin=404, dispatcher=404),
+            body,
+        )
+        for step, body in [
+            ("verification", {"finding": "true", "note": "x"}),
+            ("measures", {"measures": "x"}),
+            ("callback", {"outcome": "satisfied"}),
+        ]
+    ],
 ]
 
 

@@ -1,0 +1,62 @@
+"""Delivered cases for the 好差评, rectification and KPI tests, walked through the services."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from dispatch.extensions import db
+from dispatch.models.centres import CentreKind, ServiceCentre
+from dispatch.models.outbox import OutboxMessage
+from dispatch.models.regions import Region
+from dispatch.security import Scope
+from dispatch.services import applicants, cases
+
+from .api.conftest import applicant_body
+
+TOWNSHIP_ITEM = "DEMO-YB-001"  # decided at the township: the shortest walk to delivery
+
+
+def deliver_case(
+    app: Flask, scope: Scope, village: str, agent_id: int, delivered_at: datetime | None = None
+) -> int:
+    """A fresh applicant's case, registered and walked to delivered by ``agent_id``."""
+    at = delivered_at or datetime.now(UTC)
+    with app.app_context():
+        s = db.session
+        body = applicant_body(village)
+        body.pop("village")
+        applicant = applicants.create_applicant(s, scope, village, **body)
+        case = cases.register_case(
+            s, scope, applicant.id, TOWNSHIP_ITEM, "agent", now=at - timedelta(days=2)
+        )
+        centre = s.scalar(
+            select(ServiceCentre)
+            .join(ServiceCentre.region)
+            .where(ServiceCentre.kind == CentreKind.TOWNSHIP, Region.code == village[:9] + "000")
+        )
+        assert centre is not None
+        cases.transition(s, scope, case, "materials_checked", now=at - timedelta(days=2))
+        cases.hand_over(s, scope, case, "agent", agent_id, at=at - timedelta(days=2))
+        cases.hand_over(s, scope, case, "centre", centre.id, at=at - timedelta(days=2))
+        cases.transition(s, scope, case, "decided", now=at - timedelta(days=1))
+        cases.hand_over(s, scope, case, "agent", agent_id, at=at - timedelta(hours=3))
+        cases.hand_over(s, scope, case, "applicant", applicant.id, at=at)
+        assert case.status == "delivered"
+        case_id = case.id
+        db.session.remove()
+    return case_id
+
+
+def sms_link(app: Flask, case_id: int) -> str:
+    """The link of the rating invitation the delivery put in the outbox."""
+    with app.app_context():
+        rows = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "rate_service")
+        ).all()
+        links = [r.variables["link"] for r in rows if r.data.get("case_id") == case_id]
+        db.session.remove()
+    assert len(links) == 1, links
+    return str(links[0])
