@@ -10,7 +10,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_DATE ?= $(shell $(PY) -c "import datetime,zoneinfo;print(datetime.datetime.now(zoneinfo.ZoneInfo('Asia/Shanghai')).date())")
 
-.PHONY: install run test test-sqlite test-postgres lint demo bench clean browser-deps vendor
+.PHONY: install run test test-sqlite test-postgres lint demo bench clean browser-deps vendor \
+	load-quick load translations
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,6 +35,15 @@ vendor:
 	npm ci --prefix dispatch/web
 	cp dispatch/web/node_modules/signature_pad/dist/signature_pad.umd.min.js dispatch/web/static/vendor/
 	cp dispatch/web/node_modules/idb/build/umd.js dispatch/web/static/vendor/idb.umd.js
+
+# Extract the page strings (templates, and the scripts' t("...") / N_("...")), merge them into
+# both catalogues, compile. New msgids then need their Chinese in translations/zh.
+translations: install
+	$(BIN)/pybabel extract -F dispatch/web/babel.cfg -k t -k N_ --project daiban --no-location \
+	  --sort-output -o dispatch/translations/messages.pot dispatch/web
+	$(BIN)/pybabel update -i dispatch/translations/messages.pot -d dispatch/translations \
+	  --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d dispatch/translations
 
 run: install
 	mkdir -p instance
@@ -62,6 +72,18 @@ bench: install
 	$(BIN)/python benchmarks/routing_quality.py
 	$(BIN)/python benchmarks/township_days.py
 	$(BIN)/python benchmarks/planning.py
+
+# The load test (benchmarks/load/README.md): gunicorn, 2 Celery workers and beat on a fresh
+# PostgreSQL database (load_run) and Redis dbs 10-11, ports 5161-5169, driven by Locust.
+LOAD_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/load_run
+
+load-quick: install
+	$(BIN)/pip install -q -e '.[dev,load]'
+	nice $(BIN)/python -m benchmarks.load.run --quick --pg-url $(LOAD_PG_URL)
+
+load: install
+	$(BIN)/pip install -q -e '.[dev,load]'
+	nice $(BIN)/python -m benchmarks.load.run --pg-url $(LOAD_PG_URL)
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

@@ -10,7 +10,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides the environment-driven defaults."""
-    from dispatch import bodies, cli, crypto, errors, extensions, health, requestlog, security, web
+    from dispatch import (
+        bodies,
+        cli,
+        crypto,
+        errors,
+        extensions,
+        health,
+        requestlog,
+        resilience,
+        security,
+        web,
+    )
     from dispatch.api import register_blueprints
     from dispatch.config import Config
     from dispatch.services import holiday_file, workdays
@@ -33,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     web.init_app(app)
     health.init_app(app)
+    resilience.init_app(app)  # last: it wraps every view registered above
     proxies = int(app.config.get("PROXY_COUNT", 0))
     if proxies:
         # Behind nginx: the client's address (for rate limits and logs) is X-Forwarded-For's.

@@ -13,10 +13,12 @@ from typing import Any
 
 from flask import Flask, jsonify
 from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+#: What a 503 tells the client to wait while the database connection is being restored.
+DB_RETRY_AFTER_S = 2
 
 
 class DomainError(Exception):
@@ -47,6 +49,13 @@ class Unauthorized(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+class Unavailable(DomainError):
+    """A service Daiban depends on is down; the answer carries ``Retry-After``."""
+
+    status = 503
+    retry_after = 30
 
 
 class Gone(DomainError):
@@ -115,7 +124,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):  # type: ignore[no-untyped-def]
         db.session.rollback()
-        return jsonify(error_body(err.status, err.message, err.errors, **err.extra)), err.status
+        body = jsonify(error_body(err.status, err.message, err.errors, **err.extra))
+        if isinstance(err, Unavailable):
+            return body, err.status, {"Retry-After": str(err.retry_after)}
+        return body, err.status
 
     @app.errorhandler(IntegrityError)
     def _integrity(err: IntegrityError):  # type: ignore[no-untyped-def]
@@ -123,6 +135,23 @@ def init_app(app: Flask) -> None:
         log.info("integrity error: %s", err.orig)
         msg = "冲突：记录已存在或引用无效 / Conflict: a duplicate or a dangling reference"
         return jsonify(error_body(409, msg)), 409
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(err: Exception):  # type: ignore[no-untyped-def]
+        # The connection dropped or was refused (see dispatch.resilience): nothing was
+        # committed, so the client may simply try again.
+        try:
+            db.session.rollback()
+        except Exception:  # the session's connection is gone too; it is discarded anyway
+            log.debug("rollback after a lost connection failed", exc_info=True)
+        log.warning("database unavailable: %s", err)
+        msg = (
+            f"数据库暂时不可用，请 {DB_RETRY_AFTER_S} 秒后重试 / The database is briefly "
+            f"unavailable; try again in {DB_RETRY_AFTER_S} s"
+        )
+        body = error_body(503, msg, retry_after=DB_RETRY_AFTER_S)
+        return jsonify(body), 503, {"Retry-After": str(DB_RETRY_AFTER_S)}
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):  # type: ignore[no-untyped-def]

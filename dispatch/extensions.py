@@ -44,6 +44,9 @@ class DaibanErrorSchema(ErrorSchema):  # type: ignore[misc]
         ma.fields.Dict(), metadata={"description": "Broken constraints (manual dispatch)"}
     )
     slot = ma.fields.String(metadata={"description": "The booking slot that was taken"})
+    draft_version = ma.fields.Integer(metadata={"description": "Stale publish: the draft"})
+    base_version = ma.fields.Integer(metadata={"description": "Stale publish: its base"})
+    published_version = ma.fields.Integer(metadata={"description": "Stale publish: current"})
 
 
 class DaibanApi(Api):  # type: ignore[misc]

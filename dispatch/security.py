@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from flask import Flask, g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
+from sqlalchemy.exc import DBAPIError
 
 from dispatch.errors import Forbidden, Unauthorized
 from dispatch.models.users import Role
@@ -90,6 +91,8 @@ def _load_scope() -> None:
 
     try:
         verify_jwt_in_request()
+    except DBAPIError:
+        raise  # the revocation check lost the database: a 503, not a logged-out phone
     except Exception as exc:  # flask-jwt-extended raises several types; all mean 401
         raise Unauthorized(f"令牌无效或已过期 / Token missing, invalid or expired ({exc})") from exc
     g.scope = scope_for_token(get_jwt())
@@ -97,13 +100,13 @@ def _load_scope() -> None:
 
 def init_app(app: Flask) -> None:
     from dispatch.extensions import jwt
-    from dispatch.services.auth import is_revoked
+    from dispatch.services import auth
 
     app.before_request(_load_scope)
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return is_revoked(payload["jti"])
+        return auth.is_revoked(payload["jti"])
 
 
 def now() -> datetime:

@@ -144,6 +144,17 @@ _ALL = (
         sms_code="SMS_468120011",
     ),
     MessageTemplate(
+        key="booking_unplanned",
+        audience="villager",
+        title_zh="预约暂未排上",
+        body_zh="${name}您好，您${date} ${time_window}的上门预约（${reference}）"
+        "暂未能排进当天路线，工作人员将尽快联系您改约。",
+        title_en="Visit not yet scheduled",
+        body_en="Hello ${name}, your visit on ${date}, ${time_window} (${reference}) could not "
+        "be kept in that day's routes; staff will call you to rebook.",
+        sms_code="SMS_468120018",
+    ),
+    MessageTemplate(
         key="booking_reminder",
         audience="villager",
         title_zh="明日上门提醒",

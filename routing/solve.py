@@ -10,7 +10,7 @@ from dataclasses import replace
 from functools import partial
 from multiprocessing import get_context
 
-from routing import _balance, _ortools, _pyvrp
+from routing import _balance, _ortools, _pyvrp, _vroom
 from routing._construct import construct, fill, travel_cost
 from routing._prepared import Prepared, prepare
 from routing.checker import check
@@ -118,16 +118,7 @@ def _search(
     def key(orders: dict[int, list[int]]) -> tuple[int, int]:
         return (-_weight(prep, orders), travel_cost(prep, orders, coeffs, fixed))
 
-    warm = _warm_start(prep, tasks, t0 + cost_budget * WARM_SHARE)
-    seed = None
-    everything = _weight(prep, warm.orders) == _weight(prep, {0: tasks})
-    if params.seed_share > 0 and everything and _pyvrp.eligible(prep, tasks):
-        left = cost_budget * params.seed_share - (time.perf_counter() - t0)
-        seed = _pyvrp.seed(prep, tasks, coeffs, fixed, params, left)
-    greedy = warm
-    if seed:
-        # Even when the repair left a few tasks out, the search starts from the seed.
-        warm = _warm_start(prep, tasks, t0 + cost_budget * WARM_SHARE, seed)
+    warm, greedy, seeded = _start(prep, tasks, params, t0, cost_budget)
     logger.debug(
         "%s start: %d of %d tasks in %.3fs",
         warm.strategy,
@@ -144,15 +135,21 @@ def _search(
 
     # A seeded start is not raced: OR-Tools' first solution would only cost search time.
     plan = _ortools.run(
-        prep, tasks, params, *first, left * 0.999, hint=warm.orders, prefer=None if seed else prefer
+        prep,
+        tasks,
+        params,
+        *first,
+        left * 0.999,
+        hint=warm.orders,
+        prefer=None if seeded else prefer,
     )
     # Keep a start when the search served fewer tasks or, from a seed, cost more.
     keep_start = plan is None or _weight(prep, plan.orders) < _weight(prep, warm.orders)
-    if not keep_start and seed:
+    if not keep_start and seeded:
         keep_start = key(warm.orders) < key(plan.orders)  # type: ignore[union-attr]
     if keep_start:
         plan = warm
-    if seed and key(greedy.orders) < key(plan.orders):  # type: ignore[union-attr]
+    if seeded and greedy and key(greedy.orders) < key(plan.orders):  # type: ignore[union-attr]
         plan = greedy
     if balancing and plan is not None:
         weight = partial(_weight, prep)
@@ -166,6 +163,61 @@ def _search(
             if plan is not None:
                 break
     return plan
+
+
+def _start(
+    prep: Prepared, tasks: list[int], params: SolveParams, t0: float, cost_budget: float
+) -> tuple[_ortools.Plan, _ortools.Plan | None, bool]:
+    """The search's starting routes, the plain greedy ones if made, and whether seeded.
+
+    VROOM seeds the days PyVRP's relaxation gets wrong (``_vroom.preferred``) unless the run
+    has a solution limit; its routes are taken as they are when they hold. PyVRP seeds the
+    others when the greedy start serves every task; a seed that does not hold goes through
+    the greedy repair.
+    """
+    coeffs, fixed = _costs(prep)
+    warm_by = t0 + cost_budget * WARM_SHARE
+    # VROOM 1.15 starts its searches as threads, one at a time in no fixed order, and skips
+    # a search whose first solution scores like an earlier one's: under load its routes can
+    # differ from run to run. So a run that must be reproducible (a solution limit) is not
+    # seeded by it.
+    if params.seed_share > 0 and params.solution_limit is None and _vroom.preferred(prep, tasks):
+        left = cost_budget * params.seed_share - (time.perf_counter() - t0)
+        seed = _vroom.seed(prep, tasks, params, left)
+        exact = _as_is(prep, tasks, seed) if seed else None
+        if exact:
+            return exact, None, True
+        greedy = _warm_start(prep, tasks, warm_by)
+        return (_warm_start(prep, tasks, warm_by, seed) if seed else greedy), greedy, bool(seed)
+    greedy = _warm_start(prep, tasks, warm_by)
+    everything = _weight(prep, greedy.orders) == _weight(prep, {0: tasks})
+    if params.seed_share > 0 and everything and _pyvrp.eligible(prep, tasks):
+        left = cost_budget * params.seed_share - (time.perf_counter() - t0)
+        seed = _pyvrp.seed(prep, tasks, coeffs, fixed, params, left)
+        if seed:
+            # Even when the repair left a few tasks out, the search starts from the seed.
+            return _warm_start(prep, tasks, warm_by, seed), greedy, True
+    return greedy, greedy, False
+
+
+def _as_is(prep: Prepared, tasks: list[int], orders: dict[int, list[int]]) -> _ortools.Plan | None:
+    """VROOM's routes as they are, each break where it fits best, with the final pass; or
+    ``None`` when a route misses a window or a capacity (the greedy repair then takes them).
+
+    The greedy repair takes a break only where it stands, before travelling on; VROOM's
+    routes may need it on arrival, so the repair lost tasks VROOM had served.
+    """
+    gaps: dict[int, list[int]] = {}
+    for v, order in orders.items():
+        if not order:
+            continue
+        gaps[v] = place_breaks(prep, v, order)
+        tl = _simulate(prep, v, order, gaps[v])
+        cap = prep.amount(prep.vehicles[v].capacity)
+        if tl.late or any(x > c for st in tl.steps for x, c in zip(st.load, cap, strict=True)):
+            logger.debug("VROOM's route for vehicle %d does not hold", v)
+            return None
+    return _final_pass(prep, tasks, _ortools.Plan(orders, gaps, 0, "vroom"))
 
 
 #: Share of the budget the greedy warm start may use at most.

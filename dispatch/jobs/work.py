@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import Any
 
 from sqlalchemy import case, update
 
 from dispatch.errors import DomainError
 from dispatch.extensions import DbSession
 from dispatch.models.plans import Job
-from dispatch.planning.runner import CitySummary, plan_city
+from dispatch.planning.runner import plan_city
+from dispatch.services.plans import replan_published
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +72,41 @@ def run_plan_job(session: DbSession, job_id: str) -> None:
         log.exception("plan job %s failed", job_id)
         _fail(session, job_id, f"内部错误 / internal error: {type(err).__name__}")
         return
-    finish_job(session, job_id, summary)
+    finish_job(session, job_id, summary.as_dict())
 
 
-def finish_job(session: DbSession, job_id: str, summary: CitySummary) -> None:
+def run_replan_job(session: DbSession, job_id: str) -> None:
+    """Re-plan and publish the township's day a booking or a cancellation changed."""
+    job = session.get(Job, job_id)
+    if job is None:
+        return
+    params = dict(job.params)
+    mark_running(session, job_id)
+    try:
+        result = replan_published(
+            session, params["township"], date.fromisoformat(params["day"]), params["reason"]
+        )
+    except DomainError as err:
+        _fail(session, job_id, err.message)
+        return
+    except Exception as err:  # a job must always end with a status a person can read
+        log.exception("replan job %s failed", job_id)
+        _fail(session, job_id, f"内部错误 / internal error: {type(err).__name__}")
+        return
+    finish_job(session, job_id, result)
+
+
+def finish_job(session: DbSession, job_id: str, result: dict[str, Any]) -> None:
+    """The one way a job ends well or badly: failed when townships were skipped and none
+    planned (in-process and Celery alike)."""
     job = session.get(Job, job_id)
     assert job is not None
-    job.result = summary.as_dict()
+    job.result = result
     job.done = job.total
-    job.status = "failed" if summary.skipped and not summary.planned else "done"
+    skipped = result.get("skipped") or {}
+    job.status = "failed" if skipped and not result.get("planned") else "done"
     if job.status == "failed":
-        job.error = "; ".join(f"{k}: {v}" for k, v in summary.skipped.items())
+        job.error = "; ".join(f"{k}: {v}" for k, v in skipped.items())
     session.commit()
 
 

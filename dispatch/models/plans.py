@@ -56,6 +56,8 @@ class Plan(Base):
     published_at: Mapped[datetime | None]
 
     township: Mapped[Region] = relationship()
+    # The published version this one was planned from; publishing checks it is still current.
+    based_on: Mapped[Plan | None] = relationship(remote_side=[id])
     routes: Mapped[list[PlanRoute]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="PlanRoute.id"
     )

@@ -8,12 +8,11 @@ break or capacity. Booking re-checks the same thing while holding the township's
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 import routing
 from dispatch.errors import Conflict, Invalid
@@ -24,14 +23,14 @@ from dispatch.models.cases import Case
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.regions import township_code
 from dispatch.planning.build import routing_task
+from dispatch.planning.locks import lock_township_plans
 from dispatch.planning.rides import Ride, place_ride, rides_of
-from dispatch.planning.service import Prepared, current_plan, prepare, replan
+from dispatch.planning.service import Prepared, current_plan, prepare
 from dispatch.planning.tasks import TaskSpec, hub_of, visit_tasks
 from dispatch.services import outbox
 from dispatch.services.workdays import CST
 
 SLOTS = (("08:30", "10:30"), ("10:30", "12:00"), ("14:30", "16:30"), ("16:00", "18:00"))
-_sqlite_locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
 
 
 #: A slot is offered and booked only if it starts at least this long from now: the agent
@@ -185,16 +184,6 @@ def available_slots(
     return out
 
 
-def _lock(session: DbSession, township_id: int) -> threading.Lock | None:
-    """Serialise bookings per township: an advisory lock on PostgreSQL, a mutex on SQLite."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + township_id})
-        return None
-    lock = _sqlite_locks[township_id]
-    lock.acquire()
-    return lock
-
-
 def book(
     session: DbSession,
     applicant: Applicant,
@@ -219,32 +208,26 @@ def book(
             "该时段已过或一小时内开始 / That slot has passed or starts within the hour",
             {"slot": [f"{day} {slot_label} starts before {LEAD} from now; pick a later slot"]},
         )
-    town = township_code(applicant.village.code)
-    prep = prepare(session, town, day)
-    lock = _lock(session, prep.ctx.township.id)
-    try:
-        _refuse_double_booking(session, applicant, window, slot_label)
-        prep = prepare(session, town, day)  # re-read under the lock
-        if not _fits(prep, _base(session, prep), applicant, case, window):
-            raise Conflict(
-                "该时段已满 / That slot is no longer available; pick another",
-                {"slot": [f"{day} {slot_label} is full"]},
-                slot=slot_label,
-            )
-        apt = Appointment(
-            applicant_id=applicant.id,
-            case_id=case.id if case else None,
-            window_start=window[0],
-            window_end=window[1],
+    # The township's lock, held until the caller commits: bookings, publishes and re-plan
+    # jobs of one township take turns, and each sees what the one before committed.
+    lock_township_plans(session, applicant.village.parent_id or applicant.village_id)
+    _refuse_double_booking(session, applicant, window, slot_label)
+    prep = prepare(session, township_code(applicant.village.code), day)
+    if not _fits(prep, _base(session, prep), applicant, case, window):
+        raise Conflict(
+            "该时段已满 / That slot is no longer available; pick another",
+            {"slot": [f"{day} {slot_label} is full"]},
+            slot=slot_label,
         )
-        session.add(apt)
-        session.flush()
-        _confirm(session, apt, applicant, day, slot_label, case)
-        session.commit()
-    finally:
-        if lock is not None:
-            lock.release()
-    _replan_if_published(session, prep.ctx.township.id, day, "新预约 / new booking")
+    apt = Appointment(
+        applicant_id=applicant.id,
+        case_id=case.id if case else None,
+        window_start=window[0],
+        window_end=window[1],
+    )
+    session.add(apt)
+    session.flush()
+    _confirm(session, apt, applicant, day, slot_label, case)
     return apt
 
 
@@ -309,20 +292,10 @@ def _confirm(
 
 
 def cancel(session: DbSession, apt: Appointment, reason: str = "") -> Appointment:
-    """Cancel a booking: the slot is free again, and a published plan is re-planned."""
+    """Cancel a booking: the slot is free again (the caller commits and re-plans)."""
     if apt.status != AppointmentStatus.BOOKED:
         raise Conflict(f"预约已是 {apt.status} / The booking is already {apt.status}")
     apt.status = AppointmentStatus.CANCELLED
     apt.note = reason
-    session.commit()
-    day = apt.window_start.astimezone(CST).date()
-    township_id = apt.applicant.village.parent_id
-    if township_id is not None:
-        _replan_if_published(session, township_id, day, "取消预约 / booking cancelled")
+    session.flush()
     return apt
-
-
-def _replan_if_published(session: DbSession, township_id: int, day: date, reason: str) -> None:
-    plan = current_plan(session, township_id, day)
-    if plan is not None:
-        replan(session, plan, reason=reason, publish_now=True)

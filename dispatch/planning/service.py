@@ -1,25 +1,33 @@
-"""Plan a township's day, publish it atomically, and re-plan as the day changes."""
+"""Plan a township's day, publish it, and re-plan as the day changes.
+
+Pure work on the session it is given: nothing here commits or reads the app's configuration.
+The use cases in :mod:`dispatch.services.plans` own the transaction and commit it once.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 import routing
-from dispatch.errors import Conflict, NotFound
+from dispatch.errors import Conflict
 from dispatch.extensions import DbSession
-from dispatch.models.agents import Agent
+from dispatch.models.agents import Agent, Appointment, AppointmentStatus
+from dispatch.models.applicants import Applicant
+from dispatch.models.outbox import OutboxMessage
 from dispatch.models.plans import Override, Plan, PlanRoute, PlanStatus, PlanStop, StopStatus
+from dispatch.models.regions import Region
 from dispatch.planning.build import Built, Overrides, build_problem
 from dispatch.planning.carried import carried_tasks
+from dispatch.planning.locks import lock_township_plans
 from dispatch.planning.rides import drivers_of_rides_under_way, keep_rides_paired
 from dispatch.planning.store import store_plan
 from dispatch.planning.tasks import DayContext, TaskSpec, derive_tasks, load_context
 from dispatch.services import outbox
+from dispatch.services.workdays import CST
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +41,9 @@ log = logging.getLogger(__name__)
 STALL_PER_TASK_S = 0.01
 
 
-def solve_params(objective: str, time_limit: float | None) -> routing.SolveParams:
-    limit = time_limit if time_limit is not None else current_app.config["PLAN_TIME_LIMIT_S"]
+def solve_params(objective: str, time_limit: float) -> routing.SolveParams:
     return routing.SolveParams(
-        time_limit=limit,
+        time_limit=time_limit,
         threads=1,
         seed=0,
         balance_weight=1.0 if objective == "balance" else 0.0,
@@ -192,11 +199,11 @@ def plan_township(
     day: date,
     *,
     objective: str = "distance",
-    time_limit: float | None = None,
+    time_limit: float,
     user_id: int | None = None,
     reason: str = "",
 ) -> Plan:
-    """Solve the township's day and store it as a new draft version."""
+    """Solve the township's day and store it (flushed, not committed) as a new draft."""
     prep = prepare(session, township_code, day)
     try:
         solution = routing.solve(prep.built.problem, solve_params(objective, time_limit))
@@ -206,7 +213,7 @@ def plan_township(
             f"be run as it stands: lift the lock and re-plan ({exc})"
         ) from exc
     plan = finish(session, prep, solution, objective=objective, user_id=user_id, reason=reason)
-    session.commit()
+    session.flush()
     return plan
 
 
@@ -277,24 +284,20 @@ def route_signature(plan: Plan | None) -> dict[int, list[str]]:
 
 
 def publish(session: DbSession, plan: Plan, urgent_keys: set[str] | None = None) -> list[int]:
-    """Make ``plan`` the one agents see, in one transaction with one message per changed agent.
+    """Make ``plan`` the one agents see, with one message per changed agent, in the caller's
+    transaction (which holds the township's lock from here until it commits).
 
     Returns the ids of the agents who were told.
     """
+    lock_township_plans(session, plan.township_id)
+    session.refresh(plan)  # another publisher may have changed it while we waited
     if plan.status != PlanStatus.DRAFT:
         raise Conflict(
             f"计划 v{plan.version} 已是 {plan.status} / Plan is {plan.status}, "
             "only a draft can be published"
         )
-    previous = session.scalar(
-        select(Plan)
-        .where(
-            Plan.township_id == plan.township_id,
-            Plan.day == plan.day,
-            Plan.status == PlanStatus.PUBLISHED,
-        )
-        .with_for_update()
-    )
+    previous = current_plan(session, plan.township_id, plan.day)
+    check_base(plan, previous)
     if previous is not None:
         _carry_reports(session, previous, plan)
     before, after = route_signature(previous), route_signature(plan)
@@ -316,12 +319,84 @@ def publish(session: DbSession, plan: Plan, urgent_keys: set[str] | None = None)
             previous is None,
             urgent_keys or set(),
         )
+    _tell_unplanned_visitors(session, plan)
     if previous is not None:
         previous.status = PlanStatus.SUPERSEDED
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = datetime.now(UTC)
-    session.commit()
+    session.flush()
     return changed
+
+
+def _tell_unplanned_visitors(session: DbSession, plan: Plan) -> None:
+    """A booked visit the plan leaves out (an agent absent, a day too full after a re-plan):
+    its villager gets one SMS saying so, in the same transaction as the publish."""
+    keys = {s.task_key for r in plan.routes for s in r.stops}
+    start = datetime.combine(plan.day, time(0), tzinfo=CST)
+    booked = session.scalars(
+        select(Appointment)
+        .join(Applicant, Applicant.id == Appointment.applicant_id)
+        .join(Region, Region.id == Applicant.village_id)
+        .where(
+            Region.parent_id == plan.township_id,
+            Appointment.status == AppointmentStatus.BOOKED,
+            Appointment.window_start >= start,
+            Appointment.window_start < start + timedelta(days=1),
+        )
+    )
+    for apt in booked:
+        if f"visit:{apt.id}" in keys or _told_unplanned(session, apt):
+            continue
+        window = f"{apt.window_start.astimezone(CST):%H:%M}-{apt.window_end.astimezone(CST):%H:%M}"
+        outbox.enqueue(
+            session,
+            UNPLANNED,
+            "sms",
+            "villager",
+            apt.applicant_id,
+            phone=apt.applicant.phone,
+            variables={
+                "name": apt.applicant.name,
+                "date": plan.day.isoformat(),
+                "time_window": window,
+                "reference": f"YY{apt.id:06d}",
+            },
+            data={"appointment_id": apt.id, "plan_id": plan.id},
+            township_code=plan.township.code,
+        )
+
+
+UNPLANNED = "booking_unplanned"
+
+
+def _told_unplanned(session: DbSession, apt: Appointment) -> bool:
+    told = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == UNPLANNED,
+            OutboxMessage.recipient_kind == "villager",
+            OutboxMessage.recipient_id == apt.applicant_id,
+        )
+    )
+    return any(m.data.get("appointment_id") == apt.id for m in told)
+
+
+def check_base(plan: Plan, published: Plan | None) -> None:
+    """A draft is published only over the version it was planned from: a 409 otherwise, so
+    nothing published since (a booking's visit, an urgent case) is silently dropped."""
+    if published is None or plan.based_on_id == published.id:
+        return
+    base_version = plan.based_on.version if plan.based_on else None
+    base = f"v{base_version}" if base_version else "no published version"
+    raise Conflict(
+        f"草稿 v{plan.version} 基于 {base}，但现已发布 v{published.version}，请先变基 / "
+        f"Draft v{plan.version} was planned from {base}, but v{published.version} is "
+        f"published now; rebase it (POST /api/plans/{plan.id}/rebase) to re-plan it on "
+        f"v{published.version}",
+        draft_version=plan.version,
+        base_version=base_version,
+        published_version=published.version,
+        published_plan_id=published.id,
+    )
 
 
 def _carry_reports(session: DbSession, previous: Plan, plan: Plan) -> None:
@@ -380,11 +455,30 @@ def _tell_agent(
     )
 
 
-def get_plan(session: DbSession, plan_id: int) -> Plan:
-    plan = session.get(Plan, plan_id)
-    if plan is None:
-        raise NotFound(f"没有计划 {plan_id} / No plan {plan_id}")
-    return plan
+def rebase(
+    session: DbSession, draft: Plan, *, time_limit: float, user_id: int | None = None
+) -> Plan:
+    """Re-plan a stale draft on the version published now: a new draft from the current
+    cases, bookings and overrides; the stale draft is superseded so it cannot be published."""
+    published = current_plan(session, draft.township_id, draft.day)
+    if draft.status != PlanStatus.DRAFT:
+        raise Conflict(f"计划 v{draft.version} 已是 {draft.status} / Only a draft can be rebased")
+    if published is None or draft.based_on_id == published.id:
+        raise Conflict(
+            f"草稿 v{draft.version} 已基于当前版本，可直接发布 / Draft v{draft.version} is "
+            "already planned from the current version; publish it"
+        )
+    draft.status = PlanStatus.SUPERSEDED
+    return plan_township(
+        session,
+        draft.township.code,
+        draft.day,
+        objective=draft.objective,
+        time_limit=time_limit,
+        user_id=user_id,
+        reason=f"变基 v{draft.version} → v{published.version} / rebase of v{draft.version} "
+        f"on v{published.version}",
+    )
 
 
 def replan(
@@ -392,6 +486,7 @@ def replan(
     plan: Plan,
     *,
     reason: str,
+    time_limit: float,
     user_id: int | None = None,
     publish_now: bool = True,
     urgent_keys: set[str] | None = None,
@@ -403,6 +498,7 @@ def replan(
         plan.township.code,
         plan.day,
         objective=objective or plan.objective,
+        time_limit=time_limit,
         user_id=user_id,
         reason=reason,
     )

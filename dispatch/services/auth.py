@@ -72,6 +72,11 @@ def login(session: DbSession, username: str, password: str) -> dict[str, Any]:
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active or not verify_password(user.password_hash, password):
         raise Unauthorized("用户名或密码错误 / Wrong username or password")
+    return issue_token(user)
+
+
+def issue_token(user: User) -> dict[str, Any]:
+    """A bearer token for a user already authenticated (the login answer's body)."""
     prefix = user.region.short_code if user.region else ""
     claims = {"role": user.role, "prefix": prefix, "agent_id": user.agent_id}
     token = create_access_token(identity=str(user.id), additional_claims=claims)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -13,11 +15,15 @@ from dispatch.models.agents import Appointment
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
 from dispatch.models.catalog import ServiceItem
+from dispatch.models.plans import Job
+from dispatch.models.regions import township_code
 from dispatch.models.users import Role
 from dispatch.planning import booking
+from dispatch.planning.service import current_plan
 from dispatch.security import Scope
 from dispatch.services.applicants import get_applicant
 from dispatch.services.appointments import get_appointment
+from dispatch.services.workdays import CST
 
 BOOKERS = {Role.ADMIN, Role.DISPATCHER, Role.VILLAGE_STAFF, Role.AGENT}
 
@@ -68,6 +74,35 @@ def slots(
     return booking.available_slots(session, applicant, day, case, item)
 
 
+@dataclass
+class Booked:
+    """A booking as answered: the appointment, and the re-plan job its change started
+    (None when the day has no published plan to change)."""
+
+    appointment: Appointment
+    replan_job: Job | None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.appointment, name)
+
+
+def _replan_job(session: DbSession, applicant: Applicant, day: date, reason: str) -> Job | None:
+    """The job that re-plans the day's published plan after this commit, if there is one."""
+    town = township_code(applicant.village.code)
+    township_id = applicant.village.parent_id
+    if township_id is None or current_plan(session, township_id, day) is None:
+        return None
+    job = Job(
+        id=str(uuid.uuid4()),
+        kind="replan",
+        total=1,
+        region_prefix=applicant.village.code,
+        params={"township": town, "day": day.isoformat(), "reason": reason},
+    )
+    session.add(job)
+    return job
+
+
 def book(
     session: DbSession,
     scope: Scope,
@@ -76,14 +111,23 @@ def book(
     slot: str,
     case_id: int | None = None,
     now: datetime | None = None,
-) -> Appointment:
+) -> Booked:
+    """Book a slot: the visit, its SMS and the re-plan job in one commit."""
     applicant = _applicant(session, scope, applicant_id)
     case = _case(session, case_id)
-    return booking.book(session, applicant, day, slot, case, scope.user_id, now=now)
+    apt = booking.book(session, applicant, day, slot, case, scope.user_id, now=now)
+    job = _replan_job(session, applicant, day, "新预约 / new booking")
+    session.commit()
+    return Booked(apt, job)
 
 
-def cancel(session: DbSession, scope: Scope, appointment_id: int, reason: str) -> Appointment:
+def cancel(session: DbSession, scope: Scope, appointment_id: int, reason: str) -> Booked:
+    """Cancel a booking: the slot freed and the re-plan job in one commit."""
     if scope.role not in BOOKERS:
         raise Forbidden("只读角色 / Your role cannot cancel visits")
     apt = get_appointment(session, scope, appointment_id)
-    return booking.cancel(session, apt, reason)
+    booking.cancel(session, apt, reason)
+    day = apt.window_start.astimezone(CST).date()
+    job = _replan_job(session, apt.applicant, day, "取消预约 / booking cancelled")
+    session.commit()
+    return Booked(apt, job)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Select, select
 
 from dispatch.errors import Forbidden, Invalid, NotFound
@@ -20,7 +21,8 @@ from dispatch.models.plans import (
 from dispatch.models.regions import Region
 from dispatch.models.users import Role
 from dispatch.planning import service as planning
-from dispatch.planning.views import plan_view
+from dispatch.planning.locks import lock_township_plans
+from dispatch.planning.views import plan_view, task_names
 from dispatch.security import Scope
 from dispatch.services.regions import region_in_scope
 from dispatch.services.workdays import CST
@@ -93,25 +95,69 @@ def start_planning(
     return start_plan_job(session, scope, codes, day, objective)
 
 
+def time_limit() -> float:
+    """The solver's time per township, from the app's configuration."""
+    return float(current_app.config["PLAN_TIME_LIMIT_S"])
+
+
 def publish(session: DbSession, scope: Scope, plan: Plan) -> dict[str, Any]:
+    """Publish a draft over the version it was planned from (else a 409); one commit."""
     _planner(scope)
     told = planning.publish(session, plan)
+    session.commit()
     return {"plan_id": plan.id, "version": plan.version, "notified_agents": told}
+
+
+def rebase(session: DbSession, scope: Scope, plan: Plan) -> dict[str, Any]:
+    """A stale draft re-planned on the version published now, as a new draft to publish."""
+    _planner(scope)
+    stale = plan.version
+    new = planning.rebase(session, plan, user_id=scope.user_id, time_limit=time_limit())
+    session.commit()
+    return {
+        "plan_id": new.id,
+        "version": new.version,
+        "status": new.status,
+        "based_on_version": new.based_on.version if new.based_on else None,
+        "rebased_from_version": stale,
+    }
 
 
 def replan(
     session: DbSession, scope: Scope, plan: Plan, reason: str, objective: str | None = None
 ) -> dict[str, Any]:
+    """A new draft around what is done; the dispatcher publishes it."""
     _planner(scope)
     new = planning.replan(
         session,
         plan,
         reason=reason or "调度员重新规划 / re-plan",
+        time_limit=time_limit(),
         user_id=scope.user_id,
         publish_now=False,
         objective=objective,
     )
+    session.commit()
     return {"plan_id": new.id, "version": new.version, "status": new.status}
+
+
+def replan_published(
+    session: DbSession, township_code: str, day: date, reason: str
+) -> dict[str, Any]:
+    """Re-plan and publish a township's day if it has a published plan (the job after a
+    booking or a cancellation). Planned under the township's lock, so no other publish can
+    slip in between and make this one stale; one commit."""
+    township = session.scalar(select(Region).where(Region.code == township_code))
+    if township is None:
+        raise NotFound(f"没有乡镇 {township_code} / No township {township_code}")
+    lock_township_plans(session, township.id)
+    current = planning.current_plan(session, township.id, day)
+    if current is None:
+        session.commit()
+        return {"replanned": False, "reason": "no published plan that day"}
+    new = planning.replan(session, current, reason=reason, time_limit=time_limit())
+    session.commit()
+    return {"replanned": True, "plan_ids": [new.id], "version": new.version}
 
 
 def mark_absent(
@@ -136,18 +182,22 @@ def mark_absent(
         )
     )
     session.flush()
-    new = planning.replan(
+    new = planning.plan_township(
         session,
-        plan,
-        reason=f"{agent.name} 缺勤 / absent: {reason}",
+        plan.township.code,
+        plan.day,
+        objective=plan.objective,
+        time_limit=time_limit(),
         user_id=scope.user_id,
-        publish_now=True,
+        reason=f"{agent.name} 缺勤 / absent: {reason}",
     )
-    told = [m.recipient_id for m in _messages_for(session, new)]
+    told = planning.publish(session, new)
+    session.commit()
     return {"plan_id": new.id, "version": new.version, "notified_agents": told}
 
 
 def insert_urgent(session: DbSession, scope: Scope, plan: Plan, case_id: int) -> dict[str, Any]:
+    """Mark a case urgent, re-plan its township's day and publish; one commit."""
     _planner(scope)
     case = session.get(Case, case_id)
     if case is None or not case.village.code.startswith(plan.township.short_code):
@@ -162,34 +212,15 @@ def insert_urgent(session: DbSession, scope: Scope, plan: Plan, case_id: int) ->
         plan.township.code,
         plan.day,
         objective=plan.objective,
+        time_limit=time_limit(),
         user_id=scope.user_id,
         reason=f"加急 / urgent case {case.reference}",
     )
-    urgent_keys = {
-        s.task_key
-        for r in new.routes
-        for s in r.stops
-        if case in s.cases and s.task_key not in before
-    }
-    told = planning.publish(
-        session,
-        new,
-        urgent_keys or {s.task_key for r in new.routes for s in r.stops if case in s.cases},
-    )
-    placed = any(case in s.cases for r in new.routes for s in r.stops)
+    carrying = {s.task_key for r in new.routes for s in r.stops if case in s.cases}
+    told = planning.publish(session, new, (carrying - before) or carrying)
+    session.commit()
+    placed = bool(carrying)
     return {"plan_id": new.id, "version": new.version, "notified_agents": told, "placed": placed}
-
-
-def _messages_for(session: DbSession, plan: Plan) -> list[Any]:
-    from dispatch.models.outbox import OutboxMessage
-
-    return [
-        m
-        for m in session.scalars(
-            select(OutboxMessage).where(OutboxMessage.recipient_kind == "agent")
-        )
-        if m.data.get("plan_id") == plan.id
-    ]
 
 
 def agent_today(session: DbSession, scope: Scope, day: date | None = None) -> dict[str, Any]:
@@ -238,6 +269,7 @@ def diff(session: DbSession, scope: Scope, plan: Plan, against: int | None) -> d
         "version": plan.version,
         "against_version": other.version if other else None,
         "agents": agents,
+        "tasks": task_names(p for p in (plan, other) if p is not None),
     }
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch.extensions import DbSession
@@ -54,10 +55,9 @@ def update_stop(
     version is applied to the same task's stop in the published version, and recorded with the
     stop id it named; if the task is no longer planned it is stored unapplied and refused.
     """
-    if idempotency_key:
-        seen = session.scalar(select(StopEvent).where(StopEvent.idempotency_key == idempotency_key))
-        if seen is not None:
-            return _replay(session, seen)
+    seen = _seen(session, idempotency_key)
+    if seen is not None:
+        return _replay(session, seen)
     named = _named_stop(session, scope, stop_id)
     target = StopStatus(status)
     event = StopEvent(
@@ -73,7 +73,7 @@ def update_stop(
         _require_reason(target, reason)
         event.stop_id, event.applied = named.id, False
         session.add(event)
-        session.commit()
+        _commit_report(session, idempotency_key)
         raise _task_gone(named, current)
     report = StopReport(stop, named.id)
     if target == stop.status:
@@ -89,8 +89,27 @@ def update_stop(
     session.add(event)
     if target in (StopStatus.DONE, StopStatus.FAILED):
         _announce_next_stop(session, stop)
-    session.commit()
-    return report
+    return _commit_report(session, idempotency_key) or report
+
+
+def _seen(session: DbSession, idempotency_key: str | None) -> StopEvent | None:
+    if not idempotency_key:
+        return None
+    return session.scalar(select(StopEvent).where(StopEvent.idempotency_key == idempotency_key))
+
+
+def _commit_report(session: DbSession, idempotency_key: str | None) -> StopReport | None:
+    """Commit; if the same report (its key) was stored meanwhile by a retry of a sync the
+    phone thought cut, answer as that one was answered (None: committed as it is)."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        seen = _seen(session, idempotency_key)
+        if seen is None:
+            raise
+        return _replay(session, seen)
+    return None
 
 
 def _named_stop(session: DbSession, scope: Scope, stop_id: int) -> PlanStop:

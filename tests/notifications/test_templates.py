@@ -30,6 +30,12 @@ EXAMPLES: dict[str, dict[str, object]] = {
         "date": "3月11日",
         "time_window": "上午",
     },
+    "booking_unplanned": {
+        "name": "林阿婆",
+        "date": "3月11日",
+        "time_window": "08:30-10:30",
+        "reference": "YY000012",
+    },
     "agent_on_the_way": {"name": "林阿婆", "agent_name": "黄志强", "eta_minutes": 15},
     "certificate_ready": {"name": "林阿婆", "certificate": "残疾人证", "delivery_date": "3月14日"},
     "rate_service": {"name": "林阿婆", "service": "社保认证", "link": "https://jy.example/r/8K2"},

@@ -18,6 +18,7 @@ from routing import (
     TimeWindow,
     Vehicle,
     _pyvrp,
+    _vroom,
     check,
     solve,
 )
@@ -187,3 +188,53 @@ def test_final_pass_inserts_a_task_that_fits_and_leaves_one_that_cannot() -> Non
     left = {i: "not_fitting" for i in tasks if i not in order}
     assert gaps[0] and not check(problem, solution_from_orders(prep, orders, left, gaps))
     assert fill(prep, tasks, orders, gaps, coeffs, fixed) is None
+
+
+def lunch_day(n: int = 14) -> Problem:
+    """A small township day: shipments through an office with a lunch closure, two agents
+    with a lunch break that must start 12:00-13:30 (the days VROOM seeds)."""
+    m = scattered(n + 1, seed=3)
+    office = (TimeWindow(8 * H + 1800, 12 * H), TimeWindow(14 * H + 1800, 17 * H + 1800))
+    lunch = Break(1, (TimeWindow(12 * H, 13 * H + 1800),), service=5400)
+    fleet = tuple(
+        Vehicle(
+            v, start=0, end=0, capacity=(8,), time_window=TimeWindow(8 * H, 18 * H), breaks=(lunch,)
+        )
+        for v in (1, 2)
+    )
+    ships = tuple(
+        Shipment(
+            ShipmentStep(2 * k + 1, k + 1, service=300),
+            ShipmentStep(2 * k + 2, 0, service=120, time_windows=office),
+            amount=(1,),
+        )
+        for k in range(n)
+    )
+    return Problem(fleet, shipments=ships, matrices={"car": m})
+
+
+def test_vroom_seeded_day_served_and_reproducible_with_a_solution_limit() -> None:
+    """A day VROOM seeds: with a time limit every task is served and checked; with a seed
+    and a solution limit (no VROOM seed then) two runs give the same routes."""
+    problem = lunch_day()
+    prep = prepare(problem)
+    assert _vroom.preferred(prep, list(range(len(prep.tasks))))
+    timed = solve(problem, SolveParams(time_limit=2))
+    assert not timed.unassigned and check(problem, timed) == []
+    params = SolveParams(time_limit=30, seed=3, solution_limit=30)
+    a, b = solve(problem, params), solve(problem, params)
+    assert a.routes == b.routes and not a.unassigned and check(problem, a) == []
+
+
+def test_vroom_seed_names_each_task_once() -> None:
+    """VROOM's routes for a lunch day name every task once, pickups before deliveries."""
+    prep = prepare(lunch_day())
+    tasks = list(range(len(prep.tasks)))
+    orders = _vroom.seed(prep, tasks, SolveParams(solution_limit=1), 5.0)
+    assert orders is not None
+    seen = [i for order in orders.values() for i in order]
+    assert sorted(seen) == tasks
+    for order in orders.values():
+        for i in order:
+            if prep.tasks[i].kind == "delivery":
+                assert order.index(prep.tasks[i].partner) < order.index(i)

@@ -37,3 +37,7 @@ class BookingSchema(AppointmentSchema):
     """An appointment as booked, with the reference the villager is given."""
 
     reference = ma.fields.Function(lambda a: f"YY{a.id:06d}")
+    # The re-plan the booking or cancellation started; poll GET /api/jobs/<id>.
+    replan_job = ma.fields.Function(
+        lambda b: {"id": b.replan_job.id, "status": b.replan_job.status} if b.replan_job else None
+    )

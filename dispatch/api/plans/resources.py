@@ -95,11 +95,23 @@ class PlanSolution(MethodView):
 @blp.route("/<int:plan_id>/publish")
 class PlanPublish(MethodView):
     @blp.response(200, ChangeResultSchema)
-    @blp.alt_response(409, description="Only a draft can be published")
+    @blp.alt_response(
+        409, description="Not a draft, or its base is no longer the published version"
+    )
     @roles_required(Role.DISPATCHER)
     def post(self, plan_id):
         """Publish a draft atomically; each agent whose route changed gets one message"""
         return plans.publish(db.session, current_scope(), _plan(plan_id))
+
+
+@blp.route("/<int:plan_id>/rebase")
+class PlanRebase(MethodView):
+    @blp.response(201, ChangeResultSchema)
+    @blp.alt_response(409, description="Not a draft, or already planned from the current version")
+    @roles_required(Role.DISPATCHER)
+    def post(self, plan_id):
+        """Re-plan a stale draft on the version published now; the stale draft is superseded"""
+        return plans.rebase(db.session, current_scope(), _plan(plan_id))
 
 
 @blp.route("/<int:plan_id>/replan")

@@ -420,6 +420,8 @@ TABLE = [
         codes(403, admin=201, dispatcher=404),
         {"reason": "matrix"},
     ),
+    # A published plan is no draft to rebase: the planner in scope gets the 409.
+    Row("POST", P + "/rebase", _plan_path("/rebase"), codes(403, admin=409, dispatcher=404)),
     Row("POST", P + "/absences", _plan_path("/absences"), AWAY_PLAN_WRITE, {"agent_id": 2_000_000}),
     Row("POST", P + "/urgent", _plan_path("/urgent"), AWAY_PLAN_WRITE, {"case_id": 2_000_000}),
     Row(

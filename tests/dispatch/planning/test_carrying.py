@@ -75,6 +75,7 @@ def test_what_an_agent_holds_is_taken_on_by_that_agent(held):
     """The county case goes to the county centre by car, the certificate to the villager, each
     on the route of the agent who holds it; the plan is feasible."""
     plan = plan_township(db.session, DEMO_TOWNSHIP, CARRY_DAY, time_limit=1.0)
+    db.session.commit()  # planning stores; the caller commits
     (up, car), (down, bike) = held["up"], held["down"]
     [(route, stop)] = _stops_for(plan, up)
     county = db.session.get(ServiceCentre, stop.centre_id)
@@ -95,6 +96,7 @@ def test_documents_with_an_absent_agent_wait_and_say_why(held):
     )
     db.session.commit()
     plan = plan_township(db.session, DEMO_TOWNSHIP, CARRY_DAY, time_limit=1.0)
+    db.session.commit()  # planning stores; the caller commits
     assert _stops_for(plan, up) == []
     db.session.refresh(up)
     assert car.name in up.waiting_reason and "不在岗" in up.waiting_reason

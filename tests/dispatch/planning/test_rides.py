@@ -144,6 +144,7 @@ def test_the_planner_drives_the_applicant_there_and_home(ctx, booked_ride):
     """Both rides are on the car's route in order, the ride home after the business and inside
     the centre's hours."""
     plan = plan_township(db.session, DEMO_TOWNSHIP, RIDE_DAY, time_limit=1.0)
+    db.session.commit()  # planning stores; the caller commits
     legs = _legs(plan, booked_ride.key)
     assert all(legs), [leg and leg[1].label for leg in legs]
     routes = {route.id for route, _ in legs}
@@ -194,6 +195,7 @@ def test_an_applicant_is_never_left_at_the_centre(short_car, booked_ride):
     plan says why."""
     short_car(RIDE_DAY, booked_ride.case_id)
     plan = plan_township(db.session, DEMO_TOWNSHIP, RIDE_DAY, time_limit=1.0)
+    db.session.commit()  # planning stores; the caller commits
     assert _legs(plan, booked_ride.key) == [None] * 4
     reasons = {u["task_key"]: u["reason"] for u in plan.summary["unassigned"]}
     assert reasons[booked_ride.key] == NO_RIDE_HOME[0]
@@ -224,12 +226,15 @@ def test_an_applicant_in_the_car_is_driven_on_and_home_after_a_replan(ctx, booke
     """The car has fetched the applicant when the day is re-planned: the new version still
     takes them to the counter and home again, on the same car and in order."""
     first = plan_township(db.session, DEMO_TOWNSHIP, RIDE_DAY, time_limit=1.0)
+    db.session.commit()  # planning stores; the caller commits
     publish(db.session, first)
+    db.session.commit()  # planning stores; the caller commits
     route, fetched = _legs(first, booked_ride.key)[0]
     fetched.status = StopStatus.DONE
     fetched.status_at = fetched.departure
     db.session.commit()
     again = plan_township(db.session, DEMO_TOWNSHIP, RIDE_DAY, time_limit=1.0, reason="re-plan")
+    db.session.commit()  # planning stores; the caller commits
     legs = _legs(again, booked_ride.key)
     assert all(legs), [leg and leg[1].label for leg in legs]
     assert {r.agent_id for r, _ in legs} == {route.agent_id}
@@ -259,6 +264,7 @@ def test_a_longer_counter_business_keeps_the_car_waiting_longer(ctx, booked_ride
     db.session.commit()
     try:
         plan = plan_township(db.session, DEMO_TOWNSHIP, day, time_limit=1.0)
+        db.session.commit()  # planning stores; the caller commits
     finally:
         item.counter_minutes = saved
         db.session.commit()

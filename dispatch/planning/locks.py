@@ -1,0 +1,23 @@
+"""Serialise the writers of one township's plans until their transaction ends.
+
+A no-op ``UPDATE`` of the township's region row: on PostgreSQL it holds that row's lock, on
+SQLite the database's write lock, and both end with the commit or rollback, so nothing has
+to remember to release them. Reads after it see what the previous holder committed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from dispatch.extensions import DbSession
+from dispatch.models.regions import Region
+
+
+def lock_township_plans(session: DbSession, township_id: int) -> None:
+    """Wait for, then hold, the right to publish the township's plans in this transaction."""
+    session.execute(
+        update(Region)
+        .where(Region.id == township_id)
+        .values(name=Region.name)
+        .execution_options(synchronize_session=False)
+    )

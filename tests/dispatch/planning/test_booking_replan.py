@@ -1,0 +1,79 @@
+"""A booking commits once; the re-plan of the published day is a job the answer names."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from dispatch.extensions import db
+from dispatch.models.applicants import Applicant
+from dispatch.models.plans import Job
+from dispatch.models.regions import Region
+
+
+def _villager(app) -> int:
+    with app.app_context():
+        person = db.session.scalar(
+            select(Applicant)
+            .join(Region, Region.id == Applicant.village_id)
+            .where(Region.code.like("445203103%"), Applicant.vulnerable.is_(True))
+            .order_by(Applicant.id.desc())
+        )
+        assert person is not None
+        db.session.remove()
+        return person.id
+
+
+def _visit_keys(plan: dict) -> set[str]:
+    return {s["task_key"] for r in plan["routes"] for s in r["stops"] if s["kind"] == "visit"}
+
+
+def test_booking_answers_with_its_replan_job(app, client, auth, planned, work_day):
+    """The 201 names the job; the job publishes a plan that holds the visit; cancelling
+    starts another that takes it out again."""
+    h = auth("dispatcher")
+    villager = _villager(app)
+    free = client.get(
+        f"/api/bookings/slots?applicant_id={villager}&date={work_day}", headers=h
+    ).get_json()
+    slot = next(s["label"] for s in free if s["available"])
+    resp = client.post(
+        "/api/bookings/",
+        json={"applicant_id": villager, "date": work_day.isoformat(), "slot": slot},
+        headers=h,
+    )
+    assert resp.status_code == 201, resp.get_json()
+    booked = resp.get_json()
+    job = booked["replan_job"]
+    assert job["status"] == "done", job  # eager jobs in the tests
+    polled = client.get(f"/api/jobs/{job['id']}", headers=h).get_json()
+    assert polled["status"] == "done" and polled["result"]["replanned"], polled
+    plan = client.get(f"/api/plans/{polled['result']['plan_ids'][0]}", headers=h).get_json()
+    assert plan["status"] == "published"
+    assert f"visit:{booked['id']}" in _visit_keys(plan)
+    with app.app_context():
+        assert db.session.get(Job, job["id"]).kind == "replan"
+        db.session.remove()
+
+    resp = client.post(f"/api/bookings/{booked['id']}/cancel", json={"reason": "x"}, headers=h)
+    assert resp.status_code == 200 and resp.get_json()["replan_job"]["status"] == "done"
+    again = client.get(f"/api/jobs/{resp.get_json()['replan_job']['id']}", headers=h).get_json()
+    plan = client.get(f"/api/plans/{again['result']['plan_ids'][0]}", headers=h).get_json()
+    assert f"visit:{booked['id']}" not in _visit_keys(plan)
+
+
+def test_a_day_without_a_plan_needs_no_job(app, client, auth, work_day):
+    """Booking a day no plan was published for starts no job."""
+    from datetime import timedelta
+
+    from dispatch.services.workdays import next_working_day
+
+    h = auth("dispatcher")
+    day = next_working_day(work_day + timedelta(days=5))  # a day nothing plans
+    villager = _villager(app)
+    resp = client.post(
+        "/api/bookings/",
+        json={"applicant_id": villager, "date": day.isoformat(), "slot": "14:30-16:30"},
+        headers=h,
+    )
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["replan_job"] is None

@@ -1,0 +1,179 @@
+"""Random days of book, cancel, re-plan, publish, mark absent and report stop keep promises.
+
+After every step: each booked visit of the day is in the published plan, or its villager has
+been told (a ``booking_unplanned`` SMS); and every case's holder matches its status.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from dispatch.extensions import db
+from dispatch.models.agents import Appointment, AppointmentStatus
+from dispatch.models.applicants import Applicant
+from dispatch.models.cases import Case, HolderKind
+from dispatch.models.centres import ServiceCentre
+from dispatch.models.outbox import OutboxMessage
+from dispatch.models.plans import Plan, PlanStatus
+from dispatch.models.regions import Region
+from dispatch.services.cases import CENTRE_HOLDS
+from dispatch.services.workdays import next_working_day
+from tests.dispatch.planning.conftest import publish_day
+
+ACTIONS = ["book", "book", "cancel", "replan", "stale_publish", "absent", "report"]
+_days = itertools.count(0)
+
+
+class Day:
+    """One township day driven through the API, with what the test did to it."""
+
+    def __init__(self, app, client, auth, day) -> None:
+        self.app, self.client, self.h, self.day = app, client, auth("dispatcher"), day
+        self.plan = publish_day(client, auth, app, day)
+        self.booked: list[int] = []
+        self.drafts: list[int] = []
+
+    def current(self) -> dict:
+        with self.app.app_context():
+            base = db.session.get(Plan, self.plan["id"])
+            plan = db.session.scalar(
+                select(Plan).where(
+                    Plan.township_id == base.township_id,
+                    Plan.day == base.day,
+                    Plan.status == PlanStatus.PUBLISHED,
+                )
+            )
+            plan_id = plan.id
+            db.session.remove()
+        return self.client.get(f"/api/plans/{plan_id}", headers=self.h).get_json()
+
+    def step(self, action: str, pick: int) -> None:
+        getattr(self, f"_{action}")(pick)
+
+    def _book(self, pick: int) -> None:
+        with self.app.app_context():
+            people = db.session.scalars(
+                select(Applicant.id)
+                .join(Region, Region.id == Applicant.village_id)
+                .where(Region.code.like("445203103%"), Applicant.vulnerable.is_(True))
+                .order_by(Applicant.id)
+            ).all()
+            db.session.remove()
+        villager = people[pick % len(people)]
+        url = f"/api/bookings/slots?applicant_id={villager}&date={self.day}"
+        free = [
+            s["label"] for s in self.client.get(url, headers=self.h).get_json() if s["available"]
+        ]
+        if not free:
+            return
+        body = {
+            "applicant_id": villager,
+            "date": self.day.isoformat(),
+            "slot": free[pick % len(free)],
+        }
+        resp = self.client.post("/api/bookings/", json=body, headers=self.h)
+        assert resp.status_code in (201, 409), resp.get_json()
+        if resp.status_code == 201:
+            self.booked.append(resp.get_json()["id"])
+
+    def _cancel(self, pick: int) -> None:
+        if self.booked:
+            apt = self.booked.pop(pick % len(self.booked))
+            resp = self.client.post(f"/api/bookings/{apt}/cancel", json={}, headers=self.h)
+            assert resp.status_code == 200, resp.get_json()
+
+    def _replan(self, pick: int) -> None:
+        plan = self.current()
+        resp = self.client.post(f"/api/plans/{plan['id']}/replan", json={}, headers=self.h)
+        assert resp.status_code in (201, 409), resp.get_json()
+        if resp.status_code == 201:
+            self.drafts.append(resp.get_json()["plan_id"])
+            if pick % 2:
+                self._publish(self.drafts.pop())
+
+    def _stale_publish(self, pick: int) -> None:
+        if self.drafts:
+            self._publish(self.drafts.pop(pick % len(self.drafts)))
+
+    def _publish(self, draft: int) -> None:
+        resp = self.client.post(f"/api/plans/{draft}/publish", headers=self.h)
+        assert resp.status_code in (200, 409), resp.get_json()
+
+    def _absent(self, pick: int) -> None:
+        plan = self.current()
+        agents = sorted({r["agent_id"] for r in plan["routes"]})
+        if len(agents) < 2:
+            return
+        body = {"agent_id": agents[pick % len(agents)], "reason": "测试 / test"}
+        resp = self.client.post(f"/api/plans/{plan['id']}/absences", json=body, headers=self.h)
+        assert resp.status_code in (200, 201, 409), resp.get_json()
+
+    def _report(self, pick: int) -> None:
+        plan = self.current()
+        stops = [
+            s
+            for r in plan["routes"]
+            for s in r["stops"]
+            if s["task_key"] and s.get("status") == "planned"
+        ]
+        if stops:
+            stop = stops[pick % len(stops)]
+            resp = self.client.patch(
+                f"/api/plans/stops/{stop['id']}", json={"status": "arrived"}, headers=self.h
+            )
+            assert resp.status_code in (200, 409), resp.get_json()
+
+    def check(self) -> None:
+        keys = {s["task_key"] for r in self.current()["routes"] for s in r["stops"]}
+        with self.app.app_context():
+            for apt_id in self.booked:
+                apt = db.session.get(Appointment, apt_id)
+                if apt.status != AppointmentStatus.BOOKED or f"visit:{apt_id}" in keys:
+                    continue
+                told = db.session.scalars(
+                    select(OutboxMessage).where(
+                        OutboxMessage.kind == "booking_unplanned",
+                        OutboxMessage.recipient_id == apt.applicant_id,
+                    )
+                )
+                assert any(m.data.get("appointment_id") == apt_id for m in told), (
+                    f"visit {apt_id} left the plan untold"
+                )
+            cases = db.session.scalars(
+                select(Case)
+                .join(Region, Region.id == Case.village_id)
+                .where(Region.code.like("445203103%"), Case.holder_kind == HolderKind.CENTRE)
+            )
+            for case in cases:
+                centre = db.session.get(ServiceCentre, case.holder_id)
+                assert case.status in CENTRE_HOLDS[centre.kind] or case.status in (
+                    "closed",
+                    "cancelled",
+                ), (case.id, case.status, centre.kind)
+            db.session.remove()
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 50)), min_size=3, max_size=7)
+)
+def test_random_days_keep_their_promises(app, client, auth, work_day, steps):
+    """Whatever the order of clicks, no booked visit silently leaves the published plan."""
+    # A fresh working day per example, inside the 30-day booking horizon, no other test's.
+    day = work_day + timedelta(days=16)
+    for _ in range(next(_days) % 8 + 1):
+        day = next_working_day(day)
+    today = Day(app, client, auth, day)
+    today.check()
+    for action, pick in steps:
+        today.step(action, pick)
+        today.check()
