@@ -450,3 +450,35 @@ def compute_kpis(session: DbSession, scope: Scope, level: str, period: str) -> d
         "as_of": rows.as_of,
         "units": [kpis_for(u, rows, p) for u in units],
     }
+
+
+def public_results(session: DbSession, month: str) -> dict[str, Any]:
+    """The monthly 好差评 results per county and township, for everyone: no personal data."""
+    p = parse_period(month)
+    if p.kind != "month":
+        raise Invalid("请给出月份 / Give a month", {"month": ["like 2026-11"]})
+    rows = load_rows(session, "", p)
+    regions = session.scalars(
+        select(Region)
+        .where(Region.level.in_([RegionLevel.COUNTY, RegionLevel.TOWNSHIP]))
+        .order_by(Region.code)
+    ).all()
+    out = []
+    for region in regions:
+        unit = Unit(str(region.level), region.code, region.name)
+        sat = _satisfaction(rows, _unit_filter(unit))
+        if region.level == RegionLevel.TOWNSHIP and not sat["ratings"]:
+            continue
+        keep = (
+            "ratings",
+            "distribution",
+            "satisfaction_rate",
+            "bad",
+            "rectifications_due",
+            "rectified_on_time",
+            "rectified_on_time_rate",
+        )
+        out.append(
+            {"level": unit.level, "code": unit.code, "name": unit.name} | {k: sat[k] for k in keep}
+        )
+    return {"month": p.label, "units": out}

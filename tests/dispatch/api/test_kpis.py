@@ -178,3 +178,16 @@ def test_xlsx_workbook(client, auth, november):
     want = next(u for u in json_units if u["unit"]["code"] == DEMO_TOWNSHIP)["cases"]
     assert row[header.index("delivered")] == want["delivered"]
     assert row[header.index("on_time_rate")] == want["on_time_rate"]
+
+
+def test_public_monthly_results(client, november):
+    """No login; per county and township; counts and rates only, nothing personal."""
+    resp = client.get("/api/public/ratings/results?month=2026-11")
+    assert resp.status_code == 200, resp.get_json()
+    units = {u["code"]: u for u in resp.get_json()["units"]}
+    town = units[DEMO_TOWNSHIP]
+    assert town["ratings"] >= 2 and town["bad"] >= 1
+    assert units["445203000000"]["ratings"] >= town["ratings"]
+    text = resp.get_data(as_text=True)
+    assert "测试村民" not in text and "applicant" not in text and "case_id" not in text
+    assert client.get("/api/public/ratings/results?month=2026").status_code == 422
