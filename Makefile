@@ -11,7 +11,7 @@ PORT ?= 5000
 DEMO_DATE ?= $(shell $(PY) -c "import datetime,zoneinfo;print(datetime.datetime.now(zoneinfo.ZoneInfo('Asia/Shanghai')).date())")
 
 .PHONY: install run test test-sqlite test-postgres lint demo bench clean browser-deps vendor \
-	load-quick load
+	load-quick load translations
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,15 @@ vendor:
 	npm ci --prefix dispatch/web
 	cp dispatch/web/node_modules/signature_pad/dist/signature_pad.umd.min.js dispatch/web/static/vendor/
 	cp dispatch/web/node_modules/idb/build/umd.js dispatch/web/static/vendor/idb.umd.js
+
+# Extract the page strings (templates, and the scripts' t("...") / N_("...")), merge them into
+# both catalogues, compile. New msgids then need their Chinese in translations/zh.
+translations: install
+	$(BIN)/pybabel extract -F dispatch/web/babel.cfg -k t -k N_ --project daiban --no-location \
+	  --sort-output -o dispatch/translations/messages.pot dispatch/web
+	$(BIN)/pybabel update -i dispatch/translations/messages.pot -d dispatch/translations \
+	  --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d dispatch/translations
 
 run: install
 	mkdir -p instance

@@ -65,6 +65,8 @@ class Config:
         self.SOLVER_PROCESSES = int(env.get("DAIBAN_SOLVER_PROCESSES") or os.cpu_count() or 1)
         # "prefork" makes each worker child solve its own tasks (no shared solver pool).
         self.CELERY_POOL = env.get("DAIBAN_CELERY_POOL", "threads")
+        # Seconds after which a task taken by a worker that died is given to another one.
+        self.CELERY_VISIBILITY_S = float(env.get("DAIBAN_CELERY_VISIBILITY_S", "300"))
         # Map tiles: empty means the offline outline map.
         self.MAP_TILE_URL = env.get("DAIBAN_MAP_TILE_URL", "")
         self.MAP_TILE_DATUM = env.get("DAIBAN_MAP_TILE_DATUM", "WGS-84")

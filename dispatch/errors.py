@@ -51,6 +51,13 @@ class Conflict(DomainError):
     status = 409
 
 
+class Unavailable(DomainError):
+    """A service Daiban depends on is down; the answer carries ``Retry-After``."""
+
+    status = 503
+    retry_after = 30
+
+
 class Gone(DomainError):
     status = 410
 
@@ -117,7 +124,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):  # type: ignore[no-untyped-def]
         db.session.rollback()
-        return jsonify(error_body(err.status, err.message, err.errors, **err.extra)), err.status
+        body = jsonify(error_body(err.status, err.message, err.errors, **err.extra))
+        if isinstance(err, Unavailable):
+            return body, err.status, {"Retry-After": str(err.retry_after)}
+        return body, err.status
 
     @app.errorhandler(IntegrityError)
     def _integrity(err: IntegrityError):  # type: ignore[no-untyped-def]

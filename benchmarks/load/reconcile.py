@@ -30,7 +30,7 @@ from dispatch.planning.service import current_plan, same_task_in
 #: How far a stop's status has come; a later report may have moved it on.
 PROGRESS = {"planned": 0, "arrived": 1, "done": 2, "failed": 2}
 #: Messages that tell a villager why a booked visit will not happen as booked.
-TOLD_WHY = {"booking_cancelled", "visit_not_planned"}
+TOLD_WHY = {"booking_unplanned", "booking_cancelled"}
 
 
 @dataclass
@@ -54,9 +54,9 @@ def reconcile(
 ) -> Reconciliation:
     out = Reconciliation()
     with app.app_context():
+        _jobs(out, wait_s=drain_s)  # first: a booking's re-plan is a job
         _stop_reports(ledger, out)
         _bookings(ledger, day, out)
-        _jobs(out, wait_s=drain_s)
         _outbox(out, wait_s=drain_s)
         _published_versions(day, out)
         db.session.remove()

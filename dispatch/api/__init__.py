@@ -26,6 +26,7 @@ RESOURCES = (
     "devices",
     "public",
     "ratings",
+    "kpis",
     "forms",
 )
 

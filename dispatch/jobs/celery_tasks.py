@@ -16,13 +16,20 @@ from typing import TYPE_CHECKING, Any
 from celery import Celery, Task, chord, shared_task
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 from flask import Flask, current_app
+from sqlalchemy import select
 
-from dispatch.extensions import db
+from dispatch.extensions import DbSession, db
+from dispatch.models.plans import Plan
+from dispatch.models.regions import Region
 
 if TYPE_CHECKING:
-    from dispatch.planning.runner import Solver
+    from dispatch.planning.runner import CitySummary, Solver
 
 log = logging.getLogger(__name__)
+
+
+#: Retries of a broker or result-backend call before the error reaches the caller.
+_SHORT_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -41,6 +48,17 @@ def celery_init_app(app: Flask) -> Celery:
         broker_url=app.config["CELERY_BROKER_URL"],
         result_backend=app.config["CELERY_RESULT_BACKEND"] or app.config["CELERY_BROKER_URL"],
         task_acks_late=True,
+        # A worker killed mid-task leaves its message unacknowledged; Redis hands it to
+        # another worker once this many seconds have passed since it was taken (a township's
+        # task takes seconds, so no task still running is handed out twice).
+        broker_transport_options={"visibility_timeout": app.config["CELERY_VISIBILITY_S"]},
+        task_reject_on_worker_lost=True,
+        # An unreachable Redis fails a request in about a second, not after minutes of retries
+        # (dispatch.jobs.runner answers 503).
+        broker_connection_timeout=2,
+        redis_socket_connect_timeout=2,
+        task_publish_retry_policy=_SHORT_RETRY,
+        result_backend_transport_options={"retry_policy": _SHORT_RETRY},
         worker_prefetch_multiplier=1,
         task_serializer="json",
         worker_pool=app.config["CELERY_POOL"],
@@ -123,7 +141,7 @@ def plan_one(
     """
     from dispatch.jobs.work import mark_running, progress
     from dispatch.models.plans import Job
-    from dispatch.planning.runner import CitySummary, plan_city
+    from dispatch.planning.runner import CitySummary
 
     if params is None:
         job = db.session.get(Job, job_id)
@@ -132,6 +150,22 @@ def plan_one(
     if first:
         mark_running(db.session, job_id)
     day = date.fromisoformat(params["day"])
+    reason = job_reason(job_id)
+    done = planned_by_job(db.session, code, day, reason)
+    if done is not None:  # a redelivery after a worker died having published it
+        summary = CitySummary(day=day, townships=1)
+        summary.add(code, done.summary, done.id)
+    else:
+        summary = _plan_township(job_id, code, day, params, reason)
+    progress(db.session, job_id)
+    return summary.as_dict() | {"code": code}
+
+
+def _plan_township(
+    job_id: str, code: str, day: date, params: dict[str, Any], reason: str
+) -> CitySummary:
+    from dispatch.planning.runner import CitySummary, plan_city
+
     try:
         summary = plan_city(
             db.session,
@@ -141,14 +175,32 @@ def plan_one(
             time_limit=params.get("time_limit", 0.5),
             workers=1,
             solver=_solver(),
+            reason=reason,
         )
     except Exception as err:  # a failed township must not leave the chord, and the job, hanging
         log.exception("planning %s for job %s failed", code, job_id)
         db.session.rollback()
         summary = CitySummary(day=day, townships=1)
         summary.skipped[code] = f"内部错误 / internal error: {type(err).__name__}"
-    progress(db.session, job_id)
-    return summary.as_dict() | {"code": code}
+    return summary
+
+
+def job_reason(job_id: str) -> str:
+    """The reason stored on the versions a planning job makes: it names the job."""
+    return f"daily plan, job {job_id}"
+
+
+def planned_by_job(session: DbSession, code: str, day: date, reason: str) -> Plan | None:
+    """The version this job already made for the township, if a worker that died made it.
+
+    Acks are late, so a task whose worker is killed after it published is delivered again;
+    it must not publish a second version of the same job.
+    """
+    return session.scalar(
+        select(Plan)
+        .join(Region, Plan.township_id == Region.id)
+        .where(Region.code == code, Plan.day == day, Plan.reason == reason)
+    )
 
 
 @shared_task(name="dispatch.jobs.celery_tasks.finish_plan")  # type: ignore[untyped-decorator]

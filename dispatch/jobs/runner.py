@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from datetime import date
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from dispatch.errors import NotFound
+from dispatch.errors import NotFound, Unavailable
 from dispatch.extensions import DbSession, db
 from dispatch.jobs.celery_tasks import fan_out_plan, replan_day
 from dispatch.jobs.work import run_plan_job, run_replan_job
 from dispatch.models.plans import Job
 from dispatch.planning.runner import heaviest_first
 from dispatch.security import Scope
+
+log = logging.getLogger(__name__)
+#: What publishing to an unreachable broker (or the chord's Redis result backend) raises.
+BROKER_DOWN = (KombuOperationalError, RedisConnectionError, ConnectionError)
 
 
 def start_plan_job(
@@ -45,12 +52,30 @@ def start_plan_job(
     session.add(job)
     session.commit()
     if app.config.get("CELERY_BROKER_URL"):
-        fan_out_plan(job.id, heaviest_first(session, codes), job.params)
+        try:
+            fan_out_plan(job.id, heaviest_first(session, codes), job.params)
+        except BROKER_DOWN as err:
+            _broker_down(session, job, err)
     elif app.config.get("JOBS_EAGER"):
         _run_in_app(app, job.id)
     else:
         threading.Thread(target=_run_in_app, args=(app, job.id), daemon=True).start()
     return job
+
+
+def _broker_down(session: DbSession, job: Job, err: Exception) -> None:
+    """Redis is unreachable: the job is failed at once (nothing waits in a queue for ever)
+    and the request gets a 503 saying so; nothing is planned in the web process instead,
+    where a city-wide plan would hold a server thread for minutes."""
+    log.error("job %s: the broker is unreachable: %s", job.id, err)
+    message = (
+        "任务队列（Redis）不可用，规划未启动，请稍后重试 / The job queue (Redis) is "
+        "unreachable; planning did not start. Try again later"
+    )
+    session.rollback()
+    job.status, job.error = "failed", message
+    session.commit()
+    raise Unavailable(message, job_id=job.id)
 
 
 def _run_in_app(app: Flask, job_id: str, kind: str = "plan") -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import routing
 from dispatch.models.plans import Plan, PlanStop, StopStatus
 from dispatch.planning.build import CAR_SKILL
+from dispatch.planning.labels import strip_role
 from dispatch.planning.tasks import Place, TaskSpec
 
 STARTED = (StopStatus.DONE, StopStatus.ARRIVED)
@@ -75,7 +76,7 @@ def _drops(problem: routing.Problem) -> dict[str, _Drop]:
 
 
 def _task(stop: PlanStop, drop: _Drop, agent_id: int) -> TaskSpec:
-    label = stop.label.removesuffix(" (delivery)")
+    label = strip_role(stop.label)
     lon, lat = drop.location if isinstance(drop.location, tuple) else (stop.lon, stop.lat)
     bags, seats = (tuple(drop.amount) + (0, 0))[:2]
     return TaskSpec(

@@ -142,6 +142,7 @@ def plan_city(
     solver: Solver | None = None,
     publish_plans: bool = True,
     on_progress: Callable[[int], None] | None = None,
+    reason: str = "daily plan",
 ) -> CitySummary:
     """Plan (and publish) every township; a township that cannot be planned is reported.
 
@@ -160,7 +161,7 @@ def plan_city(
     workers = workers or min(2, os.cpu_count() or 1)
 
     def store(code: str, prep: Prepared, solution: routing.Solution) -> None:
-        plan = finish(session, prep, solution, objective=objective, reason="daily plan")
+        plan = finish(session, prep, solution, objective=objective, reason=reason)
         session.flush()
         summary.add(code, plan.summary, plan.id)
         if publish_plans:

@@ -14,6 +14,7 @@ from dispatch.models.agents import Agent
 from dispatch.models.cases import Case
 from dispatch.models.plans import Plan, PlanRoute, PlanStop
 from dispatch.planning.build import Built
+from dispatch.planning.labels import STEPS, english_label, stop_label
 from dispatch.planning.tasks import DayContext, Place, TaskSpec
 from dispatch.services.workdays import CST
 
@@ -122,7 +123,7 @@ def _stop(
     arrival = at(day, step.arrival)
     departure = at(day, step.arrival + step.waiting_time + step.setup + step.service)
     if step.type in ("start", "end", "break"):
-        label = {"start": "出发 / start", "end": "返回 / back", "break": "午休 / lunch"}[step.type]
+        label = STEPS[step.type][0]
         lon, lat = step.location if step.location else (hub.lon, hub.lat)
         return PlanStop(
             seq=seq,
@@ -150,7 +151,7 @@ def _stop(
         seq=seq,
         kind=role if role != "job" else "visit" if task.action == "visit" else "job",
         task_key=task.key,
-        label=f"{task.label}" + (f" ({role})" if role != "job" else ""),
+        label=stop_label(task.label, role),
         lon=place.lon,
         lat=place.lat,
         village_id=place.village_id,
@@ -207,6 +208,7 @@ def summarise(ctx: DayContext, built: Built, solution: routing.Solution) -> dict
             {
                 "task_key": task.key,
                 "label": task.label,
+                "label_en": english_label(task.label),
                 "reason": u.reason,
                 "reason_text": u.reason_text,
                 "case_ids": list(task.case_ids),

@@ -26,6 +26,7 @@ from dispatch.models.cases import Case, HolderKind, Status
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.regions import Region, decision_code
+from dispatch.planning.labels import HOME_ZH, task_label
 from dispatch.services.hours import spans_on
 from dispatch.services.workdays import CST, working_days_between
 
@@ -303,7 +304,7 @@ def _group_task(
         )
         return TaskSpec(
             f"collect:{first.village.code}",
-            f"收件 {first.village.name}",
+            task_label("collect", first.village.name),
             hub,
             "collect",
             ids,
@@ -315,7 +316,7 @@ def _group_task(
     if leg == "drop":
         return TaskSpec(
             f"drop:agent:{ref}",
-            f"交件到中心 {hub.label}",
+            task_label("drop", hub.label),
             hub,
             "hand_over",
             ids,
@@ -331,7 +332,7 @@ def _group_task(
         held = leg == "carry_up"
         return TaskSpec(
             f"carry_up:{first.id}" if held else f"county_out:{dest.id}",
-            f"送件到 {dest.name}",
+            task_label("county_out", dest.name),
             _place_of_centre(dest, ctx.day),
             "hand_over",
             ids,
@@ -346,7 +347,7 @@ def _group_task(
         source = centres[ref]
         return TaskSpec(
             f"county_in:{source.id}",
-            f"取证回乡镇 {source.name}",
+            task_label("county_in", source.name),
             hub,
             "collect",
             ids,
@@ -360,7 +361,7 @@ def _group_task(
         home = _villager_place(first, hub, rooms, ctx.day)
         return TaskSpec(
             f"carry_down:{first.id}",
-            f"送证 {home.label}",
+            task_label("carry_down", home.label),
             home,
             "hand_over",
             ids,
@@ -380,7 +381,7 @@ def _group_task(
         )
         return TaskSpec(
             f"return:{first.village.code}",
-            f"送证到 {first.village.name}",
+            task_label("return", first.village.name),
             village_place,
             "hand_over",
             ids,
@@ -391,10 +392,10 @@ def _group_task(
         )
     if leg == "return_home":
         a = first.applicant
-        home = Place(a.lon, a.lat, f"{a.name} 家", applicant_id=a.id, village_id=a.village_id)
+        home = Place(a.lon, a.lat, a.name + HOME_ZH, applicant_id=a.id, village_id=a.village_id)
         return TaskSpec(
             f"return_home:{first.id}",
-            f"送证上门 {first.village.name}",
+            task_label("return_home", first.village.name),
             home,
             "hand_over",
             ids,
@@ -410,7 +411,7 @@ def _villager_place(case: Case, hub: Place, rooms: dict[int, ServiceCentre], day
     """Where a certificate goes back: a vulnerable applicant's home, else the village room."""
     a = case.applicant
     if a.vulnerable:
-        return Place(a.lon, a.lat, f"{a.name} 家", applicant_id=a.id, village_id=a.village_id)
+        return Place(a.lon, a.lat, a.name + HOME_ZH, applicant_id=a.id, village_id=a.village_id)
     room = rooms.get(case.village_id)
     if room is not None:
         return _place_of_centre(room, day)
@@ -490,13 +491,19 @@ def visit_tasks(
     a = apt.applicant
     window = (seconds(apt.window_start), seconds(apt.window_end))
     home = Place(
-        a.lon, a.lat, f"{a.name} 家", (window,), applicant_id=a.id, village_id=a.village_id
+        a.lon, a.lat, a.name + HOME_ZH, (window,), applicant_id=a.id, village_id=a.village_id
     )
     ids = (case.id,) if case else ()
     key = f"visit:{apt.id}" if apt.id else "visit:new"
     if item is None or not item.in_person:
         visit = TaskSpec(
-            key, f"上门服务 {a.name}", home, "visit", ids, service_s=VISIT_SERVICE_S, priority=100
+            key,
+            task_label("visit", a.name),
+            home,
+            "visit",
+            ids,
+            service_s=VISIT_SERVICE_S,
+            priority=100,
         )
         return [visit]
     return _round_trip(key, a.name, home, ids, hub, item.counter_minutes * 60)
@@ -516,7 +523,7 @@ def _round_trip(
     after = tuple((max(lo, earliest), hi) for lo, hi in office if hi >= earliest) or NEVER
     there = TaskSpec(
         key,
-        f"上门接送 {name}",
+        task_label("ride", name),
         Place(hub.lon, hub.lat, hub.label, counter, hub.centre_id, hub.village_id),
         "visit",
         ids,
@@ -530,7 +537,7 @@ def _round_trip(
     # No applicant on the drop at home: they are in the car, nobody waits for a text.
     back = TaskSpec(
         f"{key}:home",
-        f"送 {name} 回家",
+        task_label("ride_home", name),
         Place(home.lon, home.lat, home.label, (), village_id=home.village_id),
         "ride",
         origin=Place(hub.lon, hub.lat, hub.label, after, hub.centre_id, hub.village_id),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from dispatch.models.agents import Agent
 from dispatch.models.applicants import Applicant
 from dispatch.models.plans import Plan, PlanRoute, PlanStop
 from dispatch.planning.geo import nav_links
+from dispatch.planning.labels import chinese_label, english_label, strip_role
 from dispatch.privacy import phone_for
 from dispatch.security import Scope
 
@@ -25,7 +27,8 @@ def stop_view(stop: PlanStop, role: str, applicants: dict[int, Applicant]) -> di
         "seq": stop.seq,
         "kind": stop.kind,
         "task_key": stop.task_key,
-        "label": stop.label,
+        "label": chinese_label(stop.label, stop.kind),
+        "label_en": english_label(stop.label, stop.kind),
         "action": stop.action,
         "lon": stop.lon,
         "lat": stop.lat,
@@ -42,6 +45,7 @@ def stop_view(stop: PlanStop, role: str, applicants: dict[int, Applicant]) -> di
                 "id": c.id,
                 "reference": c.reference,
                 "item": c.item.name,
+                "item_en": c.item.name_en or c.item.name,
                 "status": c.status,
                 "materials": c.item.materials,
                 "in_person": c.item.in_person,
@@ -95,3 +99,18 @@ def plan_view(
         "summary": plan.summary,
         "routes": [route_view(r, scope.role, agents, applicants) for r in routes],
     }
+
+
+def task_names(plans: Iterable[Plan]) -> dict[str, dict[str, Any]]:
+    """Task key -> what a dispatcher calls it: the label in both languages and the case numbers."""
+    out: dict[str, dict[str, Any]] = {}
+    for plan in plans:
+        for stop in (s for r in plan.routes for s in r.stops if s.task_key):
+            if stop.task_key not in out:
+                task = strip_role(chinese_label(stop.label, stop.kind))
+                out[stop.task_key] = {
+                    "label": task,
+                    "label_en": english_label(task),
+                    "cases": [c.reference for c in stop.cases],
+                }
+    return out

@@ -24,7 +24,7 @@ from dispatch.planning import manual
 from dispatch.planning import service as planning
 from dispatch.planning.locks import lock_township_plans
 from dispatch.planning.runner import townships_with_centres
-from dispatch.planning.views import plan_view
+from dispatch.planning.views import plan_view, task_names
 from dispatch.security import Scope
 from dispatch.services.regions import region_in_scope
 from dispatch.services.workdays import CST
@@ -270,6 +270,7 @@ def diff(session: DbSession, scope: Scope, plan: Plan, against: int | None) -> d
         "version": plan.version,
         "against_version": other.version if other else None,
         "agents": agents,
+        "tasks": task_names(p for p in (plan, other) if p is not None),
     }
 
 

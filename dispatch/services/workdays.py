@@ -4,7 +4,8 @@ The calendar comes from the ``chinesecalendar`` package, which follows the State
 yearly notice, and from a supplement an administrator loads for years the package does not
 cover yet (:mod:`dispatch.services.holiday_file`, installed once by ``create_app``). The
 supplement wins for the years it lists. For a year neither covers, weekends are rest days and
-weekdays work; that is the best guess until the notice is out, and :func:`calendar_covers`
+weekdays work except the holidays every notice has (1 January, 1 May, 1-3 October); that is the
+best guess until the notice is out, and :func:`calendar_covers`
 and :func:`uncovered_years` say so.
 """
 
@@ -20,6 +21,9 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 CST = ZoneInfo("Asia/Shanghai")
+#: Days off in every year's notice (New Year's Day, Labour Day, National Day 1-3 October):
+#: even the Mon-Fri estimate for a year without a notice skips them.
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)})
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ def is_working_day(day: date) -> bool:
         return day not in official.holidays and day.isoweekday() <= 5
     if _package_covers(day.year):
         return bool(chinese_calendar.is_workday(day))
-    return day.isoweekday() <= 5
+    return day.isoweekday() <= 5 and (day.month, day.day) not in FIXED_HOLIDAYS
 
 
 def uncovered_years(start: date, end: date) -> tuple[int, ...]:
@@ -87,8 +91,9 @@ def estimate_note(years: tuple[int, ...]) -> str:
     zh = "、".join(str(y) for y in years)
     en = ", ".join(str(y) for y in years)
     return (
-        f"{zh}年节假日安排未发布，按周一至周五估算 / "
-        f"The {en} holiday notice is not out yet; estimated on Mon–Fri"
+        f"{zh}年节假日安排未发布，按周一至周五（除元旦、劳动节、国庆节）估算 / "
+        f"The {en} holiday notice is not out yet; estimated on Mon–Fri "
+        "(without 1 Jan, 1 May, 1–3 Oct)"
     )
 
 

@@ -1,14 +1,18 @@
 """The pages people use: the agent's phone app, the booking page and the dispatcher console.
 
 Pages only render templates; every piece of data comes from the JSON API with a bearer token
-the page obtains itself. Strings live in Flask-Babel catalogues (Chinese default, English).
+the page obtains itself. Strings live in Flask-Babel catalogues (Chinese default, English);
+pybabel extracts the scripts' ``t("...")`` and ``N_("...")`` strings (``make translations``),
+and each page gets those of its language as JSON.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel.messages.extract import extract
 from flask import (
     Blueprint,
     Flask,
@@ -18,13 +22,15 @@ from flask import (
     request,
     send_from_directory,
 )
-from flask_babel import Babel, get_locale
-
-from dispatch.web.strings import js_strings
+from flask_babel import Babel, get_locale, gettext
 
 LANGS = ("zh", "en")
 LANG_COOKIE = "daiban_lang"
 DIVISION_FILES = {"counties": "counties.geojson", "townships": "townships.geojson"}
+
+SCRIPTS = Path(__file__).resolve().parent / "static" / "js"
+#: The scripts' marking functions, as ``pybabel extract -k t -k N_`` reads them.
+SCRIPT_KEYWORDS: dict[str, Any] = {"t": None, "N_": None}
 
 bp = Blueprint(
     "web",
@@ -74,6 +80,24 @@ def _page_context() -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=1)
+def script_messages() -> tuple[str, ...]:
+    """The msgids the scripts use, found by Babel's JavaScript extractor as pybabel finds them."""
+    found: set[str] = set()
+    for path in sorted(SCRIPTS.glob("*.js")):
+        with path.open("rb") as fh:
+            for _line, message, _comments, _context in extract(
+                "javascript", fh, keywords=SCRIPT_KEYWORDS
+            ):
+                found.add(message if isinstance(message, str) else message[0])
+    return tuple(sorted(found))
+
+
+def js_strings() -> dict[str, str]:
+    """Every script string in the request's language."""
+    return {m: gettext(m) for m in script_messages()}
+
+
 def _page(template: str) -> Any:
     response = make_response(render_template(template))
     response.headers["Cache-Control"] = "no-cache"
@@ -107,6 +131,13 @@ def manifest() -> Any:
     response = make_response(render_template("manifest.webmanifest"))
     response.headers["Content-Type"] = "application/manifest+json; charset=utf-8"
     return response
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Any:
+    """Browsers ask for it on every page; made from icons/icon-192.png (16, 32, 48 px)."""
+    folder = Path(bp.static_folder or "") / "icons"
+    return send_from_directory(folder, "favicon.ico", max_age=86400, mimetype="image/x-icon")
 
 
 @bp.route("/book")

@@ -20,29 +20,34 @@ TOWNSHIP_ITEM = "DEMO-YB-001"  # decided at the township: the shortest walk to d
 
 
 def deliver_case(
-    app: Flask, scope: Scope, village: str, agent_id: int, delivered_at: datetime | None = None
+    app: Flask,
+    scope: Scope,
+    village: str,
+    agent_id: int,
+    delivered_at: datetime | None = None,
+    lead: timedelta = timedelta(days=2),
 ) -> int:
-    """A fresh applicant's case, registered and walked to delivered by ``agent_id``."""
+    """A fresh applicant's case, registered ``lead`` before and walked to delivered by
+    ``agent_id``."""
     at = delivered_at or datetime.now(UTC)
+    step = lead / 4
     with app.app_context():
         s = db.session
         body = applicant_body(village)
         body.pop("village")
         applicant = applicants.create_applicant(s, scope, village, **body)
-        case = cases.register_case(
-            s, scope, applicant.id, TOWNSHIP_ITEM, "agent", now=at - timedelta(days=2)
-        )
+        case = cases.register_case(s, scope, applicant.id, TOWNSHIP_ITEM, "agent", now=at - lead)
         centre = s.scalar(
             select(ServiceCentre)
             .join(ServiceCentre.region)
             .where(ServiceCentre.kind == CentreKind.TOWNSHIP, Region.code == village[:9] + "000")
         )
         assert centre is not None
-        cases.transition(s, scope, case, "materials_checked", now=at - timedelta(days=2))
-        cases.hand_over(s, scope, case, "agent", agent_id, at=at - timedelta(days=2))
-        cases.hand_over(s, scope, case, "centre", centre.id, at=at - timedelta(days=2))
-        cases.transition(s, scope, case, "decided", now=at - timedelta(days=1))
-        cases.hand_over(s, scope, case, "agent", agent_id, at=at - timedelta(hours=3))
+        cases.transition(s, scope, case, "materials_checked", now=at - lead + step)
+        cases.hand_over(s, scope, case, "agent", agent_id, at=at - lead + step)
+        cases.hand_over(s, scope, case, "centre", centre.id, at=at - lead + 2 * step)
+        cases.transition(s, scope, case, "decided", now=at - lead + 3 * step)
+        cases.hand_over(s, scope, case, "agent", agent_id, at=at - step)
         cases.hand_over(s, scope, case, "applicant", applicant.id, at=at)
         assert case.status == "delivered"
         case_id = case.id

@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from dispatch.api.common import StrictSchema, validate_recent
+from dispatch.planning.labels import chinese_label, english_label
 
 CODE = validate.Regexp(r"^\d{12}$", error="a 12-digit region code")
 ID = validate.Range(min=1, max=2**31 - 1)
@@ -36,6 +37,7 @@ class CaseOnStopSchema(ma.Schema):
     id = ma.fields.Integer()
     reference = ma.fields.String()
     item = ma.fields.String()
+    item_en = ma.fields.String()
     status = ma.fields.String()
     materials = ma.fields.List(ma.fields.Dict())
     in_person = ma.fields.Boolean()
@@ -52,7 +54,8 @@ class StopSchema(ma.Schema):
     seq = ma.fields.Integer()
     kind = ma.fields.String()
     task_key = ma.fields.String()
-    label = ma.fields.String()
+    label = ma.fields.String(metadata={"description": "what the stop is for, in Chinese"})
+    label_en = ma.fields.String(metadata={"description": "the same in English"})
     action = ma.fields.String()
     lon = ma.fields.Float()
     lat = ma.fields.Float()
@@ -224,7 +227,8 @@ class _CaseRef(ma.Schema):
 
 class _ReportedStop(ma.Schema):
     id = ma.fields.Integer()
-    label = ma.fields.String()
+    label = ma.fields.Function(lambda stop: chinese_label(stop.label, stop.kind))
+    label_en = ma.fields.Function(lambda stop: english_label(stop.label, stop.kind))
     task_key = ma.fields.String()
     kind = ma.fields.String()
     cases = ma.fields.List(ma.fields.Nested(_CaseRef))

@@ -4,9 +4,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from dispatch.api.public.schemas import LookupArgsSchema, LookupSchema
-from dispatch.api.ratings.schemas import PublicRatingSchema, RatePageSchema
+from dispatch.api.ratings.schemas import (
+    PublicRatingSchema,
+    RatePageSchema,
+    ResultsArgsSchema,
+    ResultsSchema,
+)
 from dispatch.extensions import db, limit_from
 from dispatch.services import ratings
+from dispatch.services.kpis import public_results
 from dispatch.services.public import lookup_case
 
 blp = Blueprint("public", __name__, description="公开查询 / Public look-up (no login)")
@@ -22,6 +28,16 @@ class CaseLookup(MethodView):
     def get(self, args):
         """Status, custody chain, current holder and dates; 404 for any mismatch"""
         return lookup_case(db.session, args["reference"], args["phone"])
+
+
+@blp.route("/ratings/results")
+class RatingResults(MethodView):
+    @limit_from("RATELIMIT_PUBLIC")
+    @blp.arguments(ResultsArgsSchema, location="query")
+    @blp.response(200, ResultsSchema)
+    def get(self, args):
+        """Monthly 好差评 results per county and township (公示), with no personal data"""
+        return public_results(db.session, args["month"])
 
 
 @blp.route("/ratings/<string:token>")

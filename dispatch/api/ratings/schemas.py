@@ -154,3 +154,12 @@ class AppealSchema(ma.Schema):
     decided_at = ma.fields.AwareDateTime(allow_none=True)
     decided_by_id = ma.fields.Integer(allow_none=True)
     decision_reason = ma.fields.String()
+
+
+class ResultsArgsSchema(StrictSchema):
+    month = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{4}-\d{2}$"))
+
+
+class ResultsSchema(ma.Schema):
+    month = ma.fields.String()
+    units = ma.fields.List(ma.fields.Dict())

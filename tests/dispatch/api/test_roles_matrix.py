@@ -563,6 +563,8 @@ TABLE = [
             ("callback", {"outcome": "satisfied"}),
         ]
     ],
+    # KPIs: readers of their own region; an agent only at level=agent.
+    Row("GET", "/api/kpis", "/api/kpis?period=2026-11", codes(200, agent=403, staff=403)),
 ]
 
 

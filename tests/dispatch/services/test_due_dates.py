@@ -166,12 +166,13 @@ def test_the_message_renders_in_both_languages(register, supplement):
 
 def test_a_date_still_reaching_a_year_without_a_notice_stays_marked(register, supplement):
     """Accepted in late 2031, due in 2032 which has no notice: the new date says estimated."""
-    made = register(late=date(2031, 12, 29))  # Mon: 30 (off) 31, 1 2 5 6 of 2032
+    # Mon: 30 (off) 31, then 2 5 6 7 of 2032 (New Year's Day is off even in the estimate)
+    made = register(late=date(2031, 12, 29))
     supplement({2031: OfficialYear(holidays=frozenset({date(2031, 12, 30)}), workdays=frozenset())})
     (change,) = recount_due_dates(db.session, only=made.ids.values())
-    assert (change.old, change.new) == (date(2032, 1, 5), date(2032, 1, 6))
+    assert (change.old, change.new) == (date(2032, 1, 6), date(2032, 1, 7))
     (message,) = made.messages()
-    assert message.variables["new_date"] == "2032-01-06（预计 / estimated）"
+    assert message.variables["new_date"] == "2032-01-07（预计 / estimated）"
 
 
 @pytest.mark.parametrize(

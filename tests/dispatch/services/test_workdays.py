@@ -77,15 +77,21 @@ def test_a_supplement_year_follows_the_file(supplement):
 
 
 def test_a_year_nobody_covers_falls_back_to_monday_to_friday(supplement):
-    """Without the supplement 2031 is a guess: weekdays work, weekends rest, and it says so."""
+    """Without the supplement 2031 is a guess: weekdays work, weekends rest, and it says so;
+    the holidays every notice has (1 January, 1 May, 1-3 October) are off even so."""
     assert not calendar_covers(date(2031, 1, 4))
-    assert is_working_day(date(2031, 1, 1))
+    assert is_working_day(date(2031, 1, 2))
     assert not is_working_day(date(2031, 1, 4))
-    assert add_working_days(date(2030, 12, 31), 3) == date(2031, 1, 3)
+    for fixed in (date(2031, 1, 1), date(2031, 5, 1), date(2031, 10, 1), date(2031, 10, 3)):
+        assert fixed.isoweekday() <= 5 and not is_working_day(fixed), fixed
+    assert is_working_day(date(2031, 10, 6)) and is_working_day(date(2031, 4, 30))
+    # Thu 2, Fri 3, Mon 6: New Year's Day is skipped.
+    assert add_working_days(date(2030, 12, 31), 3) == date(2031, 1, 6)
     assert uncovered_years(date(2031, 1, 1), date(2032, 2, 1)) == (2031, 2032)
     assert estimate_note((2031,)) == (
-        "2031年节假日安排未发布，按周一至周五估算 / "
-        "The 2031 holiday notice is not out yet; estimated on Mon–Fri"
+        "2031年节假日安排未发布，按周一至周五（除元旦、劳动节、国庆节）估算 / "
+        "The 2031 holiday notice is not out yet; estimated on Mon–Fri "
+        "(without 1 Jan, 1 May, 1–3 Oct)"
     )
 
 

@@ -5,7 +5,7 @@
  */
 (function () {
   "use strict";
-  const { t, el, api, auth, loginGate, hhmm, cstDate, uuid, ll, makeMap, toast } = Daiban;
+  const { t, N_, el, api, auth, loginGate, hhmm, cstDate, uuid, ll, makeMap, toast, stopLabel, itemName } = Daiban;
   const params = new URLSearchParams(location.search);
   const DAY = params.get("day") || cstDate();
   const state = { user: null, me: null, plan: null, changed: new Set(), centres: [], cases: {}, pending: {}, syncing: false, map: null, layer: null };
@@ -200,8 +200,8 @@
 
   /* ---------- the page ---------- */
 
-  const ACTIONS = { collect: "Collect", hand_over: "Hand over", visit: "Home visit", ride: "Ride home" };
-  const STATUS = { planned: "Planned", arrived: "Arrived", done: "Done", failed: "Failed" };
+  const ACTIONS = { collect: N_("Collect"), hand_over: N_("Hand over"), visit: N_("Home visit"), ride: N_("Ride home") };
+  const STATUS = { planned: N_("Planned"), arrived: N_("Arrived"), done: N_("Done"), failed: N_("Failed") };
   const ACTIONABLE = (s) => s.task_key && !["start", "end", "break"].includes(s.kind);
 
   function statusOf(s) { return state.pending[s.id] || s.status; }
@@ -224,7 +224,7 @@
     const win = s.window_start ? t("window {a}–{b}", { a: hhmm(s.window_start), b: hhmm(s.window_end) }) : "";
     li.append(el("div", { class: "stop-head" },
       el("span", { class: "eta" }, hhmm(s.arrival)),
-      el("span", { class: "label" }, s.label),
+      el("span", { class: "label" }, stopLabel(s)),
       el("span", { class: "badge " + status }, t(STATUS[status] || status)), waiting));
     const meta = el("div", { class: "meta" });
     if (win) meta.append(el("span", {}, win));
@@ -256,7 +256,7 @@
 
   function caseBlock(s, c) {
     const box = el("details", { class: "case", open: statusOf(s) !== "done" && s.action !== "hand_over" });
-    box.append(el("summary", {}, c.reference + " · " + c.item + (c.in_person ? " · " + t("applicant must come in person") : "")));
+    box.append(el("summary", {}, c.reference + " · " + itemName(c) + (c.in_person ? " · " + t("applicant must come in person") : "")));
     if (s.action !== "hand_over") {
       const ul = el("ul", { class: "checklist" });
       (c.materials || []).forEach((m, i) => {
@@ -280,7 +280,7 @@
     L.polyline(pts, { color: "#1565c0", weight: 4 }).addTo(state.layer);
     stops.filter(ACTIONABLE).forEach((s) => {
       L.circleMarker(ll(s.lon, s.lat), { radius: 8, color: statusOf(s) === "done" ? "#2e7d32" : "#1565c0", fillOpacity: 0.9 })
-        .bindTooltip(String(s.seq) + " " + s.label).addTo(state.layer);
+        .bindTooltip(String(s.seq) + " " + stopLabel(s)).addTo(state.layer);
     });
     state.map.fitBounds(L.latLngBounds(pts).pad(0.2));
   }
@@ -288,7 +288,7 @@
   /* ---------- actions at a stop ---------- */
 
   async function report(s, status, reason) {
-    await enqueue({ kind: "stop", stopId: s.id, label: s.label + " → " + t(STATUS[status]),
+    await enqueue({ kind: "stop", stopId: s.id, label: stopLabel(s) + " → " + t(STATUS[status]),
       body: { status, reason: reason || "", at: new Date().toISOString(), idempotency_key: uuid() } });
   }
 
@@ -343,7 +343,7 @@
       if (!box.checked) (missing[box.dataset.case] = missing[box.dataset.case] || []).push(box.dataset.material);
     });
     const cases = document.getElementById("receipt-cases");
-    cases.replaceChildren(...s.cases.map((c) => el("p", {}, c.reference + " · " + c.item +
+    cases.replaceChildren(...s.cases.map((c) => el("p", {}, c.reference + " · " + itemName(c) +
       (missing[c.id] ? " — " + t("missing: {m}", { m: missing[c.id].join("、") }) : ""))));
     document.getElementById("receipt-ok").onclick = async (ev) => {
       ev.preventDefault();

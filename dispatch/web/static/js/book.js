@@ -1,7 +1,7 @@
 /* The booking page: few steps, large type; then a look-up by reference and phone. */
 (function () {
   "use strict";
-  const { t, el, api, loginGate, hhmm, cstDate, estimateBadge } = Daiban;
+  const { t, N_, el, api, loginGate, hhmm, cstDate, estimateBadge } = Daiban;
   const EN = Daiban.LANG === "en";
   const s = { item: null, applicant: null, mode: null, date: null, caseId: null, reference: null };
   const box = () => document.getElementById("step");
@@ -98,9 +98,10 @@
     const daySel = el("select", { id: "slot-date", "aria-label": t("Day"), onchange: () => { s.date = daySel.value; pickSlot(); } },
       days.map((d) => el("option", { value: d, selected: d === s.date }, d)));
     const list = el("div", { class: "choices", id: "slots" }, el("p", {}, t("Checking which times the agents can serve…")));
-    box().replaceChildren(el("h2", {}, t("Pick a time for the home visit")),
+    // replaceChildren would print a null child as the text "null": leave it out instead.
+    box().replaceChildren(...[el("h2", {}, t("Pick a time for the home visit")),
       message ? el("div", { class: "error-box", role: "alert", id: "slot-taken" }, message) : null,
-      el("label", {}, t("Day"), daySel), list, nav(how));
+      el("label", {}, t("Day"), daySel), list, nav(how)].filter(Boolean));
     let slots;
     try {
       // The service decides what must fit, as the booking will check: an in-person one needs the ride home too.
@@ -138,7 +139,7 @@
       el("button", { type: "button", class: "primary", onclick: () => { Object.assign(s, { item: null, applicant: null, caseId: null, reference: null }); chooseService(); } }, t("Book another")));
   }
 
-  const STATUS = { registered: "Registered", materials_checked: "Materials checked", returned: "Returned for missing materials", with_agent: "With the agent", at_township: "At the township centre", at_county: "At the county centre", decided: "Decided", returning: "On the way back", delivered: "Delivered", closed: "Closed", cancelled: "Cancelled" };
+  const STATUS = { registered: N_("Registered"), materials_checked: N_("Materials checked"), returned: N_("Returned for missing materials"), with_agent: N_("With the agent"), at_township: N_("At the township centre"), at_county: N_("At the county centre"), decided: N_("Decided"), returning: N_("On the way back"), delivered: N_("Delivered"), closed: N_("Closed"), cancelled: N_("Cancelled") };
 
   document.getElementById("lookup-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();

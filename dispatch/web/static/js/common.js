@@ -5,6 +5,9 @@
   const CONFIG = JSON.parse(document.getElementById("map-config").textContent);
   const LANG = document.documentElement.lang || "zh";
 
+  /** Marks a string for pybabel (``-k N_``) where it is looked up later with t(variable). */
+  const N_ = (s) => s;
+
   /** A catalogue string; the key is the English msgid. */
   function t(key, vars) {
     let s = I18N[key] || key;
@@ -162,6 +165,10 @@
     return c && c.dates_estimated ? el("span", { class: "badge estimated", title: c.dates_note, "aria-label": c.dates_note }, t("est.")) : null;
   }
 
+  /** A stop's label, and a case's service, in the page's language (place names stay). */
+  const stopLabel = (x) => (LANG === "en" && x.label_en) || x.label || "";
+  const itemName = (c) => (LANG === "en" && c.item_en) || c.item || "";
+
   const COLOURS = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457", "#4e342e", "#283593", "#9e9d24"];
 
   function toast(text, kind) {
@@ -173,5 +180,5 @@
     box._timer = setTimeout(() => { box.className = ""; }, 4000);
   }
 
-  global.Daiban = { t, el, api, ApiError, auth, login, loginGate, hhmm, cstDate, uuid, wgsToGcj, ll, makeMap, estimateBadge, COLOURS, CONFIG, LANG, toast };
+  global.Daiban = { t, N_, el, api, ApiError, auth, login, loginGate, hhmm, cstDate, uuid, wgsToGcj, ll, makeMap, estimateBadge, stopLabel, itemName, COLOURS, CONFIG, LANG, toast };
 })(window);

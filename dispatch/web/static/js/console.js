@@ -1,12 +1,18 @@
 /* The dispatcher console: one township's day of routes, moves, versions and messages. */
 (function () {
   "use strict";
-  const { t, el, api, loginGate, hhmm, cstDate, ll, makeMap, estimateBadge, COLOURS, toast } = Daiban;
+  const { t, N_, el, api, loginGate, hhmm, cstDate, ll, makeMap, estimateBadge, COLOURS, toast, stopLabel } = Daiban;
   const params = new URLSearchParams(location.search);
   const s = { township: null, day: params.get("day") || cstDate(), plans: [], plan: null, map: null, layer: null, villages: null, agents: [] };
   const FIXED = ["start", "end", "break"];
   const colour = (i) => COLOURS[i % COLOURS.length];
-  const VIOLATIONS = { skills: "The vehicle lacks a needed skill (a car or seats)", time_window: "Arrives outside the time window", capacity: "Over the bag or seat capacity", shift: "Outside the agent’s shift", max_travel_time: "Over the longest allowed day" };
+  // Words the API sends as keys (plan, case and message states, vehicle kinds), shown with
+  // t(key): listed only so that pybabel extracts them.
+  const KEYS = [N_("draft"), N_("published"), N_("superseded"), N_("car"), N_("motorbike"), N_("pending"), N_("sent"), N_("dead"),
+    N_("registered"), N_("materials_checked"), N_("with_agent"), N_("at_township"), N_("at_county"), N_("decided"), N_("returning"),
+    N_("delivered"), N_("closed"), N_("cancelled")];
+  const CONSTRAINT = N_("Constraint");
+  const VIOLATIONS = { skills: N_("The vehicle lacks a needed skill (a car or seats)"), time_window: N_("Arrives outside the time window"), capacity: N_("Over the bag or seat capacity"), shift: N_("Outside the agent’s shift"), max_travel_time: N_("Over the longest allowed day") };
 
   async function loadPlans(selectId) {
     s.plans = (await api("GET", "/api/plans/?page_size=50&township=" + s.township + "&day=" + s.day)).data;
@@ -51,7 +57,7 @@
       r.stops.forEach((x) => {
         const centre = FIXED.includes(x.kind);
         L.circleMarker(ll(x.lon, x.lat), { radius: centre ? 9 : 6, color: centre ? "#000" : colour(i), fillColor: colour(i), fillOpacity: centre ? 0.2 : 0.9 })
-          .bindTooltip(r.agent + " · " + x.seq + " " + x.label).addTo(s.layer);
+          .bindTooltip(r.agent + " · " + x.seq + " " + stopLabel(x)).addTo(s.layer);
       });
       bounds.push(...pts);
       legend.append(el("span", {}, el("i", { style: "background:" + colour(i) }), r.agent));
@@ -71,7 +77,7 @@
       r.stops.forEach((x) => {
         const fixed = FIXED.includes(x.kind) || !x.task_key;
         const li = el("li", { class: fixed ? "fixed" : "", draggable: fixed ? null : "true", style: "--c:" + colour(i),
-          "data-task": x.task_key, "data-kind": x.kind, "data-stop": x.id }, hhmm(x.arrival) + " " + x.label);
+          "data-task": x.task_key, "data-kind": x.kind, "data-stop": x.id }, hhmm(x.arrival) + " " + stopLabel(x));
         if (!fixed) {
           li.addEventListener("dragstart", (ev) => { dragged = { task: x.task_key, from: r.agent_id }; ev.dataTransfer.setData("text/plain", x.task_key); ev.dataTransfer.effectAllowed = "move"; });
         }
@@ -83,7 +89,7 @@
       ol.addEventListener("dragover", (ev) => { if (dragged) { ev.preventDefault(); ol.classList.add("drop-end"); } });
       ol.addEventListener("dragleave", () => ol.classList.remove("drop-end"));
       ol.addEventListener("drop", (ev) => { ev.preventDefault(); ol.classList.remove("drop-end"); dropAt(r, null); });
-      lanes.append(el("div", { class: "lane" }, el("h4", { style: "color:" + colour(i) }, r.agent + " (" + t(r.vehicle_kind || "") + ")"), ol));
+      lanes.append(el("div", { class: "lane" }, el("h4", { style: "color:" + colour(i) }, r.agent + (r.vehicle_kind ? " (" + t(r.vehicle_kind) + ")" : "")), ol));
     });
   }
 
@@ -115,7 +121,7 @@
   function showViolations(body, violations) {
     const dlg = document.getElementById("violations");
     document.getElementById("violation-list").replaceChildren(...violations.map((v) =>
-      el("li", {}, t(VIOLATIONS[v.code] || v.code || "Constraint") + (v.message ? " — " + v.message : ""))));
+      el("li", {}, t(VIOLATIONS[v.code] || v.code || CONSTRAINT) + (v.message ? " — " + v.message : ""))));
     document.getElementById("move-result").replaceChildren(el("p", { class: "violations", role: "alert" },
       t("Move of {task} rejected: {n} violation(s)", { task: body.task_key, n: violations.length })));
     dlg.returnValue = "";
@@ -124,7 +130,8 @@
   }
 
   /* ---------- absences and pins ---------- */
-  const taskLabel = (label) => label.replace(/ \((pickup|delivery)\)$/, "");
+  // The task of a stop: its label without the half of the shipment it is.
+  const taskLabel = (x) => stopLabel(x).replace(/ ?[（(](pickup|delivery|pick up|drop off|取件|交付)[）)]$/, "");
   const agentName = (id) => (s.agents.find((a) => a.id === id) || { name: "#" + id }).name;
   const whyUnplanned = (plan, key) => {
     const u = ((plan && plan.summary.unassigned) || []).find((x) => x.task_key === key);
@@ -135,9 +142,9 @@
   function planTasks() {
     const out = new Map();
     (s.plan ? s.plan.routes : []).forEach((r) => r.stops.forEach((x) => {
-      if (x.task_key && !FIXED.includes(x.kind) && !out.has(x.task_key)) out.set(x.task_key, taskLabel(x.label));
+      if (x.task_key && !FIXED.includes(x.kind) && !out.has(x.task_key)) out.set(x.task_key, taskLabel(x));
     }));
-    ((s.plan && s.plan.summary.unassigned) || []).forEach((u) => { if (!out.has(u.task_key)) out.set(u.task_key, u.label || u.task_key); });
+    ((s.plan && s.plan.summary.unassigned) || []).forEach((u) => { if (!out.has(u.task_key)) out.set(u.task_key, stopLabel(u) || u.task_key); });
     return out;
   }
 
@@ -189,7 +196,7 @@
   /** Where each task the absent agent had in ``before`` went in the current plan. */
   function movedStops(before, agentId) {
     const route = before.routes.find((r) => r.agent_id === agentId);
-    const keys = new Map((route ? route.stops : []).filter((x) => x.task_key && !FIXED.includes(x.kind)).map((x) => [x.task_key, taskLabel(x.label)]));
+    const keys = new Map((route ? route.stops : []).filter((x) => x.task_key && !FIXED.includes(x.kind)).map((x) => [x.task_key, taskLabel(x)]));
     if (!keys.size) return [el("li", {}, t("They had no stops in this version"))];
     return [...keys].map(([key, label]) => {
       const now = s.plan.routes.find((r) => r.stops.some((x) => x.task_key === key));
@@ -259,7 +266,7 @@
         const ws = x.window_start ? Date.parse(x.window_start) : null;
         let begin = arr;
         if (ws && ws > arr && ws < dep) { track.append(seg("wait", arr, ws, t("Waiting"))); begin = ws; }
-        if (dep > begin) track.append(seg(x.kind === "break" ? "break" : "stop", begin, dep, hhmm(x.arrival) + " " + x.label, x.kind === "break" ? null : colour(i)));
+        if (dep > begin) track.append(seg(x.kind === "break" ? "break" : "stop", begin, dep, hhmm(x.arrival) + " " + stopLabel(x), x.kind === "break" ? null : colour(i)));
         prev = dep;
       });
       g.append(el("div", { class: "g-row" }, el("span", { class: "g-name", style: "color:" + colour(i) }, r.agent), track));
@@ -288,11 +295,17 @@
     const tbl = document.getElementById("unassigned");
     const un = (s.plan && s.plan.summary.unassigned) || [];
     tbl.replaceChildren(el("tr", {}, el("th", {}, t("Task")), el("th", {}, t("Reason"))),
-      ...(un.length ? un.map((u) => el("tr", {}, el("td", {}, u.label || u.task_key), el("td", {}, u.reason_text || u.reason)))
+      ...(un.length ? un.map((u) => el("tr", {}, el("td", {}, stopLabel(u) || u.task_key), el("td", {}, u.reason_text || u.reason)))
         : [el("tr", {}, el("td", { colspan: 2 }, t("Every task is assigned")))]));
   }
 
   async function loadDiff() {
+    // A task as the dispatcher knows it: where, and which case numbers (not its internal key).
+    const task = (d, key) => {
+      const x = (d.tasks || {})[key];
+      if (!x) return key;
+      return stopLabel(x) + (x.cases.length ? " (" + x.cases.join(", ") + ")" : "");
+    };
     const box = document.getElementById("diff");
     if (!s.plan) { box.replaceChildren(); return; }
     try {
@@ -300,8 +313,8 @@
       const name = (id) => (s.plan.routes.find((r) => r.agent_id === id) || { agent: "#" + id }).agent;
       box.replaceChildren(d.against ? el("p", {}, t("Version {a} against version {b}", { a: d.version, b: d.against_version })) : el("p", {}, t("First version of the day")),
         ...d.agents.map((a) => el("p", {}, el("strong", {}, name(a.agent_id) + ": "),
-          ...a.added.map((k) => el("ins", {}, "+" + k + " ")), ...a.removed.map((k) => el("del", {}, "−" + k + " ")),
-          a.reordered.length ? t("reordered: {k}", { k: a.reordered.join(", ") }) : "")));
+          ...a.added.map((k) => el("ins", { "data-task": k }, "+" + task(d, k) + " ")), ...a.removed.map((k) => el("del", { "data-task": k }, "−" + task(d, k) + " ")),
+          a.reordered.length ? t("reordered: {k}", { k: a.reordered.map((k) => task(d, k)).join(", ") }) : "")));
       if (d.against && !d.agents.length) box.append(el("p", {}, t("No changes")));
     } catch (e) { box.replaceChildren(el("p", {}, e.message)); }
   }
@@ -335,7 +348,7 @@
 
   /* ---------- stop reports to check ---------- */
   // What a phone reported about a stop (the catalogue test reads tables named STATUS).
-  const STATUS = { arrived: "Arrived", done: "Done", failed: "Failed" };
+  const STATUS = { arrived: N_("Arrived"), done: N_("Done"), failed: N_("Failed") };
   let checking = null;
 
   /** Reports the phones sent about stops that left the plan, still unchecked, for this day. */
@@ -351,7 +364,7 @@
       el("tr", {}, el("th", {}, t("Time")), el("th", {}, t("Agent")), el("th", {}, t("Status")), el("th", {}, t("Stop")), el("th", {}, "")),
       ...(rows.length ? rows.map((r) => el("tr", { "data-report": r.id }, el("td", {}, hhmm(r.at)), el("td", {}, r.agent.name),
         el("td", {}, el("span", { class: "badge " + r.status }, t(STATUS[r.status] || r.status))),
-        el("td", {}, r.stop.label, r.reason ? el("div", {}, r.reason) : null,
+        el("td", {}, stopLabel(r.stop), r.reason ? el("div", {}, r.reason) : null,
           el("div", { class: "muted" }, t("version {v} on the phone; version {c} now", { v: r.plan_version, c: r.current_version ?? "—" }))),
         el("td", {}, el("button", { type: "button", class: "resolve", onclick: () => askNote(r) }, t("Checked")))))
         : [el("tr", {}, el("td", { colspan: 5 }, t("Nothing to check")))]));
@@ -360,7 +373,7 @@
   function askNote(report) {
     checking = report;
     const dlg = document.getElementById("resolve-dialog");
-    document.getElementById("resolve-what").textContent = hhmm(report.at) + " · " + report.agent.name + " · " + report.stop.label;
+    document.getElementById("resolve-what").textContent = hhmm(report.at) + " · " + report.agent.name + " · " + stopLabel(report.stop);
     document.getElementById("resolve-note").value = "";
     document.getElementById("resolve-error").replaceChildren();
     dlg.showModal();
