@@ -12,7 +12,9 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.engine import make_url
 
 from dispatch import privacy_cli
+from dispatch.crypto import KeyConfigError
 from dispatch.services.datafiles import DataFileError
+from dispatch.services.holiday_file import HolidayFileError
 from dispatch.services.workdays import CST
 
 if TYPE_CHECKING:
@@ -22,7 +24,11 @@ if TYPE_CHECKING:
 def _create_app() -> Flask:
     from dispatch import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except (HolidayFileError, KeyConfigError) as err:
+        # A start refused for its configuration: one line naming what to fix, no traceback.
+        raise click.ClickException(str(err)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
@@ -227,8 +233,17 @@ def plan_cmd(day: datetime | None, township: str | None, all_: bool, objective: 
     show_default=True,
 )
 @click.option("--township", default=None, help="township drawn in the report")
+@click.option(
+    "--report-lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="language of the report's stop labels and legend (its headings say both)",
+)
 @with_appcontext
-def demo_cmd(seed: int, day: datetime | None, report: Path, township: str | None) -> None:
+def demo_cmd(
+    seed: int, day: datetime | None, report: Path, township: str | None, report_lang: str
+) -> None:
     """Fresh demo: migrate, import, seed, plan every township, summarise, write a report."""
     from flask_migrate import upgrade
     from sqlalchemy import select
@@ -252,7 +267,7 @@ def demo_cmd(seed: int, day: datetime | None, report: Path, township: str | None
     names = agent_names(_session(), [r.agent_id for r in plan.routes])
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(
-        render_report(plan, summary, Path(current_app.config["DIVISIONS_DIR"]), names),
+        render_report(plan, summary, Path(current_app.config["DIVISIONS_DIR"]), names, report_lang),
         encoding="utf-8",
     )
     click.echo(f"report: {report.resolve()}")
