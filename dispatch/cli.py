@@ -157,7 +157,7 @@ def _set_up_demo(seed: int, day: date | None) -> None:
     if agent is not None:
         click.echo(f"  demo login 'agent': {agent.name} (agent {agent.id}), stops on {planned}")
     if planned != datetime.now(CST).date():
-        click.echo(f"  the agent's route is on {planned}: open /app?day={planned}")
+        click.echo(f"  the agent's route is on {planned}: /app shows it, labelled with its date")
 
 
 def _build_sqlite(target: Path, seed: int, day: date | None) -> None:
@@ -318,6 +318,14 @@ def serve_cmd(host: str, port: int, workers: int, threads: int, timeout: int, de
     for login in DEMO_LOGINS:
         click.echo(f"    {login.username} / {login.password} / {login.role} / {login.region}")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
+    if not dev and workers > 1 and storage.startswith("memory://"):
+        click.echo(
+            f"  注意：{workers} 个进程各自计数，限流放宽 {workers} 倍 / Note: {workers} workers "
+            "count rate limits each on their own; set RATELIMIT_STORAGE_URI=redis://... "
+            "or --workers 1",
+            err=True,
+        )
     if dev:
         # Flask refuses app.run() inside a CLI command; werkzeug's server is what it would use.
         from werkzeug.serving import run_simple
