@@ -114,9 +114,8 @@ def record_item(
             "完成日期不能晚于今天 / The completion date cannot be in the future",
             {"completed_on": [f"on or before {cst_date(now)}"]},
         )
-    entry = session.scalar(
-        select(RegisterEntry).where(RegisterEntry.region_id == region.id, RegisterEntry.item == item)
-    )
+    same = (RegisterEntry.region_id == region.id, RegisterEntry.item == item)
+    entry = session.scalar(select(RegisterEntry).where(*same))
     if entry is None:
         entry = RegisterEntry(region_id=region.id, item=item)
         session.add(entry)
@@ -147,6 +146,11 @@ class Completeness:
         return self.items > 0 and self.done == self.items
 
 
+def _done_by(entry: RegisterEntry | None, deadline: date) -> bool:
+    on = entry.completed_on if entry else None
+    return on is not None and on <= deadline
+
+
 def completeness(session: DbSession, townships: list[Region], deadline: date) -> Completeness:
     """Items completed on or before ``deadline``; each place still missing one, with what."""
     out = Completeness()
@@ -157,11 +161,7 @@ def completeness(session: DbSession, townships: list[Region], deadline: date) ->
     for place in places:
         keys = KEYS_OF[Level(place.level)]
         got = entries.get(place.id, {})
-        done = [
-            k
-            for k in keys
-            if k in got and got[k].completed_on is not None and got[k].completed_on <= deadline
-        ]
+        done = [k for k in keys if _done_by(got.get(k), deadline)]
         missing = [k for k in keys if k not in done]
         village = place.level == Level.VILLAGE
         out.items += len(keys)
