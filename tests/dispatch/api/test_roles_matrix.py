@@ -589,6 +589,26 @@ TABLE = [
     ],
     # KPIs: readers of their own region; an agent only at level=agent.
     Row("GET", "/api/kpis", "/api/kpis?period=2026-11", codes(200, agent=403, staff=403)),
+    # The construction register: readers of their region; county staff (and the admin) write.
+    Row(
+        "GET",
+        "/api/register/",
+        "/api/register/?township=445203103000",
+        codes(200, agent=403, staff=403),
+    ),
+    Row(
+        "GET",
+        "/api/register/",
+        "/api/register/?township=445222102000",
+        codes(404, admin=200, supervisor=200, agent=403, staff=403),
+    ),
+    Row(
+        "PUT",
+        "/api/register/<string:code>/<string:item>",
+        "/api/register/445203103000/agents",
+        codes(403, admin=200, county=200),
+        {"completed_on": "2026-05-06", "note": "matrix"},
+    ),
 ]
 
 
