@@ -69,6 +69,7 @@ def _away_plan(w: World) -> int:
             publish(db.session, plan)
             _planned["plan"] = plan.id
             _planned["stop"] = next(s.id for r in plan.routes for s in r.stops if s.task_key)
+            _planned["route_agent"] = next(r.agent_id for r in plan.routes if r.stops)
             job = Job(
                 id=f"matrix-{plan.id:08d}-job",
                 kind="plan",
@@ -198,6 +199,19 @@ TABLE = [
         "GET", C + "/custody", lambda w: f"/api/cases/{w.home.case}/custody", codes(200, agent=404)
     ),
     Row("GET", C + "/custody", lambda w: f"/api/cases/{w.away.case}/custody", AWAY),
+    # Printed forms: scoped like the case; an agent's route sheet like the agent.
+    Row(
+        "GET",
+        C + "/forms/<any(receipt,notice,handover,decision):kind>.pdf",
+        lambda w: f"/api/cases/{w.home.case}/forms/receipt.pdf",
+        codes(200, agent=404),
+    ),
+    Row(
+        "GET",
+        C + "/forms/<any(receipt,notice,handover,decision):kind>.pdf",
+        lambda w: f"/api/cases/{w.away.case}/forms/receipt.pdf",
+        AWAY,
+    ),
     Row(
         "POST",
         C + "/custody",
@@ -336,6 +350,16 @@ TABLE = [
     Row("GET", AG, lambda w: f"/api/agents/{w.home.agent}", READ_ALL),
     Row("GET", AG, lambda w: f"/api/agents/{w.home.other_agent}", codes(200, agent=404)),
     Row("GET", AG, lambda w: f"/api/agents/{w.away.agent}", AWAY),
+    # The route sheet of the other county's published route: only the city level prints it.
+    Row(
+        "GET",
+        AG + "/route-sheet.pdf",
+        lambda w: (
+            _away_plan(w),
+            f"/api/agents/{_planned['route_agent']}/route-sheet.pdf?day={FAR_DAY.isoformat()}",
+        )[1],
+        AWAY,
+    ),
     Row("PATCH", AG, lambda w: f"/api/agents/{w.home.agent}", DISPATCH, {"active": True}),
     Row("GET", "/api/vehicles/", "/api/vehicles/", READ_ALL),
     Row(
@@ -571,6 +595,26 @@ TABLE = [
     ],
     # KPIs: readers of their own region; an agent only at level=agent.
     Row("GET", "/api/kpis", "/api/kpis?period=2026-11", codes(200, agent=403, staff=403)),
+    # The construction register: readers of their region; county staff (and the admin) write.
+    Row(
+        "GET",
+        "/api/register/",
+        "/api/register/?township=445203103000",
+        codes(200, agent=403, staff=403),
+    ),
+    Row(
+        "GET",
+        "/api/register/",
+        "/api/register/?township=445222102000",
+        codes(404, admin=200, supervisor=200, agent=403, staff=403),
+    ),
+    Row(
+        "PUT",
+        "/api/register/<string:code>/<string:item>",
+        "/api/register/445203103000/agents",
+        codes(403, admin=200, county=200),
+        {"completed_on": "2026-05-06", "note": "matrix"},
+    ),
 ]
 
 
