@@ -66,11 +66,11 @@ def run_plan_job(session: DbSession, job_id: str) -> None:
             on_progress=lambda n: progress(session, job_id, n),
         )
     except DomainError as err:
-        _fail(session, job_id, err.message)
+        fail_job(session, job_id, err.message)
         return
     except Exception as err:  # a job must always end with a status a person can read
         log.exception("plan job %s failed", job_id)
-        _fail(session, job_id, f"内部错误 / internal error: {type(err).__name__}")
+        fail_job(session, job_id, f"内部错误 / internal error: {type(err).__name__}")
         return
     finish_job(session, job_id, summary.as_dict())
 
@@ -87,11 +87,11 @@ def run_replan_job(session: DbSession, job_id: str) -> None:
             session, params["township"], date.fromisoformat(params["day"]), params["reason"]
         )
     except DomainError as err:
-        _fail(session, job_id, err.message)
+        fail_job(session, job_id, err.message)
         return
     except Exception as err:  # a job must always end with a status a person can read
         log.exception("replan job %s failed", job_id)
-        _fail(session, job_id, f"内部错误 / internal error: {type(err).__name__}")
+        fail_job(session, job_id, f"内部错误 / internal error: {type(err).__name__}")
         return
     finish_job(session, job_id, result)
 
@@ -110,7 +110,8 @@ def finish_job(session: DbSession, job_id: str, result: dict[str, Any]) -> None:
     session.commit()
 
 
-def _fail(session: DbSession, job_id: str, message: str) -> None:
+def fail_job(session: DbSession, job_id: str, message: str) -> None:
+    """The job ends failed with a message a person can read; what it did is rolled back."""
     session.rollback()
     job = session.get(Job, job_id)
     assert job is not None
