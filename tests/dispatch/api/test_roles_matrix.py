@@ -595,6 +595,13 @@ TABLE = [
     ],
     # KPIs: readers of their own region; an agent only at level=agent.
     Row("GET", "/api/kpis", "/api/kpis?period=2026-11", codes(200, agent=403, staff=403)),
+    # The assessment: the city and the counties.
+    Row(
+        "GET",
+        "/api/assessment",
+        "/api/assessment?year=2026",
+        codes(403, admin=200, supervisor=200, county=200),
+    ),
     # The construction register: readers of their region; county staff (and the admin) write.
     Row(
         "GET",
