@@ -7,6 +7,7 @@ from datetime import date
 
 import routing
 from dispatch.models.agents import Agent, Vehicle, VehicleKind
+from dispatch.planning.labels import STEPS
 from dispatch.planning.tasks import DayContext, Place, TaskSpec
 from dispatch.services.hours import parse_shift
 from dispatch.services.workdays import is_working_day
@@ -88,7 +89,7 @@ def lunch_break(shift: routing.TimeWindow) -> tuple[routing.Break, ...]:
             id=1,
             time_windows=(routing.TimeWindow(start, end),),
             service=LUNCH_S,
-            description="lunch",  # a key, like the tasks'; the stop's label is STEPS["break"]
+            description=STEPS["break"][0],  # 午休, the label its stop gets
         ),
     )
 
