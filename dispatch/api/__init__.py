@@ -28,6 +28,7 @@ RESOURCES = (
     "ratings",
     "kpis",
     "forms",
+    "audit",
 )
 
 
@@ -40,7 +41,10 @@ class RowIdConverter(IntegerConverter):
 
 
 def register_blueprints(app: Flask) -> None:
+    from dispatch.api import disclosures
     from dispatch.extensions import api
+
+    disclosures.init_app(app)
 
     app.url_map.converters["int"] = RowIdConverter
     for name in RESOURCES:

@@ -46,6 +46,7 @@ AWAY = codes(404, admin=200, supervisor=200)
 # Writers of their own region's data; supervisors are read-only.
 WRITE = codes(403, admin=200, dispatcher=200, agent=200, staff=200)
 DISPATCH = codes(403, admin=200, dispatcher=200)
+AUDITORS = codes(403, admin=200, supervisor=200, county=200)
 
 
 # Planning and notifications: a dispatcher plans (an admin may too); supervisors read.
@@ -565,6 +566,9 @@ TABLE = [
     ],
     # KPIs: readers of their own region; an agent only at level=agent.
     Row("GET", "/api/kpis", "/api/kpis?period=2026-11", codes(200, agent=403, staff=403)),
+    # Records of processing: admins and supervisors, in their region.
+    Row("GET", "/api/audit/access", "/api/audit/access", AUDITORS),
+    Row("GET", "/api/audit/access/export", "/api/audit/access/export?field=phone", AUDITORS),
 ]
 
 
