@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from dispatch import privacy_cli
 from dispatch.services.datafiles import DataFileError
+from dispatch.services.rectification import flag_overdue
 from dispatch.services.workdays import CST
 
 if TYPE_CHECKING:
@@ -380,6 +381,14 @@ def default_ratings_cmd() -> None:
     click.echo(f"默认好评 {n} 件 / {n} deliveries rated 基本满意 by default")
 
 
+@click.command("flag-overdue")
+@with_appcontext
+def flag_overdue_cmd() -> None:
+    """好差评: flag rectifications past their working-day deadline (daily; idempotent)."""
+    n = flag_overdue(_session())
+    click.echo(f"新标记超期整改 {n} 件 / {n} rectifications newly flagged overdue")
+
+
 def init_app(app: Flask) -> None:
     privacy_cli.init_app(app)
     for command in (
@@ -393,5 +402,6 @@ def init_app(app: Flask) -> None:
         demo_cmd,
         recount_due_dates_cmd,
         default_ratings_cmd,
+        flag_overdue_cmd,
     ):
         app.cli.add_command(command)

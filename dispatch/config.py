@@ -59,6 +59,7 @@ class Config:
         # A 差评's verification by the township, and its whole rectification, in working days.
         self.RECTIFY_VERIFY_DAYS = int(env.get("DAIBAN_RECTIFY_VERIFY_DAYS", "5"))
         self.RECTIFY_CLOSE_DAYS = int(env.get("DAIBAN_RECTIFY_CLOSE_DAYS", "10"))
+        self.APPEAL_DECIDE_DAYS = int(env.get("DAIBAN_APPEAL_DECIDE_DAYS", "5"))
         self.PLAN_TIME_LIMIT_S = float(env.get("DAIBAN_PLAN_TIME_LIMIT_S", "2"))
         # A Celery worker's solver processes; its task threads (twice as many) do the
         # database work around the solves. Defaults to one per CPU.

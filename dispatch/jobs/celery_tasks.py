@@ -21,6 +21,7 @@ from sqlalchemy import select
 from dispatch.extensions import DbSession, db
 from dispatch.models.plans import Plan
 from dispatch.models.regions import Region
+from dispatch.services.rectification import flag_overdue
 
 if TYPE_CHECKING:
     from dispatch.planning.runner import CitySummary, Solver
@@ -73,6 +74,11 @@ def celery_init_app(app: Flask) -> Celery:
             # the job is idempotent, so a missed beat costs nothing.
             "default-ratings": {
                 "task": "dispatch.jobs.celery_tasks.default_ratings",
+                "schedule": 3600.0,
+            },
+            # Overdue rectifications flagged to the township and the county; idempotent too.
+            "flag-overdue-rectifications": {
+                "task": "dispatch.jobs.celery_tasks.flag_overdue_rectifications",
                 "schedule": 3600.0,
             },
         },
@@ -258,3 +264,8 @@ def default_ratings() -> int:
     from dispatch.services.ratings import apply_default_ratings
 
     return apply_default_ratings(db.session)
+
+
+@shared_task(name="dispatch.jobs.celery_tasks.flag_overdue_rectifications")  # type: ignore[untyped-decorator]
+def flag_overdue_rectifications() -> int:
+    return flag_overdue(db.session)
