@@ -160,7 +160,8 @@ def located_view(session: DbSession, plan: Plan, role: str, document: Any) -> An
         if isinstance(value, dict):
             return {k: walk(v) for k, v in value.items()}
         if isinstance(value, list):
-            whose = homes.get(tuple(value)) if len(value) == 2 else None
+            point = len(value) == 2 and all(isinstance(v, float) for v in value)
+            whose = homes.get((value[0], value[1])) if point else None
             if whose is not None:
                 return [show(role, Field.HOME_POINT, v, whose) for v in value]
             return [walk(v) for v in value]

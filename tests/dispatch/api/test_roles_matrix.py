@@ -199,6 +199,19 @@ TABLE = [
         "GET", C + "/custody", lambda w: f"/api/cases/{w.home.case}/custody", codes(200, agent=404)
     ),
     Row("GET", C + "/custody", lambda w: f"/api/cases/{w.away.case}/custody", AWAY),
+    # Printed forms: scoped like the case; an agent's route sheet like the agent.
+    Row(
+        "GET",
+        C + "/forms/<any(receipt,notice,handover,decision):kind>.pdf",
+        lambda w: f"/api/cases/{w.home.case}/forms/receipt.pdf",
+        codes(200, agent=404),
+    ),
+    Row(
+        "GET",
+        C + "/forms/<any(receipt,notice,handover,decision):kind>.pdf",
+        lambda w: f"/api/cases/{w.away.case}/forms/receipt.pdf",
+        AWAY,
+    ),
     Row(
         "POST",
         C + "/custody",
@@ -337,6 +350,13 @@ TABLE = [
     Row("GET", AG, lambda w: f"/api/agents/{w.home.agent}", READ_ALL),
     Row("GET", AG, lambda w: f"/api/agents/{w.home.other_agent}", codes(200, agent=404)),
     Row("GET", AG, lambda w: f"/api/agents/{w.away.agent}", AWAY),
+    # The route sheet of an agent out of scope is a 404; in scope, a day without a route is too.
+    Row(
+        "GET",
+        AG + "/route-sheet.pdf",
+        lambda w: f"/api/agents/{w.away.agent}/route-sheet.pdf?day=2031-01-06",
+        codes(404),
+    ),
     Row("PATCH", AG, lambda w: f"/api/agents/{w.home.agent}", DISPATCH, {"active": True}),
     Row("GET", "/api/vehicles/", "/api/vehicles/", READ_ALL),
     Row(
