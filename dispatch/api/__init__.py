@@ -27,6 +27,7 @@ RESOURCES = (
     "public",
     "ratings",
     "kpis",
+    "register",
     "forms",
     "audit",
 )

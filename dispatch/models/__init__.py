@@ -11,6 +11,7 @@ from dispatch.models.outbox import Device, OutboxAttempt, OutboxMessage
 from dispatch.models.plans import Job, Override, Plan, PlanRoute, PlanStop, StopEvent
 from dispatch.models.ratings import Appeal, Rating, Rectification
 from dispatch.models.regions import Region
+from dispatch.models.register import RegisterEntry
 from dispatch.models.users import RevokedToken, User
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Rating",
     "Rectification",
     "Region",
+    "RegisterEntry",
     "StopEvent",
     "RevokedToken",
     "ServiceCentre",

@@ -38,7 +38,7 @@ class AccessRecord(Base):
         return [f for f in self.fields.split(",") if f]
 
 
-# The database refuses UPDATE and DELETE too (triggers of migration 0011); these catch the
+# The database refuses UPDATE and DELETE too (triggers of migration 0012); these catch the
 # mistake earlier, with a clear message, for the ORM's two ways of changing rows.
 @event.listens_for(Session, "before_flush")
 def _no_changed_records(session: Session, context: Any, instances: Any) -> None:

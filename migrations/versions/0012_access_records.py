@@ -1,7 +1,7 @@
 """records of processing (处理活动记录): whole reads of personal data, append-only
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06 23:40:00.000000
 
 The table refuses UPDATE and DELETE by trigger, on SQLite and PostgreSQL alike.
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
