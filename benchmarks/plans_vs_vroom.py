@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,36 +27,11 @@ from sqlalchemy import func, select  # noqa: E402
 
 from benchmarks._common import vroom_solve  # noqa: E402
 from benchmarks.planning import build_database, working_days  # noqa: E402
+from benchmarks.township_days import with_matrices  # noqa: E402
 from dispatch.extensions import db  # noqa: E402
 from dispatch.models.plans import Plan  # noqa: E402
 from dispatch.planning.runner import plan_city, townships_with_centres  # noqa: E402
-from routing import HaversineProvider, Problem, evaluate, problem_from_vroom  # noqa: E402
-
-
-def frozen(problem: Problem) -> Problem:
-    """The problem with the service's haversine matrices over its own locations."""
-    points: list[Any] = []
-    index: dict[Any, int] = {}
-
-    def at(loc: Any) -> int:
-        if loc not in index:
-            index[loc] = len(points)
-            points.append(loc)
-        return index[loc]
-
-    fleet = tuple(replace(v, start=at(v.start), end=at(v.end)) for v in problem.vehicles)
-    jobs = tuple(replace(j, location=at(j.location)) for j in problem.jobs)
-    ships = tuple(
-        replace(
-            s,
-            pickup=replace(s.pickup, location=at(s.pickup.location)),
-            delivery=replace(s.delivery, location=at(s.delivery.location)),
-        )
-        for s in problem.shipments
-    )
-    provider = HaversineProvider()
-    mats = {p: provider.matrix(points, p) for p in {v.profile for v in problem.vehicles}}
-    return Problem(fleet, jobs, ships, matrices=mats, locations=tuple(points))
+from routing import HaversineProvider, evaluate, problem_from_vroom  # noqa: E402
 
 
 def stored_orders(solution: dict[str, Any]) -> dict[int, list[tuple[str, int]]]:
@@ -72,7 +46,7 @@ def stored_orders(solution: dict[str, Any]) -> dict[int, list[tuple[str, int]]]:
 
 def compare(plan: Plan, seconds: float) -> dict[str, Any]:
     """One township: our stored routes and VROOM's, timed on the same matrices."""
-    problem = frozen(problem_from_vroom(plan.problem))
+    problem = with_matrices(problem_from_vroom(plan.problem), HaversineProvider())
     ours = evaluate(problem, stored_orders(plan.solution))
     theirs, elapsed = vroom_solve(problem, seconds)
     tasks = len(problem.jobs) + len(problem.shipments)

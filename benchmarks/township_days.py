@@ -206,8 +206,9 @@ def longest_day(sol: Solution) -> int:
     return max((r.steps[-1].arrival - r.steps[0].arrival for r in sol.routes), default=0)
 
 
-def with_matrices(problem: Problem) -> Problem:
-    """Freeze the haversine matrices into the problem so VROOM sees the same numbers."""
+def with_matrices(problem: Problem, provider: HaversineProvider | None = None) -> Problem:
+    """Freeze the haversine matrices (``CIRCUITY`` unless ``provider`` is given) into the
+    problem so VROOM sees the same numbers."""
     points: list[tuple[float, float]] = []
     index: dict[tuple[float, float], int] = {}
 
@@ -227,8 +228,8 @@ def with_matrices(problem: Problem) -> Problem:
         )
         for s in problem.shipments
     )
-    provider = HaversineProvider(circuity=CIRCUITY)
-    mats = {p: provider.matrix(points, p) for p in ("motorbike", "car")}
+    provider = provider or HaversineProvider(circuity=CIRCUITY)
+    mats = {p: provider.matrix(points, p) for p in sorted({v.profile for v in fleet})}
     return Problem(fleet, jobs, ships, matrices=mats, locations=tuple(points))
 
 
