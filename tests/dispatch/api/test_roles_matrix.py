@@ -421,6 +421,12 @@ TABLE = [
         {"township": "445203103000", "day": "2020-01-06"},
     ),
     Row("GET", "/api/plans/today", "/api/plans/today?day=2031-01-02", codes(403, agent=404)),
+    Row(
+        "GET",
+        "/api/plans/today",
+        "/api/plans/today?day=2031-01-02&upcoming=true",
+        codes(403, agent=404),
+    ),
     Row("GET", P, _plan_path(), AWAY_PLAN),
     Row(
         "GET",
