@@ -31,6 +31,7 @@ RESOURCES = (
     "assessment",
     "forms",
     "audit",
+    "privacy",
 )
 
 
