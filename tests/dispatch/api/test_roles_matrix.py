@@ -46,6 +46,7 @@ AWAY = codes(404, admin=200, supervisor=200)
 # Writers of their own region's data; supervisors are read-only.
 WRITE = codes(403, admin=200, dispatcher=200, agent=200, staff=200)
 DISPATCH = codes(403, admin=200, dispatcher=200)
+AUDITORS = codes(403, admin=200, supervisor=200, county=200)
 
 
 # Planning and notifications: a dispatcher plans (an admin may too); supervisors read.
@@ -622,6 +623,9 @@ TABLE = [
         codes(403, admin=200, county=200),
         {"completed_on": "2026-05-06", "note": "matrix"},
     ),
+    # Records of processing: admins and supervisors, in their region.
+    Row("GET", "/api/audit/access", "/api/audit/access", AUDITORS),
+    Row("GET", "/api/audit/access/export", "/api/audit/access/export?field=phone", AUDITORS),
 ]
 
 
