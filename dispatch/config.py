@@ -36,6 +36,10 @@ class Config:
         self.CELERY_BROKER_URL = env.get("CELERY_BROKER_URL", "")
         self.CELERY_RESULT_BACKEND = env.get("CELERY_RESULT_BACKEND", self.CELERY_BROKER_URL)
         self.DIVISIONS_DIR = env.get("DAIBAN_DIVISIONS_DIR", str(PACKAGE_DATA))
+        # The assessment's units, subsidy tiers and weights (the shipped file is demo data).
+        self.ASSESSMENT_FILE = env.get(
+            "DAIBAN_ASSESSMENT_FILE", str(PACKAGE_DATA.parent / "assessment_units.json")
+        )
         # The State Council's holiday notice for years chinesecalendar lacks (a JSON file);
         # empty means the package alone, with Mon–Fri for the years it does not cover.
         self.HOLIDAYS_FILE = env.get("DAIBAN_HOLIDAYS_FILE", "")
@@ -59,6 +63,11 @@ class Config:
         # A 差评's verification by the township, and its whole rectification, in working days.
         self.RECTIFY_VERIFY_DAYS = int(env.get("DAIBAN_RECTIFY_VERIFY_DAYS", "5"))
         self.RECTIFY_CLOSE_DAYS = int(env.get("DAIBAN_RECTIFY_CLOSE_DAYS", "10"))
+        self.APPEAL_DECIDE_DAYS = int(env.get("DAIBAN_APPEAL_DECIDE_DAYS", "5"))
+        # Retention (README, Personal data): natural days after a case closes, and after an
+        # SMS to a villager was sent, before its personal data is removed.
+        self.RETAIN_RECEIPTS_DAYS = int(env.get("DAIBAN_RETAIN_RECEIPTS_DAYS", "365"))
+        self.RETAIN_OUTBOX_DAYS = int(env.get("DAIBAN_RETAIN_OUTBOX_DAYS", "30"))
         self.PLAN_TIME_LIMIT_S = float(env.get("DAIBAN_PLAN_TIME_LIMIT_S", "2"))
         # A Celery worker's solver processes; its task threads (twice as many) do the
         # database work around the solves. Defaults to one per CPU.

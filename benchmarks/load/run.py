@@ -65,7 +65,13 @@ def read_stats(path: Path) -> tuple[list[Endpoint], Endpoint]:
     return rows, total
 
 
+class LocustFailed(RuntimeError):
+    """The Locust run ended before it wrote its ledger (not installed, crashed, killed)."""
+
+
 def run_locust(stack: Stack, args: argparse.Namespace, population: Path, ledger: Path) -> Path:
+    if not (BIN / "locust").exists():
+        raise LocustFailed(f"Locust is not installed in {BIN}: pip install -e '.[dev]'")
     users = args.agents + args.staff + args.dispatchers + args.villagers
     prefix = stack.config.run_dir / "locust"
     argv = [str(BIN / "locust"), "-f", str(HERE / "locustfile.py"), "--headless"]
@@ -86,8 +92,18 @@ def run_locust(stack: Stack, args: argparse.Namespace, population: Path, ledger:
         LOAD_PEAK_S=str(args.duration),
         LOAD_CUT_SYNCS=str(args.cut_syncs),
     )
-    with open(stack.config.run_dir / "locust.log", "wb") as log:
-        subprocess.run(stack._nice(argv), env=env, cwd=ROOT, stdout=log, stderr=log, check=False)
+    log_path = stack.config.run_dir / "locust.log"
+    with open(log_path, "wb") as log:
+        # Locust exits 1 when any request failed, which a fault run expects: not checked here.
+        done = subprocess.run(
+            stack._nice(argv), env=env, cwd=ROOT, stdout=log, stderr=log, check=False
+        )
+    if not ledger.exists():
+        tail = log_path.read_text(errors="replace")[-3000:]
+        raise LocustFailed(
+            f"Locust exited with {done.returncode} without writing {ledger}; "
+            f"{log_path} ends:\n{tail}"
+        )
     return Path(f"{prefix}_stats.csv")
 
 

@@ -27,8 +27,11 @@ RESOURCES = (
     "public",
     "ratings",
     "kpis",
+    "register",
+    "assessment",
     "forms",
     "branches",
+    "audit",
 )
 
 
@@ -41,7 +44,10 @@ class RowIdConverter(IntegerConverter):
 
 
 def register_blueprints(app: Flask) -> None:
+    from dispatch.api import disclosures
     from dispatch.extensions import api
+
+    disclosures.init_app(app)
 
     app.url_map.converters["int"] = RowIdConverter
     for name in RESOURCES:

@@ -1,5 +1,5 @@
 """Long-running jobs with progress: in-process by default, Celery when a broker is set."""
 
-from dispatch.jobs.runner import get_job, start_plan_job
+from dispatch.jobs.runner import get_job
 
-__all__ = ["get_job", "start_plan_job"]
+__all__ = ["get_job"]

@@ -1,11 +1,13 @@
-"""Start jobs and read their status; where they run depends on the configuration."""
+"""Start jobs and read their status; where they run depends on the configuration.
+
+A service writes a job's row in its own transaction; the job starts when that commits (an
+``after_commit`` hook), in-process or on Celery. The only writes here are a job's own status.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-import uuid
-from datetime import date
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -14,12 +16,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from dispatch.errors import NotFound, Unavailable
+from dispatch.errors import NotFound
 from dispatch.extensions import DbSession, db
 from dispatch.jobs.celery_tasks import fan_out_plan, replan_day
-from dispatch.jobs.work import run_plan_job, run_replan_job
-from dispatch.models.plans import Job
-from dispatch.planning.runner import heaviest_first
+from dispatch.jobs.work import fail_job, run_plan_job, run_replan_job
+from dispatch.models.plans import NOT_STARTED, Job
 from dispatch.security import Scope
 
 log = logging.getLogger(__name__)
@@ -27,58 +28,25 @@ log = logging.getLogger(__name__)
 BROKER_DOWN = (KombuOperationalError, RedisConnectionError, ConnectionError)
 
 
-def start_plan_job(
-    session: DbSession,
-    scope: Scope,
-    codes: list[str],
-    day: date,
-    objective: str = "distance",
-    time_limit: float | None = None,
-) -> Job:
-    """Record a planning job and start it: one Celery task per township, or a thread."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    job = Job(
-        id=str(uuid.uuid4()),
-        kind="plan",
-        total=len(codes),
-        region_prefix=scope.prefix,
-        params={
-            "codes": codes,
-            "day": day.isoformat(),
-            "objective": objective,
-            "time_limit": time_limit or app.config["PLAN_TIME_LIMIT_S"],
-        },
-    )
-    session.add(job)
-    session.commit()
-    if app.config.get("CELERY_BROKER_URL"):
-        try:
-            fan_out_plan(job.id, heaviest_first(session, codes), job.params)
-        except BROKER_DOWN as err:
-            _broker_down(session, job, err)
-    elif app.config.get("JOBS_EAGER"):
-        _run_in_app(app, job.id)
-    else:
-        threading.Thread(target=_run_in_app, args=(app, job.id), daemon=True).start()
-    return job
-
-
-def _broker_down(session: DbSession, job: Job, err: Exception) -> None:
-    """Redis is unreachable: the job is failed at once (nothing waits in a queue for ever)
-    and the request gets a 503 saying so; nothing is planned in the web process instead,
-    where a city-wide plan would hold a server thread for minutes."""
-    log.error("job %s: the broker is unreachable: %s", job.id, err)
+def _broker_down(app: Flask, session: Session, job_id: str, err: Exception) -> None:
+    """Redis is unreachable: the job is failed at once (nothing waits in a queue for ever),
+    and the session that committed it is told why (``NOT_STARTED``), so a request can answer
+    503; nothing is planned in the web process instead, where a city-wide plan would hold a
+    server thread for minutes."""
+    log.error("job %s: the broker is unreachable: %s", job_id, err)
     message = (
-        "任务队列（Redis）不可用，规划未启动，请稍后重试 / The job queue (Redis) is "
-        "unreachable; planning did not start. Try again later"
+        "任务队列（Redis）不可用，任务未启动，请稍后重试 / The job queue (Redis) is "
+        "unreachable; the job did not start. Try again later"
     )
-    session.rollback()
-    job.status, job.error = "failed", message
-    session.commit()
-    raise Unavailable(message, job_id=job.id)
+    with app.app_context():  # a session of its own: the committing one cannot write now
+        try:
+            fail_job(db.session, job_id, message)
+        finally:
+            db.session.remove()
+    session.info.setdefault(NOT_STARTED, {})[job_id] = message
 
 
-def _run_in_app(app: Flask, job_id: str, kind: str = "plan") -> None:
+def _run_in_app(app: Flask, job_id: str, kind: str) -> None:
     work = run_replan_job if kind == "replan" else run_plan_job
     with app.app_context():
         try:
@@ -89,27 +57,36 @@ def _run_in_app(app: Flask, job_id: str, kind: str = "plan") -> None:
 
 #: Jobs a service writes as a row in its own transaction; they start once it commits, so a
 #: job never runs on data that was rolled back, and the service commits only once.
-STARTED_ON_COMMIT = {"replan"}
+STARTED_ON_COMMIT = {"plan", "replan"}
 
 
 def _note_new_jobs(session: Session, _flush_context: Any) -> None:
+    # What starting needs is read here: after the commit the session may not emit SQL.
     for obj in session.new:
         if isinstance(obj, Job) and obj.kind in STARTED_ON_COMMIT:
-            session.info.setdefault("jobs_to_start", []).append(obj.id)
+            session.info.setdefault("jobs_to_start", []).append(
+                (obj.id, obj.kind, dict(obj.params))
+            )
 
 
 def _start_committed_jobs(session: Session) -> None:
-    ids = session.info.pop("jobs_to_start", [])
-    if not ids or not has_app_context():
+    jobs = session.info.pop("jobs_to_start", [])
+    if not jobs or not has_app_context():
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    for job_id in ids:
+    for job_id, kind, params in jobs:
         if app.config.get("CELERY_BROKER_URL"):
-            replan_day.delay(job_id)
+            try:
+                if kind == "plan":
+                    fan_out_plan(job_id, params["codes"], params)
+                else:
+                    replan_day.delay(job_id)
+            except BROKER_DOWN as err:
+                _broker_down(app, session, job_id, err)
         elif app.config.get("JOBS_EAGER"):
-            _run_in_app(app, job_id, "replan")
+            _run_in_app(app, job_id, kind)
         else:
-            threading.Thread(target=_run_in_app, args=(app, job_id, "replan"), daemon=True).start()
+            threading.Thread(target=_run_in_app, args=(app, job_id, kind), daemon=True).start()
 
 
 def _forget_jobs(session: Session) -> None:

@@ -12,6 +12,7 @@ from dispatch.errors import DomainError
 from dispatch.extensions import DbSession
 from dispatch.models.plans import Job
 from dispatch.planning.runner import plan_city
+from dispatch.resilience import run_again_on_disconnect
 from dispatch.services.plans import replan_published
 
 log = logging.getLogger(__name__)
@@ -66,11 +67,11 @@ def run_plan_job(session: DbSession, job_id: str) -> None:
             on_progress=lambda n: progress(session, job_id, n),
         )
     except DomainError as err:
-        _fail(session, job_id, err.message)
+        fail_job(session, job_id, err.message)
         return
     except Exception as err:  # a job must always end with a status a person can read
         log.exception("plan job %s failed", job_id)
-        _fail(session, job_id, f"内部错误 / internal error: {type(err).__name__}")
+        fail_job(session, job_id, f"内部错误 / internal error: {type(err).__name__}")
         return
     finish_job(session, job_id, summary.as_dict())
 
@@ -81,17 +82,23 @@ def run_replan_job(session: DbSession, job_id: str) -> None:
     if job is None:
         return
     params = dict(job.params)
-    mark_running(session, job_id)
-    try:
-        result = replan_published(
+
+    def replan() -> dict[str, Any]:
+        mark_running(session, job_id)
+        return replan_published(
             session, params["township"], date.fromisoformat(params["day"]), params["reason"]
         )
+
+    try:
+        # A dropped connection must not leave a booking neither planned nor its villager told:
+        # the re-plan commits once or not at all, so it is run again.
+        result = run_again_on_disconnect(session, replan, f"replan job {job_id}")
     except DomainError as err:
-        _fail(session, job_id, err.message)
+        fail_job(session, job_id, err.message)
         return
     except Exception as err:  # a job must always end with a status a person can read
         log.exception("replan job %s failed", job_id)
-        _fail(session, job_id, f"内部错误 / internal error: {type(err).__name__}")
+        fail_job(session, job_id, f"内部错误 / internal error: {type(err).__name__}")
         return
     finish_job(session, job_id, result)
 
@@ -110,7 +117,8 @@ def finish_job(session: DbSession, job_id: str, result: dict[str, Any]) -> None:
     session.commit()
 
 
-def _fail(session: DbSession, job_id: str, message: str) -> None:
+def fail_job(session: DbSession, job_id: str, message: str) -> None:
+    """The job ends failed with a message a person can read; what it did is rolled back."""
     session.rollback()
     job = session.get(Job, job_id)
     assert job is not None

@@ -1,5 +1,6 @@
 """The domain model, one module per aggregate; importing this registers every table."""
 
+from dispatch.models.access import AccessRecord
 from dispatch.models.agents import Agent, Appointment, Vehicle
 from dispatch.models.applicants import Applicant
 from dispatch.models.base import Base
@@ -11,9 +12,11 @@ from dispatch.models.outbox import Device, OutboxAttempt, OutboxMessage
 from dispatch.models.plans import Job, Override, Plan, PlanRoute, PlanStop, StopEvent
 from dispatch.models.ratings import Appeal, Rating, Rectification
 from dispatch.models.regions import Region
+from dispatch.models.register import RegisterEntry
 from dispatch.models.users import RevokedToken, User
 
 __all__ = [
+    "AccessRecord",
     "Agent",
     "Appeal",
     "Applicant",
@@ -34,6 +37,7 @@ __all__ = [
     "Rating",
     "Rectification",
     "Region",
+    "RegisterEntry",
     "StopEvent",
     "RevokedToken",
     "ServiceCentre",

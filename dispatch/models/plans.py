@@ -132,6 +132,11 @@ class Override(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+#: ``session.info`` key under which the job runner notes, at commit, the jobs it could not
+#: start (job id -> why), so the service that committed them can answer 503.
+NOT_STARTED = "jobs_not_started"
+
+
 class Job(Base):
     """A long-running job (planning) with progress, in-process or on Celery."""
 

@@ -123,6 +123,10 @@ class Rectification(Base):
     callback_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     callback_outcome: Mapped[str | None] = mapped_column(String(12))
     callback_note: Mapped[str] = mapped_column(Text, default="")
+    # Set by the daily job when a deadline passes: the step that is late (verify / close) and
+    # when it was flagged; the township's and the county's queues show it.
+    flagged_at: Mapped[datetime | None]
+    flagged_stage: Mapped[str | None] = mapped_column(String(8))
 
     rating: Mapped[Rating] = relationship(back_populates="rectification")
 
@@ -139,6 +143,8 @@ class Appeal(Base):
     filed_as: Mapped[str] = mapped_column(String(10))  # agent / centre
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[AppealStatus] = mapped_column(String(10), default=AppealStatus.PENDING)
+    # The last working day for the county's decision (APPEAL_DECIDE_DAYS after filing).
+    decide_due: Mapped[date | None]
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_reason: Mapped[str] = mapped_column(Text, default="")

@@ -36,6 +36,8 @@ SLOTS = (("08:30", "10:30"), ("10:30", "12:00"), ("14:30", "16:30"), ("16:00", "
 #: A slot is offered and booked only if it starts at least this long from now: the agent
 #: needs the time to get there, and the villager the confirmation.
 LEAD = timedelta(hours=1)
+#: How far ahead a visit may be booked, from today (CST).
+HORIZON = timedelta(days=30)
 
 
 def _slot_bounds(day: date, slot: tuple[str, str]) -> tuple[datetime, datetime]:
@@ -146,8 +148,11 @@ def _check_request(
             "不能预约过去的日期 / Cannot book a day in the past",
             {"date": [f"{day} is before today {today}"]},
         )
-    if day > today + timedelta(days=30):
-        raise Invalid("只能预约30天内 / Book at most 30 days ahead", {"date": [str(day)]})
+    if day > today + HORIZON:
+        raise Invalid(
+            f"只能预约{HORIZON.days}天内 / Book at most {HORIZON.days} days ahead",
+            {"date": [f"{day} is after {today + HORIZON}"]},
+        )
     item = case.item if case is not None else item
     if not applicant.vulnerable and not (item and item.in_person):
         raise Invalid(

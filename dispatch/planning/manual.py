@@ -1,4 +1,8 @@
-"""Manual dispatch: pin, forbid, lock and drag, validated by the routing checker."""
+"""Manual dispatch: pin, forbid, lock and drag, validated by the routing checker.
+
+Pure work like the rest of planning: it flushes into the session it is given; the service
+(:mod:`dispatch.services.plans`) commits.
+"""
 
 from __future__ import annotations
 
@@ -74,7 +78,7 @@ def add_override(
         created_by_id=user_id,
     )
     session.add(override)
-    session.commit()
+    session.flush()
     return override
 
 
@@ -115,7 +119,7 @@ def lift_override(session: DbSession, plan: Plan, override_id: int, user_id: int
         "lifted_by": user_id,
         "lifted_at": datetime.now(UTC).isoformat(),
     }
-    session.commit()
+    session.flush()
     return override
 
 
@@ -186,7 +190,7 @@ def move_task(
             created_by_id=user_id,
         )
     )
-    session.commit()
+    session.flush()
     return {
         "plan_id": new.id,
         "version": new.version,

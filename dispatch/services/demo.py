@@ -23,6 +23,7 @@ from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.entrustments import CapturedAt, Entrustment
 from dispatch.models.plans import Plan, PlanStatus
 from dispatch.models.regions import Level, Region, code_at, township_code
+from dispatch.models.register import TOWNSHIP_ITEMS, VILLAGE_ITEMS, RegisterEntry
 from dispatch.models.users import User
 from dispatch.services.cases import promised_date
 from dispatch.services.datafiles import DataFileError, read_json
@@ -167,6 +168,7 @@ def seed_demo(
         _seed_township(session, rng, township, villages, items, now, counts, centres)
         if on_township:
             on_township()
+    counts["register entries"] = _seed_register(session, seed, townships, children, now)
     session.flush()
     _seed_users(session)
     session.commit()
@@ -244,6 +246,46 @@ def _seed_township(
                 if case.channel == "agent":
                     _entrust(session, case, zone_agent[village.id])
                 counts["cases"] += 1
+
+
+# The register is demo data, seeded realistically incomplete: about a third of the townships
+# finished everything, the rest finish each item with the chance below; touch screens and the
+# 便民 motorbikes lag, as new purchases do. Dates fall between March and last week.
+REGISTER_DONE_TOWNSHIPS = 0.35
+REGISTER_ITEM_CHANCE = {"touch_screen": 0.7, "motorbike": 0.6, "service_car": 0.8}
+REGISTER_DEFAULT_CHANCE = 0.92
+
+
+def _seed_register(
+    session: DbSession,
+    seed: int,
+    townships: list[Region],
+    children: dict[int | None, list[Region]],
+    now: datetime,
+) -> int:
+    # Its own generator: the population above stays what it was for a given seed.
+    rng = random.Random(f"register-{seed}")
+    first = date(cst_date(now).year, 3, 1)
+    span = max((cst_date(now) - first).days - 7, 1)
+    n = 0
+    for town in townships:
+        finished = rng.random() < REGISTER_DONE_TOWNSHIPS
+        places = [(town, TOWNSHIP_ITEMS)] + [
+            (v, VILLAGE_ITEMS) for v in children.get(town.id, []) if v.level == Level.VILLAGE
+        ]
+        for place, items in places:
+            for key, _zh, _en in items:
+                chance = 1.0 if finished else REGISTER_ITEM_CHANCE.get(key, REGISTER_DEFAULT_CHANCE)
+                if rng.random() >= chance:
+                    continue
+                done = first + timedelta(days=rng.randrange(span))
+                session.add(
+                    RegisterEntry(
+                        region_id=place.id, item=key, completed_on=done, note="示例数据 / demo"
+                    )
+                )
+                n += 1
+    return n
 
 
 OPEN_STATUSES = [

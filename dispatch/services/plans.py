@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
-from dispatch.errors import Forbidden, Invalid, NotFound
+from dispatch.errors import Forbidden, Invalid, NotFound, Unavailable
 from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.cases import Case
 from dispatch.models.plans import (
+    NOT_STARTED,
+    Job,
     Override,
     Plan,
     PlanRoute,
@@ -23,8 +26,8 @@ from dispatch.models.users import Role
 from dispatch.planning import manual
 from dispatch.planning import service as planning
 from dispatch.planning.locks import lock_township_plans
-from dispatch.planning.runner import townships_with_centres
-from dispatch.planning.views import plan_view, task_names
+from dispatch.planning.runner import heaviest_first, townships_with_centres
+from dispatch.planning.views import located_view, plan_view, task_names
 from dispatch.security import Scope
 from dispatch.services.regions import region_in_scope
 from dispatch.services.workdays import CST
@@ -58,6 +61,12 @@ def get_plan(session: DbSession, scope: Scope, plan_id: int) -> Plan:
     return plan
 
 
+def routing_document(session: DbSession, scope: Scope, plan: Plan, which: str) -> Any:
+    """The plan's problem or solution in VROOM's JSON, home points shown by role."""
+    document = plan.problem if which == "problem" else plan.solution
+    return located_view(session, plan, scope.role, document)
+
+
 def view(session: DbSession, scope: Scope, plan: Plan) -> dict[str, Any]:
     only = scope.agent_id if scope.role == Role.AGENT else None
     return plan_view(session, plan, scope, only_agent=only)
@@ -70,16 +79,15 @@ def _planner(scope: Scope) -> None:
 
 def start_planning(
     session: DbSession, scope: Scope, township: str | None, day: date, objective: str
-) -> Any:
-    """Start a planning job for one township, or every township in the caller's region."""
-    from dispatch.jobs import start_plan_job
-
+) -> Job:
+    """Start a planning job for one township, or every township in the caller's region: the
+    job's row in one commit; it starts once committed (``dispatch.jobs.runner``)."""
     _planner(scope)
     if township:
         region_in_scope(session, scope, township, level="township")
         codes = [township]
     else:
-        codes = townships_with_centres(session, scope.prefix)
+        codes = heaviest_first(session, townships_with_centres(session, scope.prefix))
     if not codes:
         raise Invalid(
             "辖区内没有可规划的乡镇 / No township with a centre in your region",
@@ -93,7 +101,24 @@ def start_planning(
             f"最多提前{PLAN_HORIZON.days}天规划 / Plan at most {PLAN_HORIZON.days} days ahead",
             {"day": [str(day)]},
         )
-    return start_plan_job(session, scope, codes, day, objective)
+    job = Job(
+        id=str(uuid.uuid4()),
+        kind="plan",
+        total=len(codes),
+        region_prefix=scope.prefix,
+        params={
+            "codes": codes,
+            "day": day.isoformat(),
+            "objective": objective,
+            "time_limit": time_limit(),
+        },
+    )
+    session.add(job)
+    session.commit()
+    why = session.info.pop(NOT_STARTED, {}).get(job.id)
+    if why:
+        raise Unavailable(why, job_id=job.id)
+    return job
 
 
 def time_limit() -> float:
@@ -224,21 +249,29 @@ def insert_urgent(session: DbSession, scope: Scope, plan: Plan, case_id: int) ->
     return {"plan_id": new.id, "version": new.version, "notified_agents": told, "placed": placed}
 
 
-def agent_today(session: DbSession, scope: Scope, day: date | None = None) -> dict[str, Any]:
-    """The agent's own route in today's published plan: what the phone app syncs."""
+def agent_today(
+    session: DbSession, scope: Scope, day: date | None = None, upcoming: bool = False
+) -> dict[str, Any]:
+    """The agent's own route in today's published plan: what the phone app syncs.
+
+    With ``upcoming`` and no route on the day, the route of the first later day that has one,
+    so that on a weekend or holiday the phone shows the next working day's route.
+    """
     if scope.agent_id is None:
         raise Forbidden("此账号未绑定代办员 / This login is not an agent")
     day = day or datetime.now(CST).date()
-    plan = session.scalar(
-        select(Plan)
-        .where(
-            Plan.day == day,
-            Plan.status == PlanStatus.PUBLISHED,
-            Plan.routes.any(PlanRoute.agent_id == scope.agent_id),
-        )
-        .order_by(Plan.version.desc())
-        .limit(1)
+    mine = (Plan.status == PlanStatus.PUBLISHED) & Plan.routes.any(
+        PlanRoute.agent_id == scope.agent_id
     )
+    latest = select(Plan).where(mine).order_by(Plan.version.desc()).limit(1)
+    plan = session.scalar(latest.where(Plan.day == day))
+    if plan is None and upcoming:
+        later = session.scalar(select(func.min(Plan.day)).where(mine, Plan.day > day))
+        plan = session.scalar(latest.where(Plan.day == later)) if later else None
+        if plan is None:
+            raise NotFound(
+                f"{day} 及以后没有您的已发布计划 / No published plan for you on {day} or later"
+            )
     if plan is None:
         raise NotFound(f"{day} 没有您的已发布计划 / No published plan for you on {day}")
     return plan_view(session, plan, scope, only_agent=scope.agent_id)
@@ -291,15 +324,21 @@ def overrides(session: DbSession, scope: Scope, plan: Plan) -> list[Override]:
 def add_override(
     session: DbSession, scope: Scope, plan: Plan, kind: str, agent_id: int, task_key: str
 ) -> Override:
+    """Record a pin, forbid or lock; one commit."""
     _planner(scope)
     if kind != "lock" and not task_key:
         raise Invalid("请指定任务 / Name the task", {"task_key": ["required for pin/forbid"]})
-    return manual.add_override(session, plan, kind, agent_id, task_key, scope.user_id)
+    override = manual.add_override(session, plan, kind, agent_id, task_key, scope.user_id)
+    session.commit()
+    return override
 
 
 def lift_override(session: DbSession, scope: Scope, plan: Plan, override_id: int) -> Override:
+    """Lift a pin, forbid, lock or absence; one commit."""
     _planner(scope)
-    return manual.lift_override(session, plan, override_id, scope.user_id)
+    override = manual.lift_override(session, plan, override_id, scope.user_id)
+    session.commit()
+    return override
 
 
 def move(
@@ -312,5 +351,10 @@ def move(
     force: bool,
     note: str,
 ) -> dict[str, Any]:
+    """Drag a task to an agent and place; a new draft and the pin it makes, one commit."""
     _planner(scope)
-    return manual.move_task(session, plan, task_key, agent_id, position, force, scope.user_id, note)
+    moved = manual.move_task(
+        session, plan, task_key, agent_id, position, force, scope.user_id, note
+    )
+    session.commit()
+    return moved

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from flask import current_app
 from sqlalchemy import Select, select
 
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
@@ -29,7 +30,7 @@ from dispatch.models.ratings import (
 from dispatch.models.users import Role
 from dispatch.security import Scope
 from dispatch.services.outbox import enqueue
-from dispatch.services.workdays import CST, cst_date
+from dispatch.services.workdays import CST, add_working_days, cst_date
 
 TOWNSHIP_ROLES = {Role.ADMIN, Role.DISPATCHER}
 RESULT_TEXT = {
@@ -42,11 +43,44 @@ def today() -> date:
     return datetime.now(CST).date()
 
 
+def overdue_stage(rect: Rectification, on: date) -> str | None:
+    """``close`` past the whole's day, ``verify`` past the verification's, else None."""
+    if rect.status == RectStatus.CLOSED or rect.rating.removed_at is not None:
+        return None
+    if on > rect.close_due:
+        return "close"
+    if rect.status == RectStatus.OPEN and on > rect.verify_due:
+        return "verify"
+    return None
+
+
 def is_overdue(rect: Rectification, on: date) -> bool:
     """Verification not done by its day, or the whole not closed by its day."""
-    if rect.status == RectStatus.CLOSED or rect.rating.removed_at is not None:
-        return False
-    return (rect.status == RectStatus.OPEN and on > rect.verify_due) or on > rect.close_due
+    return overdue_stage(rect, on) is not None
+
+
+def flag_overdue(session: DbSession, now: datetime | None = None) -> int:
+    """The daily job: flag each rectification whose step is past its working day; idempotent.
+
+    A flag is kept on the row (when, which step), so the township's queue and the county's
+    (both read ``GET /api/ratings/rectifications?overdue=true``) show since when it is late;
+    a rectification flagged at verification is flagged again when its close date passes.
+    """
+    now = now or datetime.now(UTC)
+    on = cst_date(now)
+    rows = session.scalars(
+        select(Rectification)
+        .join(Rectification.rating)
+        .where(Rectification.status != RectStatus.CLOSED, Rating.removed_at.is_(None))
+    ).all()
+    flagged = 0
+    for rect in rows:
+        stage = overdue_stage(rect, on)
+        if stage is not None and stage != rect.flagged_stage:
+            rect.flagged_at, rect.flagged_stage = now, stage
+            flagged += 1
+    session.commit()
+    return flagged
 
 
 def closed_on_time(rect: Rectification) -> bool:
@@ -194,9 +228,11 @@ def file_appeal(
         raise Conflict("评价已撤销 / The rating is already removed")
     if any(a.status == AppealStatus.PENDING for a in rating.appeals):
         raise Conflict("已有待复核的申诉 / An appeal is already waiting for the county")
+    at = now or datetime.now(UTC)
     appeal = Appeal(
         rating=rating,
-        filed_at=now or datetime.now(UTC),
+        filed_at=at,
+        decide_due=add_working_days(cst_date(at), current_app.config["APPEAL_DECIDE_DAYS"]),
         filed_by_id=scope.user_id,
         filed_as="agent" if scope.role == Role.AGENT else "centre",
         reason=_text(reason, "reason"),
@@ -232,6 +268,14 @@ def decide_appeal(
         appeal.rating.removed_at, appeal.rating.removed_reason = at, appeal.decision_reason
     session.commit()
     return appeal
+
+
+def appeal_overdue(appeal: Appeal, on: date) -> bool:
+    return (
+        appeal.status == AppealStatus.PENDING
+        and appeal.decide_due is not None
+        and on > appeal.decide_due
+    )
 
 
 def list_appeals(session: DbSession, scope: Scope, pending_only: bool = False) -> list[Appeal]:

@@ -30,6 +30,7 @@ def _function_imports(path: Path) -> list[str]:
         "extensions.py",
         "services/auth.py",
         "services/bookings.py",
+        "services/plans.py",
         "planning/service.py",
         "planning/booking.py",
         "jobs/runner.py",
@@ -40,11 +41,29 @@ def test_no_cycle_hidden_in_a_function(module):
     assert _function_imports(DISPATCH / module) == []
 
 
-@pytest.mark.parametrize("module", ["planning/service.py", "planning/booking.py"])
+@pytest.mark.parametrize(
+    "module", ["planning/service.py", "planning/booking.py", "planning/manual.py"]
+)
 def test_planning_neither_commits_nor_reads_the_app(module):
     """Pure work: the services own the transaction and the configuration."""
     text = (DISPATCH / module).read_text()
     assert ".commit()" not in text and "current_app" not in text
+
+
+def test_the_job_runner_starts_jobs_but_commits_none():
+    """A job's row is committed by its service; the runner only starts it after that commit
+    (a job's own status is written by ``jobs.work``)."""
+    assert ".commit()" not in (DISPATCH / "jobs/runner.py").read_text()
+
+
+def test_services_do_not_import_jobs():
+    """Jobs call services, never the reverse."""
+    hits = [
+        p.relative_to(DISPATCH).as_posix()
+        for p in (DISPATCH / "services").rglob("*.py")
+        if "from dispatch.jobs" in p.read_text() or "import dispatch.jobs" in p.read_text()
+    ]
+    assert hits == []
 
 
 def test_one_get_plan():

@@ -4,8 +4,8 @@ no 500, only 503s with Retry-After while it recovers, and nothing answered 2xx i
 from __future__ import annotations
 
 import json
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -50,15 +50,14 @@ def test_terminated_connections_mid_load(redis_url: str, tmp_path: Path) -> None
         args.dispatchers = min(args.dispatchers, len(pop.dispatchers))
         pop.write(tmp_path / "population.json")
         ledger_path = tmp_path / "ledger.json"
-        locust = threading.Thread(
-            target=run_locust, args=(stack, args, tmp_path / "population.json", ledger_path)
-        )
-        locust.start()
-        killed = []
-        for wait in (25, 20):  # into the load, then again while it recovers
-            time.sleep(wait)
-            killed.append(_terminate_app_connections())
-        locust.join(timeout=180)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            locust = pool.submit(run_locust, stack, args, tmp_path / "population.json", ledger_path)
+            killed = []
+            for wait in (25, 20):  # into the load, then again while it recovers
+                time.sleep(wait)
+                killed.append(_terminate_app_connections())
+            # Raises the run's own error (LocustFailed, with its log) if it wrote no ledger.
+            locust.result(timeout=180)
         ledger = json.loads(ledger_path.read_text())
         rec = reconcile(app, ledger, date.fromisoformat(pop.day))
         web_log = (tmp_path / "web.log").read_text()

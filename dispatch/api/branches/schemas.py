@@ -9,7 +9,7 @@ NAME = ma.fields.String(validate=validate.Length(1, 120))
 REASON = validate.Length(1, 2000)
 
 
-def names(required: bool = True, most: int = 30) -> ma.fields.List:
+def names(required: bool = True, most: int = 30) -> ma.fields.List[str]:
     return ma.fields.List(NAME, required=required, validate=validate.Length(1, most))
 
 

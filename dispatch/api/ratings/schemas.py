@@ -5,7 +5,7 @@ from dispatch.api.common import ROW_ID, StrictSchema
 from dispatch.models.ratings import LEVEL_NAMES, TAGS, Level
 from dispatch.security import current_scope
 from dispatch.services.ratings import KEY_OF, LEVEL_KEYS, shielded
-from dispatch.services.rectification import is_overdue, today
+from dispatch.services.rectification import appeal_overdue, is_overdue, today
 
 LEVEL_FIELD = ma.fields.String(
     required=True,
@@ -102,6 +102,10 @@ class RectificationSchema(ma.Schema):
     callback_by_id = ma.fields.Integer(allow_none=True)
     callback_outcome = ma.fields.String(allow_none=True)
     callback_note = ma.fields.String()
+    flagged_at = ma.fields.AwareDateTime(allow_none=True)
+    flagged_stage = ma.fields.String(
+        allow_none=True, metadata={"description": "verify or close: the late step"}
+    )
     rating = ma.fields.Nested(RatingSchema)
 
 
@@ -151,6 +155,8 @@ class AppealSchema(ma.Schema):
     filed_as = ma.fields.String()
     reason = ma.fields.String()
     status = ma.fields.String()
+    decide_due = ma.fields.Date(allow_none=True)
+    overdue = ma.fields.Function(lambda a: appeal_overdue(a, today()))
     decided_at = ma.fields.AwareDateTime(allow_none=True)
     decided_by_id = ma.fields.Integer(allow_none=True)
     decision_reason = ma.fields.String()

@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-from dispatch.services import auth as auth_service
+from dispatch.extensions import db
 from dispatch.services import items
 
 DROPPED = OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
@@ -73,9 +74,29 @@ def test_a_write_without_a_key_is_not_repeated(client, auth, monkeypatch, no_bac
     assert calls[0] == 1
 
 
-def test_a_lost_revocation_check_is_503_not_401(client, auth, monkeypatch) -> None:
+@pytest.fixture()
+def revocation_check_drops(app) -> Iterator[list[str]]:
+    """The database drops the connection on every query of ``revoked_tokens`` (the token
+    check), wherever in the code that query is made; the statements are collected."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def drop(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "revoked_tokens" in statement:
+            seen.append(statement)
+            raise DROPPED
+
+    event.listen(engine, "before_cursor_execute", drop)
+    yield seen
+    event.remove(engine, "before_cursor_execute", drop)
+
+
+def test_a_lost_revocation_check_is_503_not_401(client, auth, revocation_check_drops) -> None:
     """The phone must not be logged out because the token check lost the database."""
-    wrapped, _ = _failing(auth_service.is_revoked, 99)
-    monkeypatch.setattr(auth_service, "is_revoked", wrapped)
-    resp = client.get("/api/items/", headers=auth("admin"))
-    assert resp.status_code == 503
+    headers = auth("admin")
+    resp = client.get("/api/items/", headers=headers)
+    assert revocation_check_drops, "the request never checked its token"
+    assert resp.status_code == 503, resp.get_json()
+    assert resp.headers["Retry-After"] == "2"
+    assert "database" in resp.get_json()["message"]

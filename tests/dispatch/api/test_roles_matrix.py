@@ -46,6 +46,7 @@ AWAY = codes(404, admin=200, supervisor=200)
 # Writers of their own region's data; supervisors are read-only.
 WRITE = codes(403, admin=200, dispatcher=200, agent=200, staff=200)
 DISPATCH = codes(403, admin=200, dispatcher=200)
+AUDITORS = codes(403, admin=200, supervisor=200, county=200)
 
 
 # Planning and notifications: a dispatcher plans (an admin may too); supervisors read.
@@ -69,6 +70,7 @@ def _away_plan(w: World) -> int:
             publish(db.session, plan)
             _planned["plan"] = plan.id
             _planned["stop"] = next(s.id for r in plan.routes for s in r.stops if s.task_key)
+            _planned["route_agent"] = next(r.agent_id for r in plan.routes if r.stops)
             job = Job(
                 id=f"matrix-{plan.id:08d}-job",
                 kind="plan",
@@ -198,6 +200,19 @@ TABLE = [
         "GET", C + "/custody", lambda w: f"/api/cases/{w.home.case}/custody", codes(200, agent=404)
     ),
     Row("GET", C + "/custody", lambda w: f"/api/cases/{w.away.case}/custody", AWAY),
+    # Printed forms: scoped like the case; an agent's route sheet like the agent.
+    Row(
+        "GET",
+        C + "/forms/<any(receipt,notice,handover,decision):kind>.pdf",
+        lambda w: f"/api/cases/{w.home.case}/forms/receipt.pdf",
+        codes(200, agent=404),
+    ),
+    Row(
+        "GET",
+        C + "/forms/<any(receipt,notice,handover,decision):kind>.pdf",
+        lambda w: f"/api/cases/{w.away.case}/forms/receipt.pdf",
+        AWAY,
+    ),
     Row(
         "POST",
         C + "/custody",
@@ -433,6 +448,16 @@ TABLE = [
     Row("GET", AG, lambda w: f"/api/agents/{w.home.agent}", READ_ALL),
     Row("GET", AG, lambda w: f"/api/agents/{w.home.other_agent}", codes(200, agent=404)),
     Row("GET", AG, lambda w: f"/api/agents/{w.away.agent}", AWAY),
+    # The route sheet of the other county's published route: only the city level prints it.
+    Row(
+        "GET",
+        AG + "/route-sheet.pdf",
+        lambda w: (
+            _away_plan(w),
+            f"/api/agents/{_planned['route_agent']}/route-sheet.pdf?day={FAR_DAY.isoformat()}",
+        )[1],
+        AWAY,
+    ),
     Row("PATCH", AG, lambda w: f"/api/agents/{w.home.agent}", DISPATCH, {"active": True}),
     Row("GET", "/api/vehicles/", "/api/vehicles/", READ_ALL),
     Row(
@@ -494,6 +519,12 @@ TABLE = [
         {"township": "445203103000", "day": "2020-01-06"},
     ),
     Row("GET", "/api/plans/today", "/api/plans/today?day=2031-01-02", codes(403, agent=404)),
+    Row(
+        "GET",
+        "/api/plans/today",
+        "/api/plans/today?day=2031-01-02&upcoming=true",
+        codes(403, agent=404),
+    ),
     Row("GET", P, _plan_path(), AWAY_PLAN),
     Row(
         "GET",
@@ -662,6 +693,36 @@ TABLE = [
     ],
     # KPIs: readers of their own region; an agent only at level=agent.
     Row("GET", "/api/kpis", "/api/kpis?period=2026-11", codes(200, agent=403, staff=403)),
+    # The assessment: the city and the counties.
+    Row(
+        "GET",
+        "/api/assessment",
+        "/api/assessment?year=2026",
+        codes(403, admin=200, supervisor=200, county=200),
+    ),
+    # The construction register: readers of their region; county staff (and the admin) write.
+    Row(
+        "GET",
+        "/api/register/",
+        "/api/register/?township=445203103000",
+        codes(200, agent=403, staff=403),
+    ),
+    Row(
+        "GET",
+        "/api/register/",
+        "/api/register/?township=445222102000",
+        codes(404, admin=200, supervisor=200, agent=403, staff=403),
+    ),
+    Row(
+        "PUT",
+        "/api/register/<string:code>/<string:item>",
+        "/api/register/445203103000/agents",
+        codes(403, admin=200, county=200),
+        {"completed_on": "2026-05-06", "note": "matrix"},
+    ),
+    # Records of processing: admins and supervisors, in their region.
+    Row("GET", "/api/audit/access", "/api/audit/access", AUDITORS),
+    Row("GET", "/api/audit/access/export", "/api/audit/access/export?field=phone", AUDITORS),
 ]
 
 

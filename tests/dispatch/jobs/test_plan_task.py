@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 import pytest
+from sqlalchemy import insert
 
 from dispatch.extensions import db
 from dispatch.jobs.celery_tasks import plan_one
@@ -20,14 +21,20 @@ def queued(ctx):
     """A queued two-township job whose parameters are only in the database."""
 
     def make(day: date) -> Job:
-        job = Job(
-            id=str(uuid.uuid4()),
-            kind="plan",
-            total=2,
-            params={"codes": [DEMO_TOWNSHIP], "day": day.isoformat(), "time_limit": 0.3},
+        # A plain INSERT, as for a job whose tasks are already on the queue: a Job added to
+        # a session would be started by the job runner when it commits.
+        job_id = str(uuid.uuid4())
+        db.session.execute(
+            insert(Job).values(
+                id=job_id,
+                kind="plan",
+                total=2,
+                params={"codes": [DEMO_TOWNSHIP], "day": day.isoformat(), "time_limit": 0.3},
+            )
         )
-        db.session.add(job)
         db.session.commit()
+        job = db.session.get(Job, job_id)
+        assert job is not None and job.status == "queued"
         return job
 
     return make
