@@ -128,6 +128,7 @@ def _appointment_body(w: World) -> dict[str, Any]:
 
 
 C = "/api/cases/<int:case_id>"
+FORMS = C + "/forms/<any(receipt,notice,handover,decision,entrustment):kind>.pdf"
 CT = "/api/centres/<int:centre_id>"
 AP = "/api/applicants/<int:applicant_id>"
 AG = "/api/agents/<int:agent_id>"
@@ -203,13 +204,13 @@ TABLE = [
     # Printed forms: scoped like the case; an agent's route sheet like the agent.
     Row(
         "GET",
-        C + "/forms/<any(receipt,notice,handover,decision):kind>.pdf",
+        FORMS,
         lambda w: f"/api/cases/{w.home.case}/forms/receipt.pdf",
         codes(200, agent=404),
     ),
     Row(
         "GET",
-        C + "/forms/<any(receipt,notice,handover,decision):kind>.pdf",
+        FORMS,
         lambda w: f"/api/cases/{w.away.case}/forms/receipt.pdf",
         AWAY,
     ),
@@ -219,19 +220,6 @@ TABLE = [
         lambda w: f"/api/cases/{w.case(w.home)}/custody",
         codes(403, admin=201, dispatcher=201, agent=404, staff=201),
         lambda w: {"to_kind": "agent", "to_id": w.home.agent},
-    ),
-    # Printed forms follow the case; a route sheet needs a published route (none that day).
-    Row(
-        "GET",
-        "/api/cases/<int:case_id>/forms/<any(receipt,notice,handover,decision,entrustment):kind>.pdf",
-        lambda w: f"/api/cases/{w.home.case}/forms/receipt.pdf",
-        codes(200, agent=404),
-    ),
-    Row(
-        "GET",
-        "/api/agents/<int:agent_id>/route-sheet.pdf",
-        lambda w: f"/api/agents/{w.home.agent}/route-sheet.pdf?day=2031-03-03",
-        codes(404),
     ),
     # The entrustment and the branches of a case (each move on a fresh case).
     Row(
