@@ -1,5 +1,6 @@
 """The domain model, one module per aggregate; importing this registers every table."""
 
+from dispatch.models.access import AccessRecord
 from dispatch.models.agents import Agent, Appointment, Vehicle
 from dispatch.models.applicants import Applicant
 from dispatch.models.base import Base
@@ -14,6 +15,7 @@ from dispatch.models.register import RegisterEntry
 from dispatch.models.users import RevokedToken, User
 
 __all__ = [
+    "AccessRecord",
     "Agent",
     "Appeal",
     "Applicant",

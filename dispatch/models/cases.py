@@ -93,6 +93,13 @@ class StatusChange(Base):
 
     case: Mapped[Case] = relationship(back_populates="history")
 
+    @classmethod
+    def note_on(cls, case: Case, at: datetime, note: str) -> StatusChange:
+        """A history entry that keeps the status: something else about the case changed."""
+        return cls(
+            case_id=case.id, from_status=case.status, to_status=case.status, at=at, note=note
+        )
+
 
 class CustodyEvent(Base):
     """One hand-over of a case's documents, with its receipt (交接单)."""

@@ -109,12 +109,10 @@ def _move(session: DbSession, case: Case, change: Change, now: datetime) -> None
     # The case history records status moves; this entry keeps the status. Added by case_id so
     # the case's history is not loaded just to append to it.
     session.add(
-        StatusChange(
-            case_id=case.id,
-            from_status=case.status,
-            to_status=case.status,
-            at=now,
-            note=f"节假日安排更新，承诺办结日由 {old} 改为 {new} / "
+        StatusChange.note_on(
+            case,
+            now,
+            f"节假日安排更新，承诺办结日由 {old} 改为 {new} / "
             f"Holiday notice loaded: promised date moved from {old} to {new}",
         )
     )

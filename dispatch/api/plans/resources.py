@@ -62,8 +62,9 @@ class Today(MethodView):
     @blp.response(200, PlanDetailSchema)
     @roles_required(Role.AGENT)
     def get(self, args):
-        """The calling agent's route in today's published plan (what the phone syncs)"""
-        return plans.agent_today(db.session, current_scope(), args.get("day"))
+        """The calling agent's route in today's published plan (what the phone syncs);
+        with ``upcoming=true`` and no route that day, their next published day's route"""
+        return plans.agent_today(db.session, current_scope(), args.get("day"), args["upcoming"])
 
 
 @blp.route("/<int:plan_id>")
@@ -80,7 +81,7 @@ class PlanProblem(MethodView):
     @roles_required(Role.DISPATCHER, Role.SUPERVISOR)
     def get(self, plan_id):
         """The routing problem this plan solved, in VROOM's JSON format"""
-        return _plan(plan_id).problem
+        return plans.routing_document(db.session, current_scope(), _plan(plan_id), "problem")
 
 
 @blp.route("/<int:plan_id>/solution")
@@ -89,7 +90,7 @@ class PlanSolution(MethodView):
     @roles_required(Role.DISPATCHER, Role.SUPERVISOR)
     def get(self, plan_id):
         """The solution stored with this plan, in VROOM's JSON format"""
-        return _plan(plan_id).solution
+        return plans.routing_document(db.session, current_scope(), _plan(plan_id), "solution")
 
 
 @blp.route("/<int:plan_id>/publish")

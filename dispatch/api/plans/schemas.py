@@ -44,9 +44,10 @@ class CaseOnStopSchema(ma.Schema):
 
 
 class ContactSchema(ma.Schema):
+    # Already shown as the caller's role may see them (dispatch.planning.views, privacy.RULES).
     name = ma.fields.String()
-    phone = ma.fields.String()
-    address = ma.fields.String()
+    phone = ma.fields.String(allow_none=True)
+    address = ma.fields.String(allow_none=True)
 
 
 class StopSchema(ma.Schema):
@@ -171,7 +172,11 @@ class StopStateSchema(ma.Schema):
 
 
 class TodayArgsSchema(StrictSchema):
-    day = ma.fields.Date()
+    day = ma.fields.Date(
+        error_messages={"invalid": "日期格式应为 YYYY-MM-DD / a date as YYYY-MM-DD"}
+    )
+    # With no route on the day (a weekend or holiday), the agent's next published one.
+    upcoming = ma.fields.Boolean(load_default=False)
 
 
 class DiffArgsSchema(StrictSchema):

@@ -46,6 +46,7 @@ AWAY = codes(404, admin=200, supervisor=200)
 # Writers of their own region's data; supervisors are read-only.
 WRITE = codes(403, admin=200, dispatcher=200, agent=200, staff=200)
 DISPATCH = codes(403, admin=200, dispatcher=200)
+AUDITORS = codes(403, admin=200, supervisor=200, county=200)
 
 
 # Planning and notifications: a dispatcher plans (an admin may too); supervisors read.
@@ -421,6 +422,12 @@ TABLE = [
         {"township": "445203103000", "day": "2020-01-06"},
     ),
     Row("GET", "/api/plans/today", "/api/plans/today?day=2031-01-02", codes(403, agent=404)),
+    Row(
+        "GET",
+        "/api/plans/today",
+        "/api/plans/today?day=2031-01-02&upcoming=true",
+        codes(403, agent=404),
+    ),
     Row("GET", P, _plan_path(), AWAY_PLAN),
     Row(
         "GET",
@@ -616,6 +623,9 @@ TABLE = [
         codes(403, admin=200, county=200),
         {"completed_on": "2026-05-06", "note": "matrix"},
     ),
+    # Records of processing: admins and supervisors, in their region.
+    Row("GET", "/api/audit/access", "/api/audit/access", AUDITORS),
+    Row("GET", "/api/audit/access/export", "/api/audit/access/export?field=phone", AUDITORS),
 ]
 
 
