@@ -30,6 +30,7 @@ RESOURCES = (
     "register",
     "assessment",
     "forms",
+    "branches",
     "audit",
     "privacy",
 )

@@ -7,6 +7,7 @@ from dispatch.models.base import Base
 from dispatch.models.cases import Case, CustodyEvent, StatusChange
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import ClosedDay, ServiceCentre
+from dispatch.models.entrustments import Entrustment
 from dispatch.models.outbox import Device, OutboxAttempt, OutboxMessage
 from dispatch.models.plans import Job, Override, Plan, PlanRoute, PlanStop, StopEvent
 from dispatch.models.ratings import Appeal, Rating, Rectification
@@ -25,6 +26,7 @@ __all__ = [
     "ClosedDay",
     "CustodyEvent",
     "Device",
+    "Entrustment",
     "Job",
     "OutboxAttempt",
     "OutboxMessage",

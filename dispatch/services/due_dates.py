@@ -88,7 +88,7 @@ def recount_due_dates(
         ).all()
         for case in rows:
             days = case.promised_days if case.promised_days is not None else case.item.promised_days
-            new = promised_date(case.registered_at, days)
+            new = promised_date(case.registered_at, days + case.paused_days)
             if new == case.due_date:
                 continue
             change = Change(case.id, case.reference, case.due_date, new)
