@@ -10,7 +10,7 @@ from dispatch.models.access import AccessRecord
 from dispatch.services import cases
 
 from .conftest import World
-from .test_retention import PHOTO, SIGNATURE
+from .test_retention import SIGNATURE, signed_hand_over
 
 
 def _applicant_with_receipt(world: World) -> tuple[int, int, str]:
@@ -18,15 +18,7 @@ def _applicant_with_receipt(world: World) -> tuple[int, int, str]:
     aid = world.applicant(world.home.village)
     with world.app.app_context():
         case = cases.register_case(db.session, world.scope, aid, "DEMO-GA-001", "agent")
-        cases.hand_over(
-            db.session,
-            world.scope,
-            case,
-            "agent",
-            world.home.agent,
-            signature_png=SIGNATURE,
-            photo_jpeg=PHOTO,
-        )
+        signed_hand_over(world, case)
         cid, ref = case.id, case.reference
         db.session.remove()
     return aid, cid, ref
