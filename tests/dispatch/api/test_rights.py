@@ -3,6 +3,8 @@ applicant's data on their request; each is recorded, and erasure waits for open 
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy import select, text
 
 from dispatch.extensions import db
@@ -16,8 +18,9 @@ from .test_retention import SIGNATURE, signed_hand_over
 def _applicant_with_receipt(world: World) -> tuple[int, int, str]:
     """A fresh applicant with one case handed over on a signed receipt."""
     aid = world.applicant(world.home.village)
+    cid = world.case(dataclasses.replace(world.home, applicant=aid))
     with world.app.app_context():
-        case = cases.register_case(db.session, world.scope, aid, "DEMO-GA-001", "agent")
+        case = cases.get_case(db.session, world.scope, cid)
         signed_hand_over(world, case)
         cid, ref = case.id, case.reference
         db.session.remove()
