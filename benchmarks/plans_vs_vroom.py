@@ -84,7 +84,9 @@ def main() -> None:
             )
             same_version = (Plan.township_id == latest.c.township_id) & (Plan.version == latest.c.v)
             plans = db.session.scalars(select(Plan).join(latest, same_version)).all()
-            rows = [compare(p, args.time_limit) for p in plans if p.problem]
+            # A township with nothing to do today has nothing to compare (VROOM refuses it).
+            busy = [p for p in plans if p.problem.get("jobs") or p.problem.get("shipments")]
+            rows = [compare(p, args.time_limit) for p in busy]
     rows.sort(key=lambda r: r["tasks"])
     print(
         "| township | tasks | ours min | VROOM min | ours / VROOM | km ours / VROOM "
