@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from dispatch.errors import DomainError
@@ -27,6 +27,39 @@ START = datetime(2031, 3, 3, 2, 0, tzinfo=UTC)  # a Monday, 10:00 CST
 PLAN_DAY = date(2031, 3, 4)
 STEPS = ("advance", "decide", "supplement", "receive", "refuse", "suspend", "resume",
          "withdraw", "next_day")  # fmt: skip
+UP = ["advance"] * 3  # registered -> materials checked -> agent -> township centre
+DOWN_AND_BACK = ["advance", "advance", "receive", "advance", "advance"]
+SUPPLEMENT_TWICE_THEN_REFUSAL = [
+    *UP,
+    "supplement",
+    "next_day",
+    *DOWN_AND_BACK,
+    "supplement",
+    "next_day",
+    *DOWN_AND_BACK,
+    "refuse",
+    "advance",
+    "advance",
+]
+SUSPEND_CONTINUE_WITHDRAW = [
+    "advance",
+    "advance",
+    "suspend",
+    "next_day",
+    "next_day",
+    "advance",
+    "resume",
+    "advance",
+    "withdraw",
+    "advance",
+    "advance",
+]
+# Mostly moving on, so walks reach the deciding centre and its branches.
+walks = st.lists(
+    st.one_of(st.just("advance"), st.just("advance"), st.sampled_from(STEPS)),
+    min_size=4,
+    max_size=30,
+)
 AT_HOME = {Status.SUPPLEMENTING, Status.DELIVERED, Status.CLOSED, Status.CANCELLED}
 
 
@@ -67,7 +100,7 @@ def _step(world: World, case: Case, step: str, now: datetime) -> None:
     }
     try:
         calls[step]()
-    except DomainError:
+    except DomainError:  # a step the status does not allow: refused, nothing changed
         session.rollback()
 
 
@@ -86,9 +119,9 @@ def _holder_fits(case: Case) -> None:
 
 def _chain_unbroken(case: Case) -> None:
     holder = (HolderKind.APPLICANT, case.applicant_id)
-    for event in case.custody:
-        assert (event.from_kind, event.from_id) == holder, event.receipt_no
-        holder = (event.to_kind, event.to_id)
+    for handed in case.custody:
+        assert (handed.from_kind, handed.from_id) == holder, handed.receipt_no
+        holder = (handed.to_kind, handed.to_id)
     assert holder == (case.holder_kind, case.holder_id)
 
 
@@ -112,11 +145,13 @@ def _legs_follow(case: Case) -> None:
 
 
 @settings(
-    max_examples=12,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(st.lists(st.sampled_from(STEPS), min_size=4, max_size=24))
+@given(walks)
+@example(SUPPLEMENT_TWICE_THEN_REFUSAL)
+@example(SUSPEND_CONTINUE_WITHDRAW)
 def test_random_branch_walks_keep_the_invariants(app, world, walk):
     """After every step: holder fits status, chain unbroken, legs as implied, clock right."""
     with app.app_context():
@@ -133,6 +168,7 @@ def test_random_branch_walks_keep_the_invariants(app, world, walk):
             before = case.status
             _step(world, case, step, now)
             case = db.session.get(Case, case.id)
+            event(f"reached {case.status}")
             stopped = Status(case.status) in CLOCK_STOPPED
             if stopped and paused_from is None:
                 paused_from = cst_date(now)
