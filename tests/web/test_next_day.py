@@ -8,9 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from dispatch.extensions import db
+from dispatch.models.agents import Agent
+from dispatch.models.centres import CentreKind, ServiceCentre
+from dispatch.models.regions import Region
 from dispatch.models.users import User
 from dispatch.security import hash_password
+from dispatch.services.demo import DEMO_SIGNATURE, DEMO_TOWNSHIP
 from dispatch.services.workdays import CST, is_working_day
+from tests.dispatch.api.conftest import applicant_body
 from tests.web.conftest import api_login, login_page, publish_day
 
 LOGIN = ("weekend-agent", "weekend-agent-2026")
@@ -31,13 +36,73 @@ def _monday_after_a_weekend():
     return day
 
 
+def _case_to_collect(c, head: dict[str, str], web_app) -> int:
+    """A new agent case of the demo township, entrusted and checked at its village's room."""
+    with web_app.app_context():
+        village = db.session.scalar(
+            select(Region.code)
+            .join(ServiceCentre, ServiceCentre.region_id == Region.id)
+            .where(
+                Region.code.like(DEMO_TOWNSHIP[:9] + "%"),
+                ServiceCentre.kind == CentreKind.VILLAGE,
+            )
+            .order_by(Region.code)
+        )
+        agent = db.session.scalar(
+            select(Agent.id)
+            .join(Region, Region.id == Agent.region_id)
+            .where(Region.code == DEMO_TOWNSHIP, Agent.active.is_(True))
+            .order_by(Agent.id)
+        )
+        db.session.remove()
+    assert village is not None and agent is not None
+    applicant = c.post(
+        "/api/applicants/", json=applicant_body(village, vulnerable=False), headers=head
+    )
+    assert applicant.status_code == 201, applicant.get_json()
+    case = c.post(
+        "/api/cases/",
+        headers=head,
+        json={
+            "applicant_id": applicant.get_json()["id"],
+            "item_code": "DEMO-GA-001",
+            "channel": "agent",
+        },
+    )
+    assert case.status_code == 201, case.get_json()
+    cid = case.get_json()["id"]
+    entrusted = c.post(
+        f"/api/cases/{cid}/entrustment",
+        headers=head,
+        json={
+            "agent_id": agent,
+            "materials": ["居民身份证", "户口簿"],
+            "valid_until": "2099-12-31",
+            "captured_at": "village_room",
+            "signature_png": DEMO_SIGNATURE,
+        },
+    )
+    assert entrusted.status_code == 201, entrusted.get_json()
+    etag = c.get(f"/api/cases/{cid}", headers=head).headers["ETag"]
+    checked = c.post(
+        f"/api/cases/{cid}/transitions",
+        headers=head | {"If-Match": etag},
+        json={"to": "materials_checked"},
+    )
+    assert checked.status_code == 200, checked.get_json()
+    return cid
+
+
 def test_a_weekend_shows_the_next_working_days_route(browser, server, web_app):
     """On the Saturday before, /app shows Monday's route with a banner naming both dates, no
     report buttons, and shows it again after an offline reload."""
     monday = _monday_after_a_weekend()
     saturday = monday - timedelta(days=2)
     c = web_app.test_client()
-    plan = publish_day(c, api_login(c, "dispatcher", "dispatch-demo-2026"), monday, "balance")
+    head = api_login(c, "dispatcher", "dispatch-demo-2026")
+    # Its own collection, so Monday has work whatever earlier tests did to the seeded cases.
+    _case_to_collect(c, head, web_app)
+    plan = publish_day(c, head, monday, "balance")
     # The demo login if Monday gives its agent stops, else a login bound to an agent it does.
     with web_app.app_context():
         busy = [r["agent_id"] for r in plan["routes"] if any(s["task_key"] for s in r["stops"])]
