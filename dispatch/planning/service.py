@@ -397,17 +397,31 @@ def check_base(plan: Plan, published: Plan | None) -> None:
     )
 
 
+#: How far a stop has come: reports only move it forward.
+PROGRESS = {
+    StopStatus.PLANNED: 0,
+    StopStatus.ARRIVED: 1,
+    StopStatus.DONE: 2,
+    StopStatus.FAILED: 2,
+}
+
+
 def _carry_reports(session: DbSession, previous: Plan, plan: Plan) -> None:
     """Reports that reached the published version after ``plan`` was drafted from it (an
     agent worked on while the dispatcher re-planned) move onto the draft's same stops."""
-    for route in previous.routes:
-        for stop in route.stops:
-            if stop.status == StopStatus.PLANNED:
-                continue
-            same = same_task_in(session, plan, stop)
-            if same is not None and same.status == StopStatus.PLANNED:
-                same.status, same.status_at = stop.status, stop.status_at
-                same.fail_reason = stop.fail_reason
+    # Read now, under the lock: the stops may have been loaded before a report committed.
+    reported = session.scalars(
+        select(PlanStop)
+        .join(PlanRoute, PlanStop.route_id == PlanRoute.id)
+        .where(PlanRoute.plan_id == previous.id, PlanStop.status != StopStatus.PLANNED)
+        .execution_options(populate_existing=True)
+    )
+    for stop in reported:
+        same = same_task_in(session, plan, stop)
+        # The draft copied an arrived stop as arrived; a 'done' since then moves it on.
+        if same is not None and PROGRESS[same.status] < PROGRESS[stop.status]:
+            same.status, same.status_at = stop.status, stop.status_at
+            same.fail_reason = stop.fail_reason
 
 
 def _tell_agent(

@@ -20,6 +20,7 @@ from dispatch.models.applicants import Applicant
 from dispatch.models.plans import Plan, PlanStatus, PlanStop, StopEvent, StopStatus
 from dispatch.models.users import Role
 from dispatch.planning import service as planning
+from dispatch.planning.locks import share_township_plans
 from dispatch.security import Scope
 from dispatch.services import outbox
 from dispatch.services.workdays import CST
@@ -59,6 +60,9 @@ def update_stop(
     if seen is not None:
         return _replay(session, seen)
     named = _named_stop(session, scope, stop_id)
+    share_township_plans(session, named.route.plan.township_id)
+    session.refresh(named.route.plan)  # a publish may have replaced it while we waited
+    session.refresh(named)
     target = StopStatus(status)
     event = StopEvent(
         reported_stop_id=named.id,

@@ -42,9 +42,13 @@ VISIBILITY_S = 8
 
 @pytest.mark.xfail(
     strict=False,
-    reason="found 2026-12-05: of the two townships the killed worker held (prefetch 2), only "
-    "one came back after the visibility timeout; the other message was gone from Redis and "
-    "the job stayed running. One run of three passed. See /work/notes/issue-17.md",
+    reason="kombu's Redis transport takes a message with BRPOP and only then records it as "
+    "unacked; the test kills the worker within 50 ms of its first 'received', when it is "
+    "fetching its second township, so that message is in neither the queue nor the unacked "
+    "hash and no visibility timeout brings it back: the chord never completes and the job "
+    "stays running. 2026-12-06: 1 failure in 3 runs (the lost task id is in no worker's log), "
+    "XPASS in CI 12-05 by timing. Needs a sweep that re-sends a running job's unplanned "
+    "townships; see /work/notes/issue-17.md",
 )
 def test_a_worker_killed_mid_plan_loses_no_township(
     app: Flask,
