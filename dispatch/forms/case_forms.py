@@ -10,7 +10,7 @@ from reportlab.platypus import Flowable
 from dispatch.forms.pdf import WIDTH, fields, gap, grid, para, render, signatures, title
 from dispatch.models.cases import Case, CustodyEvent
 from dispatch.privacy import mask_id_number
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 CHANNELS = {
     "agent": "全程代办 / agent carries it",

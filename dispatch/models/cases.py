@@ -36,6 +36,10 @@ class Status(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+#: The statuses of a case still under way.
+OPEN = frozenset(set(Status) - {Status.CLOSED, Status.CANCELLED})
+
+
 class HolderKind(enum.StrEnum):
     APPLICANT = "applicant"
     AGENT = "agent"

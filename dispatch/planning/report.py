@@ -13,7 +13,7 @@ from typing import Any
 from jinja2 import Environment, select_autoescape
 
 from dispatch.models.plans import Plan
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 COLOURS = [
     "#e6194b",

@@ -21,8 +21,6 @@ NEXT: dict[Status, tuple[Status, ...]] = {
     S.CANCELLED: (),
 }
 
-OPEN = frozenset(set(Status) - {S.CLOSED, S.CANCELLED})
-
 
 def allowed_next(status: Status, decided_at: str) -> list[Status]:
     """Legal next statuses; a township item is decided at the township, others go up."""
