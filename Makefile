@@ -8,6 +8,8 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 SEED ?= 7
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# One gunicorn process for the demo: its rate limits count in memory, which processes do not share.
+WORKERS ?= 1
 DEMO_DATE ?= $(shell $(PY) -c "import datetime,zoneinfo;print(datetime.datetime.now(zoneinfo.ZoneInfo('Asia/Shanghai')).date())")
 
 .PHONY: install run test test-sqlite test-postgres lint demo bench clean browser-deps vendor \
@@ -48,7 +50,7 @@ translations: install
 run: install
 	mkdir -p instance
 	DATABASE_URL=$(DB_URL) $(BIN)/daiban demo-setup --seed $(SEED) --date $(DEMO_DATE)
-	DATABASE_URL=$(DB_URL) $(BIN)/daiban serve --host $(HOST) --port $(PORT)
+	DATABASE_URL=$(DB_URL) $(BIN)/daiban serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: install browser-deps test-sqlite test-postgres
 

@@ -373,14 +373,15 @@ def main() -> None:
     ap.add_argument("--balance-weight", type=float, default=0.0, help="also run balanced")
     ap.add_argument("--time-factor", type=float, default=1.0, help="our time / VROOM's time")
     ap.add_argument(
-        "--seed-level", type=int, default=_vroom.EXPLORATION, help="VROOM level of our seed"
+        "--seed-searches", type=int, default=_vroom.SEARCHES, help="VROOM searches of our seed"
     )
+    ap.add_argument("--seed-depth", type=int, default=_vroom.DEPTH, help="their ruin depth")
     ap.add_argument("--scale", action="store_true", help="also the 1,000-shipment scale run")
     ap.add_argument("--scale-seconds", type=float, default=20.0)
     ap.add_argument("--csv", default=str(Path(__file__).parent / "results" / "township_days.csv"))
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    _vroom.EXPLORATION = args.seed_level
+    _vroom.SEARCHES, _vroom.DEPTH = args.seed_searches, args.seed_depth
     rows = []
     for size in args.sizes.split(","):
         if size not in SIZES:

@@ -5,6 +5,11 @@ time, as the Flask docs' Celery pattern does.
 """
 
 from dispatch import create_app
+from dispatch.crypto import KeyConfigError
+from dispatch.services.holiday_file import HolidayFileError
 
-flask_app = create_app()
+try:
+    flask_app = create_app()
+except (HolidayFileError, KeyConfigError) as err:
+    raise SystemExit(f"Error: {err}") from None
 celery = flask_app.extensions["celery"]

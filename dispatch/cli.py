@@ -12,7 +12,9 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.engine import make_url
 
 from dispatch import privacy_cli
+from dispatch.crypto import KeyConfigError
 from dispatch.services.datafiles import DataFileError
+from dispatch.services.holiday_file import HolidayFileError
 from dispatch.services.rectification import flag_overdue
 from dispatch.workdays import CST
 
@@ -23,7 +25,11 @@ if TYPE_CHECKING:
 def _create_app() -> Flask:
     from dispatch import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except (HolidayFileError, KeyConfigError) as err:
+        # A start refused for its configuration: one line naming what to fix, no traceback.
+        raise click.ClickException(str(err)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
@@ -152,7 +158,7 @@ def _set_up_demo(seed: int, day: date | None) -> None:
     if agent is not None:
         click.echo(f"  demo login 'agent': {agent.name} (agent {agent.id}), stops on {planned}")
     if planned != datetime.now(CST).date():
-        click.echo(f"  the agent's route is on {planned}: open /app?day={planned}")
+        click.echo(f"  the agent's route is on {planned}: /app shows it, labelled with its date")
 
 
 def _build_sqlite(target: Path, seed: int, day: date | None) -> None:
@@ -228,8 +234,17 @@ def plan_cmd(day: datetime | None, township: str | None, all_: bool, objective: 
     show_default=True,
 )
 @click.option("--township", default=None, help="township drawn in the report")
+@click.option(
+    "--report-lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="language of the report's stop labels and legend (its headings say both)",
+)
 @with_appcontext
-def demo_cmd(seed: int, day: datetime | None, report: Path, township: str | None) -> None:
+def demo_cmd(
+    seed: int, day: datetime | None, report: Path, township: str | None, report_lang: str
+) -> None:
     """Fresh demo: migrate, import, seed, plan every township, summarise, write a report."""
     from flask_migrate import upgrade
     from sqlalchemy import select
@@ -253,7 +268,7 @@ def demo_cmd(seed: int, day: datetime | None, report: Path, township: str | None
     names = agent_names(_session(), [r.agent_id for r in plan.routes])
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(
-        render_report(plan, summary, Path(current_app.config["DIVISIONS_DIR"]), names),
+        render_report(plan, summary, Path(current_app.config["DIVISIONS_DIR"]), names, report_lang),
         encoding="utf-8",
     )
     click.echo(f"report: {report.resolve()}")
@@ -304,6 +319,14 @@ def serve_cmd(host: str, port: int, workers: int, threads: int, timeout: int, de
     for login in DEMO_LOGINS:
         click.echo(f"    {login.username} / {login.password} / {login.role} / {login.region}")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
+    if not dev and workers > 1 and storage.startswith("memory://"):
+        click.echo(
+            f"  注意：{workers} 个进程各自计数，限流放宽 {workers} 倍 / Note: {workers} workers "
+            "count rate limits each on their own; set RATELIMIT_STORAGE_URI=redis://... "
+            "or --workers 1",
+            err=True,
+        )
     if dev:
         # Flask refuses app.run() inside a CLI command; werkzeug's server is what it would use.
         from werkzeug.serving import run_simple

@@ -36,6 +36,10 @@ class Config:
         self.CELERY_BROKER_URL = env.get("CELERY_BROKER_URL", "")
         self.CELERY_RESULT_BACKEND = env.get("CELERY_RESULT_BACKEND", self.CELERY_BROKER_URL)
         self.DIVISIONS_DIR = env.get("DAIBAN_DIVISIONS_DIR", str(PACKAGE_DATA))
+        # The assessment's units, subsidy tiers and weights (the shipped file is demo data).
+        self.ASSESSMENT_FILE = env.get(
+            "DAIBAN_ASSESSMENT_FILE", str(PACKAGE_DATA.parent / "assessment_units.json")
+        )
         # The State Council's holiday notice for years chinesecalendar lacks (a JSON file);
         # empty means the package alone, with Mon–Fri for the years it does not cover.
         self.HOLIDAYS_FILE = env.get("DAIBAN_HOLIDAYS_FILE", "")

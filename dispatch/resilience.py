@@ -15,7 +15,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 RETRIES = 2
 #: Seconds before the first retry; doubled for the next.
 BACKOFF_S = 0.2
+T = TypeVar("T")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -44,27 +45,33 @@ def _repeatable() -> bool:
     return isinstance(body, dict) and bool(body.get("idempotency_key"))
 
 
+def run_again_on_disconnect(session: Any, work: Callable[[], T], what: str) -> T:
+    """``work()``, run again from a clean session after a dropped connection, at most
+    ``RETRIES`` times. Only for work that is safe to repeat: it commits once or not at all."""
+    for attempt in range(RETRIES + 1):
+        try:
+            return work()
+        except DBAPIError as err:
+            if attempt == RETRIES or not is_disconnect(err):
+                raise
+            log.warning(
+                "database connection lost; retrying %s (%d of %d)", what, attempt + 1, RETRIES
+            )
+            session.rollback()
+            time.sleep(BACKOFF_S * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 def retry_on_disconnect(view: Callable[..., Any]) -> Callable[..., Any]:
     """Run a repeatable request again after a dropped connection, a bounded number of times."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        for attempt in range(RETRIES + 1):
-            try:
-                return view(*args, **kwargs)
-            except DBAPIError as err:
-                if attempt == RETRIES or not is_disconnect(err) or not _repeatable():
-                    raise
-                log.warning(
-                    "database connection lost; retrying %s %s (%d of %d)",
-                    request.method,
-                    request.path,
-                    attempt + 1,
-                    RETRIES,
-                )
-                db.session.rollback()
-                time.sleep(BACKOFF_S * 2**attempt)
-        raise AssertionError("unreachable")
+        if not _repeatable():
+            return view(*args, **kwargs)
+        return run_again_on_disconnect(
+            db.session, lambda: view(*args, **kwargs), f"{request.method} {request.path}"
+        )
 
     return wrapper
 

@@ -30,9 +30,12 @@ from routing.params import SolveParams
 
 logger = logging.getLogger("routing.vroom")
 
-#: VROOM's exploration level for the seed (0-5): on a 90-shipment township day level 3 took
-#: 0.4 of level 5's time for 2 % more travel, level 1 0.15 of it for 8 % more.
-EXPLORATION = 3
+#: VROOM's searches (one per heuristic, in VROOM's order) and ruin depth for the seed. Level 5
+#: is 32 searches at depth 5, level 3 is 16 at depth 3. On 24 township days (medium and large)
+#: 8 searches at depth 8 took 0.38 of level 5's CPU time for 2.7 % more travel; level 3 took
+#: 0.35 of it for 4.0 % more (benchmarks/README.md).
+SEARCHES = 8
+DEPTH = 8
 
 #: Up to this many stops a seed is worth its time.
 MAX_STOPS = 1200
@@ -119,7 +122,11 @@ def seed(
             )
     timeout = None if params.solution_limit is not None else timedelta(seconds=seconds)
     try:
-        raw = inp.solve(exploration_level=EXPLORATION, nb_threads=1, timeout=timeout)
+        # pyvroom's public solve() takes a level only; its binding also takes searches and
+        # depth (the overload Input.solve forwards to), which is what the seed needs.
+        raw = vroom.solution.solution.Solution(
+            inp._solve(nb_searches=SEARCHES, depth=DEPTH, nb_threads=1, timeout=timeout)
+        )
     except (RuntimeError, ValueError) as exc:  # pyvroom raises its C++ errors as these
         logger.warning("VROOM gave no seed: %s", exc)
         return None

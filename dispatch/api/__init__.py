@@ -28,6 +28,7 @@ RESOURCES = (
     "ratings",
     "kpis",
     "register",
+    "assessment",
     "forms",
 )
 

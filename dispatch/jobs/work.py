@@ -12,6 +12,7 @@ from dispatch.errors import DomainError
 from dispatch.extensions import DbSession
 from dispatch.models.plans import Job
 from dispatch.planning.runner import plan_city
+from dispatch.resilience import run_again_on_disconnect
 from dispatch.services.bookings import replan_failed
 from dispatch.services.plans import replan_published
 
@@ -82,11 +83,17 @@ def run_replan_job(session: DbSession, job_id: str) -> None:
     if job is None:
         return
     params = dict(job.params)
-    mark_running(session, job_id)
-    try:
-        result = replan_published(
+
+    def replan() -> dict[str, Any]:
+        mark_running(session, job_id)
+        return replan_published(
             session, params["township"], date.fromisoformat(params["day"]), params["reason"]
         )
+
+    try:
+        # A dropped connection must not leave a booking neither planned nor its villager told:
+        # the re-plan commits once or not at all, so it is run again.
+        result = run_again_on_disconnect(session, replan, f"replan job {job_id}")
     except DomainError as err:
         replan_failed(session, job_id, err.message)
         return

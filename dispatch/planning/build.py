@@ -88,7 +88,7 @@ def lunch_break(shift: routing.TimeWindow) -> tuple[routing.Break, ...]:
             id=1,
             time_windows=(routing.TimeWindow(start, end),),
             service=LUNCH_S,
-            description="午休 / lunch",
+            description="lunch",  # a key, like the tasks'; the stop's label is STEPS["break"]
         ),
     )
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
-from dispatch.models.plans import Plan
+from dispatch.models.plans import Plan, PlanStop
+from dispatch.planning.labels import STEPS, english_label
 from dispatch.workdays import CST
 
 COLOURS = [
@@ -31,6 +32,13 @@ COLOURS = [
 ]
 W, H = 760, 560
 GANTT_START, GANTT_END = 7 * 3600, 19 * 3600
+#: The timeline's legend, (Chinese, English). Headings say both; a label says one language.
+LEGEND: dict[str, tuple[str, str]] = {
+    "stop": ("服务", "At a stop"),
+    "travel": ("路上", "Travel"),
+    "break": STEPS["break"],
+}
+LANGS = ("zh", "en")
 
 
 class _Projection:
@@ -73,9 +81,20 @@ def _secs(moment: datetime) -> int:
     return local.hour * 3600 + local.minute * 60
 
 
+def _label(stop: PlanStop, lang: str) -> str:
+    return english_label(stop.label, stop.kind) if lang == "en" else stop.label
+
+
 def render_report(
-    plan: Plan, summary: dict[str, Any], divisions_dir: Path, agent_names: dict[int, str]
+    plan: Plan,
+    summary: dict[str, Any],
+    divisions_dir: Path,
+    agent_names: dict[int, str],
+    lang: str = "zh",
 ) -> str:
+    """The day's report; stop labels and the legend in ``lang`` (``zh`` or ``en``)."""
+    if lang not in LANGS:
+        raise ValueError(f"lang: {lang!r} is not one of {LANGS}")
     stops = [s for r in plan.routes for s in r.stops]
     points = [(s.lon, s.lat) for s in stops] or [(116.37, 23.55)]
     proj = _Projection(points)
@@ -91,7 +110,8 @@ def render_report(
             if prev_end is not None and a > prev_end:
                 bars.append(("travel", prev_end, a, ""))
             if s.kind not in ("start", "end"):
-                bars.append(("break" if s.kind == "break" else "stop", a, max(d, a + 60), s.label))
+                kind = "break" if s.kind == "break" else "stop"
+                bars.append((kind, a, max(d, a + 60), _label(s, lang)))
             prev_end = d
         routes.append(
             {
@@ -99,7 +119,7 @@ def render_report(
                 "colour": colour,
                 "line": " ".join(f"{x},{y}" for x, y in xy),
                 "points": xy,
-                "labels": [s.label for s in route.stops],
+                "labels": [_label(s, lang) for s in route.stops],
                 "km": round(route.distance_m / 1000, 1),
                 "bars": [
                     (
@@ -119,6 +139,8 @@ def render_report(
         routes=routes,
         W=W,
         H=H,
+        lang=lang,
+        legend={k: v[LANGS.index(lang)] for k, v in LEGEND.items()},
         outlines=_outline_paths(divisions_dir, proj, plan.township.code),
         hours=list(range(GANTT_START // 3600, GANTT_END // 3600 + 1)),
         unassigned=plan.summary.get("unassigned", []),
@@ -127,7 +149,7 @@ def render_report(
 
 
 TEMPLATE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8">
+<html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
 <title>代办调度日报 Daiban day report {{ plan.day }}</title>
 <style>
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;color:#222}
@@ -172,9 +194,9 @@ height:10px;margin:0 4px 0 12px}
 {% for kind, left, width, label in r.bars %}<div class="bar {{ kind }}" title="{{ label }}"
  style="left:{{ left }}%;width:{{ width }}%;{% if kind == 'stop' %}background:{{ r.colour
  }}{% endif %}"></div>{% endfor %}</div>{% endfor %}
-<p class="legend"><span style="background:#888"></span>服务 / at a stop
-<span class="travel" style="background:#bbb"></span>路上 / travel
-<span style="background:#ffd27f"></span>午休 / lunch</p>
+<p class="legend"><span style="background:#888"></span>{{ legend.stop }}
+<span class="travel" style="background:#bbb"></span>{{ legend.travel }}
+<span style="background:#ffd27f"></span>{{ legend["break"] }}</p>
 <h2>未排入任务 / Unassigned tasks</h2>
 <table><tr><th>任务 / Task</th><th>原因 / Reason</th></tr>
 {% for u in unassigned %}<tr><td>{{ u.label }}</td><td>{{ u.reason_text or u.reason }}</td></tr>

@@ -30,7 +30,7 @@ from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, Status
 from dispatch.models.plans import Plan, PlanRoute, PlanStatus, PlanStop, StopEvent, StopStatus
 from dispatch.models.ratings import LEVEL_NAMES, Level, Rating, Rectification
 from dispatch.models.regions import Level as RegionLevel
-from dispatch.models.regions import Region
+from dispatch.models.regions import Region, township_code
 from dispatch.models.users import Role
 from dispatch.security import Scope
 from dispatch.services.rectification import closed_on_time
@@ -437,6 +437,16 @@ def _satisfaction(rows: Rows, mine: Callable[[str, int | None], bool]) -> dict[s
         "rectified_on_time_rate": _share(sum(1 for x in rects if closed_on_time(x)), len(rects)),
         "callback_rate": _share(len(called), len(bad)),
     }
+
+
+def figures_for_townships(rows: Rows, codes: set[str], name: str) -> dict[str, Any]:
+    """Cases and 好差评 of any set of townships (an assessment unit), from rows read once."""
+    unit = Unit("township", "", name)
+
+    def mine(code: str, agent: int | None) -> bool:
+        return township_code(code) in codes if code else False
+
+    return {"cases": _cases(unit, rows, mine), "satisfaction": _satisfaction(rows, mine)}
 
 
 def compute_kpis(session: DbSession, scope: Scope, level: str, period: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from dispatch.errors import Forbidden, Invalid, NotFound, Unavailable
 from dispatch.extensions import DbSession
@@ -243,21 +243,29 @@ def insert_urgent(session: DbSession, scope: Scope, plan: Plan, case_id: int) ->
     return {"plan_id": new.id, "version": new.version, "notified_agents": told, "placed": placed}
 
 
-def agent_today(session: DbSession, scope: Scope, day: date | None = None) -> dict[str, Any]:
-    """The agent's own route in today's published plan: what the phone app syncs."""
+def agent_today(
+    session: DbSession, scope: Scope, day: date | None = None, upcoming: bool = False
+) -> dict[str, Any]:
+    """The agent's own route in today's published plan: what the phone app syncs.
+
+    With ``upcoming`` and no route on the day, the route of the first later day that has one,
+    so that on a weekend or holiday the phone shows the next working day's route.
+    """
     if scope.agent_id is None:
         raise Forbidden("此账号未绑定代办员 / This login is not an agent")
     day = day or datetime.now(CST).date()
-    plan = session.scalar(
-        select(Plan)
-        .where(
-            Plan.day == day,
-            Plan.status == PlanStatus.PUBLISHED,
-            Plan.routes.any(PlanRoute.agent_id == scope.agent_id),
-        )
-        .order_by(Plan.version.desc())
-        .limit(1)
+    mine = (Plan.status == PlanStatus.PUBLISHED) & Plan.routes.any(
+        PlanRoute.agent_id == scope.agent_id
     )
+    latest = select(Plan).where(mine).order_by(Plan.version.desc()).limit(1)
+    plan = session.scalar(latest.where(Plan.day == day))
+    if plan is None and upcoming:
+        later = session.scalar(select(func.min(Plan.day)).where(mine, Plan.day > day))
+        plan = session.scalar(latest.where(Plan.day == later)) if later else None
+        if plan is None:
+            raise NotFound(
+                f"{day} 及以后没有您的已发布计划 / No published plan for you on {day} or later"
+            )
     if plan is None:
         raise NotFound(f"{day} 没有您的已发布计划 / No published plan for you on {day}")
     return plan_view(session, plan, scope, only_agent=scope.agent_id)

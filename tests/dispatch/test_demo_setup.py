@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from dispatch.extensions import db
 from dispatch.models.agents import Agent
 from dispatch.models.plans import Plan
 from dispatch.models.users import User
+from dispatch.planning.labels import english_label
+from dispatch.planning.report import render_report
 from dispatch.planning.runner import plan_city
 from dispatch.services.cases import today_cst
 from dispatch.services.demo import DEMO_LOGINS, DEMO_TOWNSHIP, NON_TASK_STOPS, bind_demo_agent
@@ -145,3 +148,49 @@ def test_the_agent_login_moves_to_an_agent_with_stops(planned_demo):
     assert [s for s in route.stops if s.kind not in NON_TASK_STOPS]
     # Bound to an agent with stops, it stays where it is.
     assert bind_demo_agent(db.session, day).id == agent.id
+
+
+def test_on_a_day_without_a_route_the_agent_gets_the_next_planned_one(planned_demo):
+    """`/api/plans/today?upcoming=true` on a day the agent has no route answers the next day
+    they have one (the weekend's case); without the flag, and with nothing later, a 404."""
+    app, day = planned_demo
+    agent = bind_demo_agent(db.session, day)
+    assert agent is not None
+    client = app.test_client()
+    token = client.post(
+        "/api/auth/login", json={"username": "agent", "password": PASSWORD["agent"]}
+    ).get_json()["access_token"]
+    head = {"Authorization": f"Bearer {token}"}
+    before = day - timedelta(days=1)
+
+    assert client.get(f"/api/plans/today?day={before}", headers=head).status_code == 404
+    ahead = client.get(f"/api/plans/today?day={before}&upcoming=true", headers=head)
+    assert ahead.status_code == 200, ahead.get_json()
+    assert ahead.get_json()["day"] == str(day)
+    assert {r["agent_id"] for r in ahead.get_json()["routes"]} == {agent.id}
+    same = client.get(f"/api/plans/today?day={day}&upcoming=true", headers=head)
+    assert same.get_json()["id"] == ahead.get_json()["id"]
+    after = client.get(f"/api/plans/today?day={day + timedelta(days=1)}&upcoming=1", headers=head)
+    assert after.status_code == 404
+    assert "or later" in after.get_json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "lunch", "service"), [("zh", "午休", "服务"), ("en", "Lunch", "At a stop")]
+)
+def test_the_report_labels_say_one_language(planned_demo, divisions_dir, lang, lunch, service):
+    """The demo report's legend and stop titles are in its language alone: no "午休 / lunch"."""
+    app, day = planned_demo
+    plan = db.session.scalar(select(Plan).where(Plan.day == day))
+    names = {a.id: a.name for a in db.session.scalars(select(Agent))}
+    html = render_report(plan, {"unassigned_by_reason": {}}, divisions_dir, names, lang)
+    assert "午休 / lunch" not in html and " / at a stop" not in html
+    assert f"</span>{lunch}</p>" in html and f"</span>{service}\n" in html
+    titles = [
+        s.label if lang == "zh" else english_label(s.label, s.kind)
+        for r in plan.routes
+        for s in r.stops
+    ]
+    assert all(f"{t}</title>" in html for t in titles if t)
+    if lang == "en":
+        assert not [t for t in titles if "午休" in t or "（取件）" in t]

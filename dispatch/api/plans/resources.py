@@ -62,8 +62,9 @@ class Today(MethodView):
     @blp.response(200, PlanDetailSchema)
     @roles_required(Role.AGENT)
     def get(self, args):
-        """The calling agent's route in today's published plan (what the phone syncs)"""
-        return plans.agent_today(db.session, current_scope(), args.get("day"))
+        """The calling agent's route in today's published plan (what the phone syncs);
+        with ``upcoming=true`` and no route that day, their next published day's route"""
+        return plans.agent_today(db.session, current_scope(), args.get("day"), args["upcoming"])
 
 
 @blp.route("/<int:plan_id>")

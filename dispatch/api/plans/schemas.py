@@ -171,7 +171,11 @@ class StopStateSchema(ma.Schema):
 
 
 class TodayArgsSchema(StrictSchema):
-    day = ma.fields.Date()
+    day = ma.fields.Date(
+        error_messages={"invalid": "日期格式应为 YYYY-MM-DD / a date as YYYY-MM-DD"}
+    )
+    # With no route on the day (a weekend or holiday), the agent's next published one.
+    upcoming = ma.fields.Boolean(load_default=False)
 
 
 class DiffArgsSchema(StrictSchema):

@@ -421,6 +421,12 @@ TABLE = [
         {"township": "445203103000", "day": "2020-01-06"},
     ),
     Row("GET", "/api/plans/today", "/api/plans/today?day=2031-01-02", codes(403, agent=404)),
+    Row(
+        "GET",
+        "/api/plans/today",
+        "/api/plans/today?day=2031-01-02&upcoming=true",
+        codes(403, agent=404),
+    ),
     Row("GET", P, _plan_path(), AWAY_PLAN),
     Row(
         "GET",
@@ -589,6 +595,13 @@ TABLE = [
     ],
     # KPIs: readers of their own region; an agent only at level=agent.
     Row("GET", "/api/kpis", "/api/kpis?period=2026-11", codes(200, agent=403, staff=403)),
+    # The assessment: the city and the counties.
+    Row(
+        "GET",
+        "/api/assessment",
+        "/api/assessment?year=2026",
+        codes(403, admin=200, supervisor=200, county=200),
+    ),
     # The construction register: readers of their region; county staff (and the admin) write.
     Row(
         "GET",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -88,3 +91,41 @@ def test_create_app_refuses_a_bad_file(tmp_path, supplement):
     with pytest.raises(HolidayFileError, match=r"2031\.holidays\[0\]"):
         create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "HOLIDAYS_FILE": bad})
     assert supplement_years() == ()
+
+
+REPO = Path(__file__).resolve().parents[3]
+STARTS = {
+    "daiban serve": ["-c", "from dispatch.cli import cli; cli()", "serve", "--port", "5119"],
+    "celery worker": ["-c", "import dispatch.celery_worker"],
+}
+
+
+@pytest.mark.parametrize("start", sorted(STARTS))
+@pytest.mark.parametrize(
+    ("content", "detail"),
+    [
+        ({"2031": {"holidays": ["2031-02-30"], "workdays": []}}, "2031.holidays[0]"),
+        ('{"2031": {"holidays": [', "not valid JSON"),
+    ],
+)
+def test_a_bad_file_stops_the_start_in_one_line(tmp_path, start, content, detail):
+    """The web server and the Celery worker refuse a bad calendar with one line naming the
+    file and the entry, and no traceback."""
+    bad = write(tmp_path, content)
+    env = os.environ | {
+        "DAIBAN_HOLIDAYS_FILE": str(bad),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    }
+    run = subprocess.run(
+        [sys.executable, *STARTS[start]],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, run.stderr
+    assert str(bad) in errors[0] and detail in errors[0], errors

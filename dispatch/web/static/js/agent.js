@@ -8,6 +8,8 @@
   const { t, N_, el, api, auth, loginGate, hhmm, cstDate, uuid, ll, makeMap, toast, stopLabel, itemName } = Daiban;
   const params = new URLSearchParams(location.search);
   const DAY = params.get("day") || cstDate();
+  // Plain /app on a day without a route (a weekend, a holiday) shows the next day with one.
+  const UPCOMING = !params.get("day");
   const state = { user: null, me: null, plan: null, changed: new Set(), centres: [], cases: {}, pending: {}, syncing: false, map: null, layer: null };
   let dbp = null;
 
@@ -163,7 +165,7 @@
   async function pull() {
     let fresh;
     try {
-      fresh = (await api("GET", "/api/plans/today?day=" + encodeURIComponent(DAY))).data;
+      fresh = (await api("GET", "/api/plans/today?day=" + encodeURIComponent(DAY) + (UPCOMING ? "&upcoming=true" : ""))).data;
     } catch (err) {
       if (err.status === 404) { state.plan = null; render(); document.getElementById("plan-info").textContent = t("No published route for you on {day}", { day: DAY }); return; }
       if (err.status === 401) { auth.token = null; location.reload(); return; }
@@ -183,6 +185,8 @@
     }
     state.plan = fresh;
     await kvSet("plan:" + DAY, fresh);
+    if (fresh.day !== DAY) await kvSet("plan:" + fresh.day, fresh); // opened offline on that day
+
     await prefetchCases(fresh);
     render();
   }
@@ -205,6 +209,8 @@
   const ACTIONABLE = (s) => s.task_key && !["start", "end", "break"].includes(s.kind);
 
   function statusOf(s) { return state.pending[s.id] || s.status; }
+  /** A later day's route, shown ahead of time: read, not reported on. */
+  const isAhead = (plan) => UPCOMING && plan.day > cstDate();
 
   function render() {
     const list = document.getElementById("stops");
@@ -213,6 +219,9 @@
     if (!plan || !plan.routes.length) { drawMap([]); return; }
     const route = plan.routes[0];
     document.getElementById("plan-info").textContent = t("{township}, {day}, plan version {v}", { township: plan.township, day: plan.day, v: plan.version });
+    const ahead = document.getElementById("ahead");
+    ahead.hidden = !isAhead(plan);
+    ahead.textContent = ahead.hidden ? "" : t("No route for you today ({today}). This is your route for the next working day, {day}; stops can be reported on that day.", { today: cstDate(), day: plan.day });
     route.stops.forEach((s) => list.append(stopCard(s)));
     drawMap(route.stops);
   }
@@ -242,7 +251,7 @@
         el("a", { href: s.nav.baidu }, t("Baidu Maps")),
         el("a", { href: s.nav.geo }, t("Other map app"))));
     }
-    if (ACTIONABLE(s) && (status === "planned" || status === "arrived")) {
+    if (ACTIONABLE(s) && !isAhead(state.plan) && (status === "planned" || status === "arrived")) {
       const buttons = el("div", { class: "buttons" });
       if (status === "planned") buttons.append(el("button", { type: "button", class: "arrived", onclick: () => report(s, "arrived") }, t("Arrived")));
       buttons.append(el("button", { type: "button", class: "done primary", onclick: () => complete(s) }, t("Done")));
