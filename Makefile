@@ -32,11 +32,12 @@ browser-deps:
 	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-zenhei poppler-utils >/dev/null) || \
 	  { echo "could not install chromium (needs root and Debian's packages)"; exit 1; }; }
 
-# Refresh the vendored browser libraries (signature_pad, idb) from dispatch/web's lockfile.
+# Refresh the vendored browser libraries (signature_pad, idb, echarts) from dispatch/web's lockfile.
 vendor:
 	npm ci --prefix dispatch/web
 	cp dispatch/web/node_modules/signature_pad/dist/signature_pad.umd.min.js dispatch/web/static/vendor/
 	cp dispatch/web/node_modules/idb/build/umd.js dispatch/web/static/vendor/idb.umd.js
+	cp dispatch/web/node_modules/echarts/dist/echarts.min.js dispatch/web/static/vendor/
 
 # Extract the page strings (templates, and the scripts' t("...") / N_("...")), merge them into
 # both catalogues, compile. New msgids then need their Chinese in translations/zh.

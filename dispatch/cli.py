@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from dispatch import privacy_cli
 from dispatch.crypto import KeyConfigError
+from dispatch.services import retention
 from dispatch.services.datafiles import DataFileError
 from dispatch.services.holiday_file import HolidayFileError
 from dispatch.services.rectification import flag_overdue
@@ -412,6 +413,19 @@ def flag_overdue_cmd() -> None:
     click.echo(f"新标记超期整改 {n} 件 / {n} rectifications newly flagged overdue")
 
 
+@click.command("purge-expired")
+@with_appcontext
+def purge_expired_cmd() -> None:
+    """Retention: remove what closed cases no longer need (daily; idempotent)."""
+    periods = retention.Periods.from_config(current_app.config)
+    done = retention.purge_expired(_session(), periods)
+    click.echo(
+        f"已清除 {done.cases} 件办结案件的 {done.receipts} 张交接单签名照片，"
+        f"{done.outbox} 条短信号码 / {done.receipts} receipts of {done.cases} closed cases "
+        f"and {done.outbox} SMS purged"
+    )
+
+
 def init_app(app: Flask) -> None:
     privacy_cli.init_app(app)
     for command in (
@@ -426,5 +440,6 @@ def init_app(app: Flask) -> None:
         recount_due_dates_cmd,
         default_ratings_cmd,
         flag_overdue_cmd,
+        purge_expired_cmd,
     ):
         app.cli.add_command(command)

@@ -217,6 +217,63 @@ _ALL = (
         "looked into: ${result}. Thank you.",
         sms_code="SMS_468120017",
     ),
+    # The branches of a case (补正, refusal, 中止 / 续办, withdrawal).
+    MessageTemplate(
+        key="supplement_requested",
+        audience="villager",
+        title_zh="请补正材料",
+        body_zh="${name}您好，您的${service}（受理编号${reference}）需补正材料：${missing}。"
+        "材料将退回给您，请补齐后交代办员或村便民服务室，补正期间不计入办理时限。",
+        title_en="Please supply missing materials",
+        body_en="Hello ${name}, your ${service} (reference ${reference}) needs: ${missing}. "
+        "Your file comes back to you; hand everything to your agent or the village room. The "
+        "days you need do not count against the promise.",
+        sms_code="SMS_468120019",
+    ),
+    MessageTemplate(
+        key="case_refused",
+        audience="villager",
+        title_zh="申请未获批准",
+        body_zh="${name}您好，您的${service}（受理编号${reference}）${decision}，理由：${reason}。"
+        "书面告知书和您的材料将送还给您。",
+        title_en="Application refused",
+        body_en="Hello ${name}, your ${service} (reference ${reference}): ${decision}, because: "
+        "${reason}. The written notice and your documents will be brought back to you.",
+        sms_code="SMS_468120020",
+    ),
+    MessageTemplate(
+        key="case_suspended",
+        audience="villager",
+        title_zh="代办已中止",
+        body_zh="${name}您好，您的${service}（受理编号${reference}）已中止办理：${reason}。"
+        "中止期间不计入办理时限。",
+        title_en="Case suspended",
+        body_en="Hello ${name}, your ${service} (reference ${reference}) is suspended: "
+        "${reason}. The days it is suspended do not count.",
+        sms_code="SMS_468120021",
+    ),
+    MessageTemplate(
+        key="case_continued",
+        audience="villager",
+        title_zh="代办已续办",
+        body_zh="${name}您好，您的${service}（受理编号${reference}）已恢复办理，"
+        "承诺办结日为${due_date}。",
+        title_en="Case continued",
+        body_en="Hello ${name}, your ${service} (reference ${reference}) is going ahead again; "
+        "the promised date is ${due_date}.",
+        sms_code="SMS_468120022",
+    ),
+    MessageTemplate(
+        key="case_withdrawn",
+        audience="villager",
+        title_zh="申请已撤回",
+        body_zh="${name}您好，您的${service}（受理编号${reference}）已停止办理（${reason}），"
+        "您的材料将退还给您。",
+        title_en="Application withdrawn",
+        body_en="Hello ${name}, your ${service} (reference ${reference}) has stopped "
+        "(${reason}); your documents will come back to you.",
+        sms_code="SMS_468120023",
+    ),
 )
 
 TEMPLATES: Mapping[str, MessageTemplate] = {t.key: t for t in _ALL}

@@ -30,6 +30,8 @@ RESOURCES = (
     "register",
     "assessment",
     "forms",
+    "branches",
+    "audit",
 )
 
 
@@ -42,7 +44,10 @@ class RowIdConverter(IntegerConverter):
 
 
 def register_blueprints(app: Flask) -> None:
+    from dispatch.api import disclosures
     from dispatch.extensions import api
+
+    disclosures.init_app(app)
 
     app.url_map.converters["int"] = RowIdConverter
     for name in RESOURCES:

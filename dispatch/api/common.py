@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
 
-from dispatch.privacy import id_number_for, phone_for
+from dispatch.privacy import Field, Subject, show
 from dispatch.security import current_scope
 from dispatch.services.validation import id_number_problem, mobile_problem, point_problem
 
@@ -80,18 +81,28 @@ def check_optional_point(data: dict[str, Any]) -> None:
     check_point(data)
 
 
-class MaskedPhone(ma.fields.Field[Any]):
-    """A phone number, masked unless the caller's role needs it whole."""
+class Personal(ma.fields.Field[Any]):
+    """A personal field, shown whole, masked or not at all as ``dispatch.privacy.RULES`` says
+    for the caller's role; a whole value is recorded (``subject`` names whose it is)."""
+
+    def __init__(self, what: Field, subject: Callable[[Any], Subject], **kwargs: Any) -> None:
+        about = {"type": "string", "description": f"{what.value}: whole, masked or null by role"}
+        super().__init__(metadata=about | kwargs.pop("metadata", {}), **kwargs)
+        self.what = what
+        self.subject = subject
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
-        return None if value is None else phone_for(current_scope().role, value)
+        if value is None:
+            return None
+        return show(current_scope().role, self.what, value, self.subject(obj))
 
 
-class MaskedIdNumber(ma.fields.Field[Any]):
-    """A resident ID number, masked unless the caller's role needs it whole."""
+def applicant_subject(applicant: Any) -> Subject:
+    return Subject("applicant", applicant.id, applicant.village.code)
 
-    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
-        return None if value is None else id_number_for(current_scope().role, value)
+
+def agent_subject(agent: Any) -> Subject:
+    return Subject("agent", agent.id, agent.region.code)
 
 
 class HoursField(ma.fields.Dict):

@@ -1,14 +1,15 @@
-"""The forms of one case: receipt, one-time notice, custody receipt, decision."""
+"""The forms of one case: receipt, one-time notice, custody receipt, decision, entrustment."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from reportlab.platypus import Flowable
 
 from dispatch.forms.pdf import WIDTH, fields, gap, grid, para, render, signatures, title
 from dispatch.models.cases import Case, CustodyEvent
+from dispatch.models.entrustments import Entrustment
 from dispatch.privacy import mask_id_number
 from dispatch.workdays import CST
 
@@ -140,8 +141,15 @@ def handover(sheet: CaseSheet, event: CustodyEvent, giver: str, receiver: str) -
     return render(story, f"交接单 {event.receipt_no}")
 
 
-def decision(sheet: CaseSheet, refusal_reason: str = "") -> bytes:
-    """办结单, or 不予许可告知书 when the case was refused (with its legal reason)."""
+REFUSAL_TITLES = {
+    "not_accepted": ("不予受理通知书", "Notice of non-acceptance", "决定不予受理"),
+    "not_permitted": ("不予许可决定告知书", "Notice of refusal", "决定不予许可"),
+}
+
+
+def decision(sheet: CaseSheet, refusal_reason: str = "", refusal_kind: str = "") -> bytes:
+    """办结单, or 不予许可告知书 / 不予受理通知书 when the case was refused (with its legal
+    reason)."""
     c = sheet.case
     decided = next((h for h in reversed(c.history) if h.to_status in ("decided", "refused")), None)
     rows = _header(sheet) + [
@@ -149,9 +157,10 @@ def decision(sheet: CaseSheet, refusal_reason: str = "") -> bytes:
         ("决定时间 Decided", local(decided.at) if decided else ""),
     ]
     if refusal_reason:
-        heading = title("不予许可决定告知书", "Notice of refusal")
+        zh, en, verdict = REFUSAL_TITLES.get(refusal_kind, REFUSAL_TITLES["not_permitted"])
+        heading = title(zh, en)
         body = para(
-            f"经审查，您申请的「{c.item.name}」不符合法定条件，决定不予许可。\n理由及依据："
+            f"经审查，您申请的「{c.item.name}」不符合法定条件，{verdict}。\n理由及依据："
             f"{refusal_reason}\n如不服本决定，可在收到之日起六十日内依法申请行政复议，或在六个月内"
             "依法提起行政诉讼。申请材料随本告知书退还。\n"
             "Your application was refused for the reason above. You may apply for "
@@ -159,7 +168,8 @@ def decision(sheet: CaseSheet, refusal_reason: str = "") -> bytes:
             "come back with this notice."
         )
     else:
-        heading = title("办结单", "Case completion slip")
+        zh = "办结单"
+        heading = title(zh, "Case completion slip")
         body = para(
             f"您申请的「{c.item.name}」已办结，证照及材料随本单交还。\n"
             f"Your '{c.item.name_en or c.item.name}' is done; the certificate and your documents "
@@ -174,4 +184,42 @@ def decision(sheet: CaseSheet, refusal_reason: str = "") -> bytes:
         signatures([("申请人签收 Applicant", None), ("经办人 Handled by", None)]),
         *_footer(sheet),
     ]
-    return render(story, f"{'不予许可告知书' if refusal_reason else '办结单'} {c.reference}")
+    return render(story, f"{zh} {c.reference}")
+
+
+def entrustment(sheet: CaseSheet, found: Entrustment, today: date) -> bytes:
+    """代办委托书: who entrusts whom, for which item, the materials, the validity, signed."""
+    c = sheet.case
+    where = "代办员手机 / agent's phone" if found.captured_at == "phone" else "村便民服务室"
+    if found.revoked_at is not None:
+        state = f"已撤销 revoked {local(found.revoked_at)}：{found.revoke_reason}"
+    elif found.valid_until < today:
+        state = "已过期 expired"
+    else:
+        state = "有效 in force"
+    rows = _header(sheet) + [
+        ("委托人 Entrusting", f"{c.applicant.name}（申请人 applicant）"),
+        ("受托人 Entrusted", f"代办员 {found.agent.name}（agent）"),
+        ("交付材料 Materials handed over", "；".join(found.materials)),
+        ("有效期至 Valid until", found.valid_until.isoformat()),
+        ("签署 Signed", f"{local(found.signed_at)}，{where}"),
+        ("状态 State", state),
+    ]
+    signed = found.signature_png or found.thumbprint_jpeg
+    label = "委托人签名 Signature" if found.signature_png else "委托人手印 Thumbprint"
+    story = [
+        *title("代办委托书", "Entrustment of an agent"),
+        fields(rows),
+        gap(),
+        para(
+            f"本人委托代办员 {found.agent.name} 全程代办「{c.item.name}」，"
+            "代为递交、领取材料和证照，委托期限至上述日期；本人可随时通过村工作人员撤销委托。\n"
+            f"I entrust agent {found.agent.name} to carry this application through: hand in "
+            "and collect the documents and the certificate on my behalf until the date above. "
+            "I may revoke this at any time through the village staff."
+        ),
+        gap(),
+        signatures([(label, signed), ("受托代办员 Agent", None)]),
+        *_footer(sheet),
+    ]
+    return render(story, f"代办委托书 {c.reference}")

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from dispatch.extensions import DbSession, db
 from dispatch.models.plans import Plan
 from dispatch.models.regions import Region
+from dispatch.services import retention
 from dispatch.services.rectification import flag_overdue
 
 if TYPE_CHECKING:
@@ -80,6 +81,11 @@ def celery_init_app(app: Flask) -> Celery:
             "flag-overdue-rectifications": {
                 "task": "dispatch.jobs.celery_tasks.flag_overdue_rectifications",
                 "schedule": 3600.0,
+            },
+            # Retention: daily, idempotent (a missed day purges the next).
+            "purge-expired": {
+                "task": "dispatch.jobs.celery_tasks.purge_expired",
+                "schedule": 86400.0,
             },
         },
     )
@@ -264,6 +270,12 @@ def default_ratings() -> int:
     from dispatch.services.ratings import apply_default_ratings
 
     return apply_default_ratings(db.session)
+
+
+@shared_task(name="dispatch.jobs.celery_tasks.purge_expired")  # type: ignore[untyped-decorator]
+def purge_expired() -> int:
+    periods = retention.Periods.from_config(current_app.config)
+    return retention.purge_expired(db.session, periods).receipts
 
 
 @shared_task(name="dispatch.jobs.celery_tasks.flag_overdue_rectifications")  # type: ignore[untyped-decorator]

@@ -34,6 +34,12 @@ class Status(enum.StrEnum):
     DELIVERED = "delivered"
     CLOSED = "closed"
     CANCELLED = "cancelled"
+    # The branches (services.branches): each travels the relay or stops the clock.
+    SUPPLEMENT = "supplement"  # 补正: requested by the deciding centre, the file going down
+    SUPPLEMENTING = "supplementing"  # the villager holds the file and gathers what is missing
+    REFUSED = "refused"  # 不予受理 / 不予许可: the decision and the file going down
+    WITHDRAWN = "withdrawn"  # 撤回 (or the entrustment revoked): the file going down
+    SUSPENDED = "suspended"  # 中止: legs held where the file is, the clock stopped
 
 
 #: The statuses of a case still under way.
@@ -70,6 +76,15 @@ class Case(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     holder_kind: Mapped[HolderKind] = mapped_column(String(10), default=HolderKind.APPLICANT)
     holder_id: Mapped[int]
+    # The promise's clock: stopped since ``paused_since`` (补正, 中止); ``paused_days`` working
+    # days already added to the due date by earlier stops (services.branches).
+    paused_since: Mapped[datetime | None]
+    paused_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Where a suspended case goes on when continued.
+    resume_status: Mapped[str | None] = mapped_column(String(20))
+    # 不予受理 (not_accepted) or 不予许可 (not_permitted), with the reason and its legal basis.
+    refusal_kind: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    refusal_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -96,6 +111,13 @@ class StatusChange(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     case: Mapped[Case] = relationship(back_populates="history")
+
+    @classmethod
+    def note_on(cls, case: Case, at: datetime, note: str) -> StatusChange:
+        """A history entry that keeps the status: something else about the case changed."""
+        return cls(
+            case_id=case.id, from_status=case.status, to_status=case.status, at=at, note=note
+        )
 
 
 class CustodyEvent(Base):

@@ -17,7 +17,7 @@ class ServiceItem(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(160), default="")
-    # The level that decides it: township, county or city.
+    # The level that decides it: village (on the spot, at the room), township, county or city.
     level: Mapped[str] = mapped_column(String(10))
     in_person: Mapped[bool] = mapped_column(default=False)
     # [{"name": ..., "copies": 1, "original": true}, ...]: the one-time notice (一次性告知).

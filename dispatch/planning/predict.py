@@ -30,13 +30,18 @@ def _moves_on(day: date, today: date, planned_today: bool) -> date:
     return day
 
 
-def predict(case: Case, today: date, planned_today: bool, arrived: date | None = None) -> date:
-    """When the villager should have the result in hand."""
+def predict(
+    case: Case, today: date, planned_today: bool, arrived: date | None = None
+) -> date | None:
+    """When the villager should have the result in hand; None while the clock is stopped
+    (补正, 中止): nobody knows when the villager will be back."""
     status = Status(case.status)
     goes_up = case.item.level in ("county", "city")
+    if status in (Status.SUPPLEMENT, Status.SUPPLEMENTING, Status.SUSPENDED):
+        return None
     if status in (Status.DELIVERED, Status.CLOSED):
         return arrived or today
-    if status == Status.RETURNING:
+    if status in (Status.RETURNING, Status.REFUSED, Status.WITHDRAWN):
         return _moves_on(today, today, planned_today)
     if status == Status.DECIDED:
         back = _moves_on(today, today, planned_today)

@@ -46,7 +46,13 @@ MOVING = (
     Status.AT_COUNTY,
     Status.DECIDED,
     Status.RETURNING,
+    # The branches whose file travels back down (services.branches).
+    Status.SUPPLEMENT,
+    Status.REFUSED,
+    Status.WITHDRAWN,
 )
+# Down the relay to the villager: the certificate, a 补正 notice, a refusal, a withdrawal.
+DOWN = (Status.DECIDED, Status.RETURNING, Status.SUPPLEMENT, Status.REFUSED, Status.WITHDRAWN)
 NEVER: tuple[Window, ...] = ((0, 0),)  # no window would mean any time; this one is unreachable
 
 
@@ -216,6 +222,8 @@ def derive_tasks(
 
 def _leg(case: Case, holder: ServiceCentre | None, ctx: DayContext) -> tuple[str, int] | None:
     status = Status(case.status)
+    if case.item.level == "village":  # decided and delivered at the room: no legs
+        return None
     if status == Status.MATERIALS_CHECKED and case.holder_kind in (
         HolderKind.APPLICANT,
         HolderKind.CENTRE,
@@ -237,13 +245,9 @@ def _leg(case: Case, holder: ServiceCentre | None, ctx: DayContext) -> tuple[str
     if status == Status.AT_COUNTY:
         ctx.waiting[case.id] = "县/市审批中 / being decided at the county or city"
         return None
-    if status == Status.DECIDED and holder is not None and holder.kind in ("county", "city"):
+    if status in DOWN and holder is not None and holder.kind in ("county", "city"):
         return ("county_in", holder.id)
-    if (
-        status in (Status.DECIDED, Status.RETURNING)
-        and holder is not None
-        and (holder.id == ctx.centre.id)
-    ):
+    if status in DOWN and holder is not None and (holder.id == ctx.centre.id):
         if case.applicant.vulnerable:
             return ("return_home", case.id)
         return ("return", case.village_id)
@@ -261,8 +265,8 @@ def _carrying(case: Case, status: Status) -> tuple[str, int] | None:
         return ("drop", case.holder_id)
     if status == Status.AT_TOWNSHIP:
         return ("carry_up", case.id)  # taken from the centre for the county run
-    if status in (Status.DECIDED, Status.RETURNING):
-        return ("carry_down", case.id)  # the certificate, on its way to the villager
+    if status in DOWN:
+        return ("carry_down", case.id)  # the certificate (or the file), on its way home
     return None
 
 

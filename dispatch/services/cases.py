@@ -19,7 +19,8 @@ from dispatch.models.centres import ServiceCentre
 from dispatch.models.regions import Region, decision_code, township_code
 from dispatch.models.users import Role
 from dispatch.security import Scope
-from dispatch.services.case_flow import allowed_next
+from dispatch.services.case_flow import GOING_DOWN, GOING_UP, NO_HAND_OVER, allowed_next
+from dispatch.services.entrustments import require_entrustment, township_agent
 from dispatch.workdays import (
     add_working_days,
     cst_date,
@@ -156,7 +157,7 @@ def register_case(
     session.flush()
     case.reference = f"DB{cst_date(now):%y%m%d}{case.id:06d}"
     case.history.append(StatusChange(to_status=Status.REGISTERED, at=now, by_user_id=scope.user_id))
-    _enqueue_case_event(session, case, "case_registered")
+    enqueue_case_event(session, case, "case_registered")
     session.commit()
     return case
 
@@ -189,14 +190,21 @@ def transition(
                 {"missing": ["name at least one missing material"]},
             )
         case.missing_notice = one_time_notice(case, missing)
-    _apply(session, scope, case, target, note, now or datetime.now(UTC))
+    apply_move(session, scope, case, target, note, now or datetime.now(UTC))
     session.commit()
     return case
 
 
-def _apply(
-    session: DbSession, scope: Scope, case: Case, target: Status, note: str, now: datetime
+def apply_move(
+    session: DbSession,
+    scope: Scope,
+    case: Case,
+    target: Status,
+    note: str,
+    now: datetime,
+    tell: bool = True,
 ) -> None:
+    """Record the move in the history; ``tell``: queue the villager's SMS for it, if any."""
     case.history.append(
         StatusChange(
             from_status=case.status, to_status=target, at=now, by_user_id=scope.user_id, note=note
@@ -204,8 +212,8 @@ def _apply(
     )
     case.status = target
     case.version += 1
-    if target in (Status.DECIDED, Status.DELIVERED):
-        _enqueue_case_event(session, case, f"case_{target.value}")
+    if tell:
+        enqueue_case_event(session, case, f"case_{target.value}")
 
 
 def one_time_notice(case: Case, missing: list[str]) -> str:
@@ -237,14 +245,7 @@ def _holder_exists(
             )
         return None
     if kind == HolderKind.AGENT:
-        agent = session.get(Agent, ref)
-        if agent is None or not agent.active:
-            raise Invalid("未知代办员 / Unknown agent", {"to_id": [f"no active agent {ref}"]})
-        if agent.region.code != township_code(case.village.code):
-            raise Invalid(
-                "代办员不在本件的乡镇 / The agent works in another township",
-                {"to_id": [f"agent {ref} is not an agent of this case's township"]},
-            )
+        township_agent(session, case, ref, "to_id")
         return None
     centre = session.get(ServiceCentre, ref)
     if centre is None:
@@ -268,14 +269,17 @@ def relay_codes(case: Case) -> set[str]:
     return {code, township_code(code), decision_code(code, case.item.level)}
 
 
+# Any centre on the relay may hold a file on its way back, or one stopped where it was.
+_ANYWHERE = frozenset({Status.SUPPLEMENT, Status.REFUSED, Status.WITHDRAWN, Status.SUSPENDED})
 #: The statuses in which each kind of centre may hold a case's documents.
 CENTRE_HOLDS: dict[str, frozenset[Status]] = {
     "village": frozenset(
         {Status.REGISTERED, Status.MATERIALS_CHECKED, Status.RETURNED, Status.RETURNING}
-    ),
-    "township": frozenset({Status.AT_TOWNSHIP, Status.DECIDED, Status.RETURNING}),
-    "county": frozenset({Status.AT_COUNTY, Status.DECIDED}),
-    "city": frozenset({Status.AT_COUNTY, Status.DECIDED}),
+    )
+    | _ANYWHERE,
+    "township": frozenset({Status.AT_TOWNSHIP, Status.DECIDED, Status.RETURNING}) | _ANYWHERE,
+    "county": frozenset({Status.AT_COUNTY, Status.DECIDED}) | _ANYWHERE,
+    "city": frozenset({Status.AT_COUNTY, Status.DECIDED}) | _ANYWHERE,
 }
 
 
@@ -301,7 +305,6 @@ IMPLIED = {
     (Status.DECIDED, HolderKind.AGENT, None): Status.RETURNING,
     (Status.DECIDED, HolderKind.CENTRE, "township"): Status.RETURNING,
     (Status.DECIDED, HolderKind.CENTRE, "village"): Status.RETURNING,
-    (Status.RETURNING, HolderKind.APPLICANT, None): Status.DELIVERED,
 }
 
 
@@ -332,8 +335,9 @@ def hand_over(
             if done.case_id != case.id:
                 raise Conflict("幂等键已用于另一件 / Idempotency key used for another case")
             return done
-    if case.status in (Status.CLOSED, Status.CANCELLED):
-        raise Conflict(f"代办件已{case.status} / The case is {case.status}; no hand-over")
+    status = Status(case.status)
+    if status in NO_HAND_OVER:
+        raise Conflict(no_hand_over_message(case))
     kind = HolderKind(to_kind)
     if (kind, to_id) == (case.holder_kind, case.holder_id):
         raise Conflict("接收方已持有材料 / The receiver already holds the documents")
@@ -344,15 +348,70 @@ def hand_over(
     ):
         raise Forbidden("代办员只能交出自己持有的材料 / Agents hand over only what they hold")
     centre = _holder_exists(session, scope, case, kind, to_id)
-    implied = IMPLIED.get((Status(case.status), kind, centre.kind if centre else None))
-    if implied and implied not in allowed_next(Status(case.status), case.item.level):
-        implied = None
-    _status_follows_holder(case, centre, implied or Status(case.status))
     now = at or datetime.now(UTC)
+    # Taking a villager's documents up needs their mandate; bringing them home never does.
+    if kind == HolderKind.AGENT and case.channel == "agent" and status in GOING_UP:
+        require_entrustment(session, case, cst_date(now))
+    implied = IMPLIED.get((status, kind, centre.kind if centre else None))
+    if implied and implied not in allowed_next(status, case.item.level):
+        implied = None
+    if kind == HolderKind.APPLICANT and status in GOING_DOWN:
+        implied = GOING_DOWN[status]
+    _status_follows_holder(case, centre, implied or status)
+    event = record_custody(
+        session,
+        scope,
+        case,
+        kind,
+        to_id,
+        now,
+        centre_id=centre.id if centre else centre_id,
+        lon=lon,
+        lat=lat,
+        items=items,
+        signature_png=signature_png,
+        photo_jpeg=photo_jpeg,
+        note=note,
+        idempotency_key=idempotency_key,
+    )
+    if implied:
+        apply_move(session, scope, case, implied, f"交接 {event.receipt_no}", now)
+    else:
+        case.version += 1
+    session.commit()
+    return event
+
+
+def no_hand_over_message(case: Case) -> str:
+    if case.status == Status.SUSPENDED:
+        return (
+            "代办已中止，材料留在原处；请先续办 / The case is suspended and its documents stay "
+            f"where they are: continue it first (POST /api/cases/{case.id}/continuation)"
+        )
+    if case.status == Status.SUPPLEMENTING:
+        return (
+            "申请人正在补正；补齐后先登记收到补正材料 / The villager is supplementing: record "
+            f"the supplement first (POST /api/cases/{case.id}/supplement-received)"
+        )
+    return f"代办件已{case.status} / The case is {case.status}; no hand-over"
+
+
+def record_custody(
+    session: DbSession,
+    scope: Scope,
+    case: Case,
+    kind: HolderKind,
+    to_id: int,
+    now: datetime,
+    **fields: Any,
+) -> CustodyEvent:
+    """Add the next hand-over (交接单) of the case and make the receiver its holder."""
     seq = (
         session.scalar(select(func.max(CustodyEvent.seq)).where(CustodyEvent.case_id == case.id))
         or 0
     ) + 1
+    fields["items"] = fields.get("items") or []
+    fields["note"] = fields.get("note") or ""
     event = CustodyEvent(
         case_id=case.id,
         seq=seq,
@@ -361,24 +420,13 @@ def hand_over(
         from_id=case.holder_id,
         to_kind=kind,
         to_id=to_id,
-        centre_id=centre.id if centre else centre_id,
-        lon=lon,
-        lat=lat,
         at=now,
         recorded_by_id=scope.user_id,
-        items=items or [],
-        signature_png=signature_png,
-        photo_jpeg=photo_jpeg,
-        note=note,
-        idempotency_key=idempotency_key,
+        **fields,
     )
     session.add(event)
+    case.custody.append(event)
     case.holder_kind, case.holder_id = kind, to_id
-    if implied:
-        _apply(session, scope, case, implied, f"交接 {event.receipt_no}", now)
-    else:
-        case.version += 1
-    session.commit()
     return event
 
 
@@ -394,11 +442,13 @@ def holder_label(session: DbSession, kind: str, ref: int) -> str:
     return centre.name if centre else "服务中心"
 
 
-def _enqueue_case_event(session: DbSession, case: Case, kind: str) -> None:
+def enqueue_case_event(
+    session: DbSession, case: Case, kind: str, extra: dict[str, str] | None = None
+) -> None:
     """Write the villager-facing message for this change into the outbox (same transaction)."""
     from dispatch.services import outbox
 
-    outbox.enqueue_case_message(session, case, kind)
+    outbox.enqueue_case_message(session, case, kind, extra)
 
 
 def today_cst() -> date:

@@ -20,6 +20,7 @@ from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import CentreKind, ServiceCentre
+from dispatch.models.entrustments import CapturedAt, Entrustment
 from dispatch.models.plans import Plan, PlanStatus
 from dispatch.models.regions import Level, Region, code_at, township_code
 from dispatch.models.register import TOWNSHIP_ITEMS, VILLAGE_ITEMS, RegisterEntry
@@ -139,7 +140,12 @@ def seed_demo(
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     n_items = seed_catalog(session)
-    items = list(session.scalars(select(ServiceItem).order_by(ServiceItem.code)))
+    # Village items are decided on the spot and never open, so no seeded case has one.
+    items = list(
+        session.scalars(
+            select(ServiceItem).where(ServiceItem.level != "village").order_by(ServiceItem.code)
+        )
+    )
     regions = list(session.scalars(select(Region).order_by(Region.code)))
     if not regions:
         raise RuntimeError("import the divisions first: daiban import-divisions")
@@ -197,6 +203,7 @@ def _seed_township(
         vehicle=car,
     )
     driver.zone = list(villages)
+    zone_agent: dict[int, Agent] = {}
     session.add_all([car, driver])
     counts["vehicles"] += 1
     counts["agents"] += 1
@@ -213,6 +220,7 @@ def _seed_township(
             vehicle=bike,
         )
         agent.zone = list(zone)
+        zone_agent.update({v.id: agent for v in zone})
         session.add_all([bike, agent])
         counts["vehicles"] += 1
         counts["agents"] += 1
@@ -234,7 +242,9 @@ def _seed_township(
             session.add(applicant)
             counts["applicants"] += 1
             if rng.random() < 0.55:
-                _seed_case(session, rng, applicant, village, items, now, centres)
+                case = _seed_case(session, rng, applicant, village, items, now, centres)
+                if case.channel == "agent":
+                    _entrust(session, case, zone_agent[village.id])
                 counts["cases"] += 1
 
 
@@ -304,7 +314,7 @@ def _seed_case(
     items: list[ServiceItem],
     now: datetime,
     centres: dict[str, ServiceCentre],
-) -> None:
+) -> Case:
     item = rng.choice(items)
     status = rng.choices([s for s, _ in OPEN_STATUSES], [w for _, w in OPEN_STATUSES])[0]
     if status == Status.AT_COUNTY and item.level == "township":
@@ -338,6 +348,29 @@ def _seed_case(
     else:
         case.history.append(StatusChange(from_status=previous, to_status=status, at=registered))
     _seed_custody(session, case, status, registered, centres)
+    return case
+
+
+# A blank 1x1 PNG stands for the villager's signature on a seeded entrustment.
+DEMO_SIGNATURE = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+    "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+def _entrust(session: DbSession, case: Case, agent: Agent) -> None:
+    """An agent case starts with its entrustment (代办委托书), signed at the village room."""
+    session.add(
+        Entrustment(
+            case=case,
+            agent=agent,
+            materials=[m["name"] for m in case.item.materials],
+            valid_until=case.due_date + timedelta(days=90),
+            captured_at=CapturedAt.VILLAGE_ROOM,
+            signed_at=case.registered_at,
+            signature_png=DEMO_SIGNATURE,
+        )
+    )
 
 
 def _seed_custody(

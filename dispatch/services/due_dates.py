@@ -87,7 +87,7 @@ def recount_due_dates(
         ).all()
         for case in rows:
             days = case.promised_days if case.promised_days is not None else case.item.promised_days
-            new = promised_date(case.registered_at, days)
+            new = promised_date(case.registered_at, days + case.paused_days)
             if new == case.due_date:
                 continue
             change = Change(case.id, case.reference, case.due_date, new)
@@ -108,12 +108,10 @@ def _move(session: DbSession, case: Case, change: Change, now: datetime) -> None
     # The case history records status moves; this entry keeps the status. Added by case_id so
     # the case's history is not loaded just to append to it.
     session.add(
-        StatusChange(
-            case_id=case.id,
-            from_status=case.status,
-            to_status=case.status,
-            at=now,
-            note=f"节假日安排更新，承诺办结日由 {old} 改为 {new} / "
+        StatusChange.note_on(
+            case,
+            now,
+            f"节假日安排更新，承诺办结日由 {old} 改为 {new} / "
             f"Holiday notice loaded: promised date moved from {old} to {new}",
         )
     )

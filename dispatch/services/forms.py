@@ -14,9 +14,10 @@ from dispatch.models.agents import Agent
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status
 from dispatch.models.plans import Plan, PlanRoute, PlanStatus
 from dispatch.security import Scope
-from dispatch.services.cases import get_case, holder_label
+from dispatch.services import entrustments
+from dispatch.services.cases import get_case, holder_label, today_cst
 
-KINDS = ("receipt", "notice", "handover", "decision")
+KINDS = ("receipt", "notice", "handover", "decision", "entrustment")
 DECIDED = {Status.DECIDED, Status.RETURNING, Status.DELIVERED, Status.CLOSED}
 
 
@@ -39,6 +40,11 @@ def case_form(
         giver = holder_label(session, event.from_kind, event.from_id)
         receiver = holder_label(session, event.to_kind, event.to_id)
         return case_forms.handover(sheet, event, giver, receiver)
+    if kind == "entrustment":
+        found = entrustments.get_entrustment(session, case)
+        return case_forms.entrustment(sheet, found, today_cst())
+    if case.refusal_kind:
+        return case_forms.decision(sheet, case.refusal_reason, case.refusal_kind)
     if Status(case.status) not in DECIDED:
         raise Conflict(
             f"代办件尚未办结（{case.status}）/ The case is not decided yet ({case.status})"

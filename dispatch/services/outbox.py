@@ -19,6 +19,12 @@ CASE_TEMPLATES = {
     "case_delivered": "rate_service",
     # Variables old_date and new_date come from the caller (services/due_dates.py).
     "case_due_date_moved": "due_date_moved",
+    # The branches (services/branches.py); their extra variables come from the caller.
+    "case_supplement": "supplement_requested",
+    "case_refused": "case_refused",
+    "case_suspended": "case_suspended",
+    "case_continued": "case_continued",
+    "case_withdrawn": "case_withdrawn",
 }
 
 

@@ -27,7 +27,7 @@ from dispatch.planning import manual
 from dispatch.planning import service as planning
 from dispatch.planning.locks import lock_township_plans
 from dispatch.planning.runner import heaviest_first, townships_with_centres
-from dispatch.planning.views import plan_view, task_names
+from dispatch.planning.views import located_view, plan_view, task_names
 from dispatch.security import Scope
 from dispatch.services.regions import region_in_scope
 from dispatch.workdays import CST
@@ -59,6 +59,12 @@ def get_plan(session: DbSession, scope: Scope, plan_id: int) -> Plan:
     if plan is None:
         raise NotFound(f"没有计划 {plan_id}，或不在您的辖区 / No plan {plan_id} in your scope")
     return plan
+
+
+def routing_document(session: DbSession, scope: Scope, plan: Plan, which: str) -> Any:
+    """The plan's problem or solution in VROOM's JSON, home points shown by role."""
+    document = plan.problem if which == "problem" else plan.solution
+    return located_view(session, plan, scope.role, document)
 
 
 def view(session: DbSession, scope: Scope, plan: Plan) -> dict[str, Any]:

@@ -150,6 +150,11 @@ def console() -> Any:
     return _page("console.html")
 
 
+@bp.route("/supervise")
+def supervise() -> Any:
+    return _page("supervise.html")
+
+
 @bp.route("/rate/<token>")
 def rate(token: str) -> Any:
     """The public rating page of an SMS link; the page checks the token through the API."""

@@ -12,9 +12,9 @@ from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.outbox import OutboxMessage
 from dispatch.models.regions import Region
 from dispatch.security import Scope
-from dispatch.services import applicants, cases
+from dispatch.services import applicants, cases, entrustments
 
-from .api.conftest import applicant_body
+from .api.conftest import SIGNATURE, applicant_body
 
 TOWNSHIP_ITEM = "DEMO-YB-001"  # decided at the township: the shortest walk to delivery
 
@@ -43,6 +43,17 @@ def deliver_case(
             .where(ServiceCentre.kind == CentreKind.TOWNSHIP, Region.code == village[:9] + "000")
         )
         assert centre is not None
+        entrustments.capture(
+            s,
+            scope,
+            case,
+            agent_id=agent_id,
+            materials=["户口簿"],
+            valid_until=(at + timedelta(days=60)).date(),
+            captured_at="village_room",
+            signature_png=SIGNATURE,
+            now=at - lead,
+        )
         cases.transition(s, scope, case, "materials_checked", now=at - lead + step)
         cases.hand_over(s, scope, case, "agent", agent_id, at=at - lead + step)
         cases.hand_over(s, scope, case, "centre", centre.id, at=at - lead + 2 * step)

@@ -21,8 +21,6 @@ from tests.conftest import reset_postgres
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/load_test"
-#: Lost for reasons this fault does not cause (see README, "Under load").
-NOT_THIS_FAULT = {"report undone by a re-plan", "booking not planned, villager not told"}
 
 
 def _terminate_app_connections() -> int:
@@ -68,7 +66,8 @@ def test_terminated_connections_mid_load(redis_url: str, tmp_path: Path) -> None
     five = {k: n for k, n in statuses.items() if k.rsplit(" ", 1)[1].startswith("5")}
     assert all(k.endswith(" 503") for k in five), five
     assert "Traceback" not in web_log or "unhandled error" not in web_log
-    lost = {k: n for k, n in rec.lost.items() if k not in NOT_THIS_FAULT}
-    assert not lost, (lost, rec.examples)
+    # Nothing at all is lost: the report/publish race and the booking's re-plan job failing on
+    # the dropped connection, once let through here, are fixed (README, "Under load").
+    assert not rec.lost, (dict(rec.lost), rec.examples)
     assert rec.counts["reports: applied once"] > 0
     print(f"terminated {killed} backends; 5xx {five}; reconciliation {dict(rec.counts)}")

@@ -52,6 +52,37 @@ EXAMPLES: dict[str, dict[str, object]] = {
         "reference": "DB261120000123",
         "result": "情况属实，已整改 / found true and put right",
     },
+    "supplement_requested": {
+        "name": "林阿婆",
+        "service": "残疾人证",
+        "reference": "DB261206000123",
+        "missing": "户口簿、近期免冠照片",
+    },
+    "case_refused": {
+        "name": "林阿婆",
+        "service": "残疾人证",
+        "reference": "DB261206000123",
+        "decision": "不予许可",
+        "reason": "评定等级不符合发证条件",
+    },
+    "case_suspended": {
+        "name": "林阿婆",
+        "service": "残疾人证",
+        "reference": "DB261206000123",
+        "reason": "申请人外出务工",
+    },
+    "case_continued": {
+        "name": "林阿婆",
+        "service": "残疾人证",
+        "reference": "DB261206000123",
+        "due_date": "2026-12-30",
+    },
+    "case_withdrawn": {
+        "name": "林阿婆",
+        "service": "残疾人证",
+        "reference": "DB261206000123",
+        "reason": "申请人撤回",
+    },
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

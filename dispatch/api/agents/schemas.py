@@ -1,8 +1,16 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from dispatch.api.common import REGION_CODE, ROW_ID, MaskedPhone, StrictSchema, validate_mobile
+from dispatch.api.common import (
+    REGION_CODE,
+    ROW_ID,
+    Personal,
+    StrictSchema,
+    agent_subject,
+    validate_mobile,
+)
 from dispatch.models.agents import AgentLevel
+from dispatch.privacy import Field
 
 LEVELS = [lv.value for lv in AgentLevel]
 
@@ -24,7 +32,7 @@ class ShiftField(ma.fields.Dict):
 class AgentSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
-    phone = MaskedPhone(metadata={"type": "string"})
+    phone = Personal(Field.AGENT_PHONE, agent_subject)
     level = ma.fields.String()
     region_code = ma.fields.Function(lambda a: a.region.code)
     zone = ma.fields.Function(lambda a: [v.code for v in a.zone])

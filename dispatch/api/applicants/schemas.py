@@ -3,13 +3,14 @@ from marshmallow import validate
 
 from dispatch.api.common import (
     REGION_CODE,
-    MaskedIdNumber,
-    MaskedPhone,
+    Personal,
     StrictSchema,
+    applicant_subject,
     check_optional_point,
     validate_id_number,
     validate_mobile,
 )
+from dispatch.privacy import Field
 
 VILLAGE = REGION_CODE
 
@@ -17,13 +18,13 @@ VILLAGE = REGION_CODE
 class ApplicantSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
-    phone = MaskedPhone(metadata={"type": "string"})
-    id_number = MaskedIdNumber(metadata={"type": "string"})
+    phone = Personal(Field.PHONE, applicant_subject)
+    id_number = Personal(Field.ID_NUMBER, applicant_subject)
     village_code = ma.fields.Function(lambda a: a.village.code)
     village_name = ma.fields.Function(lambda a: a.village.name)
-    address = ma.fields.String()
-    lon = ma.fields.Float()
-    lat = ma.fields.Float()
+    address = Personal(Field.ADDRESS, applicant_subject)
+    lon = Personal(Field.HOME_POINT, applicant_subject, metadata={"type": "number"})
+    lat = Personal(Field.HOME_POINT, applicant_subject, metadata={"type": "number"})
     vulnerable = ma.fields.Boolean()
     created_at = ma.fields.AwareDateTime()
 

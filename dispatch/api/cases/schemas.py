@@ -74,6 +74,15 @@ class CaseSchema(ma.Schema):
     note = ma.fields.String()
     holder_kind = ma.fields.String()
     holder_id = ma.fields.Integer()
+    # The promise's clock: stopped since (补正, 中止), and the working days it already stood.
+    clock_stopped = ma.fields.Function(
+        lambda c: c.paused_since is not None, metadata={"type": "boolean"}
+    )
+    paused_since = ma.fields.AwareDateTime(allow_none=True)
+    paused_days = ma.fields.Integer()
+    resume_status = ma.fields.String(allow_none=True)
+    refusal_kind = ma.fields.String()
+    refusal_reason = ma.fields.String()
     version = ma.fields.Integer()
 
 

@@ -23,14 +23,17 @@ def pdf(body: bytes, name: str) -> Response:
     )
 
 
-@blp.route("/cases/<int:case_id>/forms/<any(receipt,notice,handover,decision):kind>.pdf")
+@blp.route(
+    "/cases/<int:case_id>/forms/<any(receipt,notice,handover,decision,entrustment):kind>.pdf"
+)
 class CaseForm(MethodView):
     @blp.arguments(HandoverArgsSchema, location="query")
     @blp.response(200, content_type="application/pdf", description="The form as a PDF")
     @blp.alt_response(404, description="No such case in your scope")
     @blp.alt_response(409, description="The case has no such form yet (no notice, no hand-over)")
     def get(self, args, case_id, kind):
-        """One printed form of a case: receipt, notice, handover (交接单) or decision"""
+        """One printed form of a case: receipt, notice, handover (交接单), decision (办结单 or
+        不予许可告知书) or entrustment (代办委托书)"""
         body = forms.case_form(db.session, current_scope(), case_id, kind, args.get("seq"))
         return pdf(body, f"{case_id}-{kind}.pdf")
 

@@ -6,7 +6,7 @@ from marshmallow import validate
 
 from dispatch.api.common import StrictSchema
 
-LEVELS = ["township", "county", "city"]
+LEVELS = ["village", "township", "county", "city"]
 
 
 class MaterialSchema(StrictSchema):

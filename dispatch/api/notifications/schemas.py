@@ -1,7 +1,15 @@
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
-from dispatch.api.common import MaskedPhone, StrictSchema
+from dispatch.api.common import Personal, StrictSchema
+from dispatch.privacy import Field, Subject
+
+
+def recipient_subject(message: Any) -> Subject:
+    kind = "applicant" if message.recipient_kind == "villager" else "agent"
+    return Subject(kind, message.recipient_id, message.township_code)
 
 
 class DeviceSchema(StrictSchema):
@@ -36,7 +44,7 @@ class MessageSchema(ma.Schema):
     channel = ma.fields.String()
     recipient_kind = ma.fields.String()
     recipient_id = ma.fields.Integer()
-    phone = MaskedPhone()
+    phone = Personal(Field.RECIPIENT_PHONE, recipient_subject)
     variables = ma.fields.Dict()
     status = ma.fields.String()
     attempts = ma.fields.Integer()

@@ -81,7 +81,7 @@ class PlanProblem(MethodView):
     @roles_required(Role.DISPATCHER, Role.SUPERVISOR)
     def get(self, plan_id):
         """The routing problem this plan solved, in VROOM's JSON format"""
-        return _plan(plan_id).problem
+        return plans.routing_document(db.session, current_scope(), _plan(plan_id), "problem")
 
 
 @blp.route("/<int:plan_id>/solution")
@@ -90,7 +90,7 @@ class PlanSolution(MethodView):
     @roles_required(Role.DISPATCHER, Role.SUPERVISOR)
     def get(self, plan_id):
         """The solution stored with this plan, in VROOM's JSON format"""
-        return _plan(plan_id).solution
+        return plans.routing_document(db.session, current_scope(), _plan(plan_id), "solution")
 
 
 @blp.route("/<int:plan_id>/publish")

@@ -44,9 +44,10 @@ class CaseOnStopSchema(ma.Schema):
 
 
 class ContactSchema(ma.Schema):
+    # Already shown as the caller's role may see them (dispatch.planning.views, privacy.RULES).
     name = ma.fields.String()
-    phone = ma.fields.String()
-    address = ma.fields.String()
+    phone = ma.fields.String(allow_none=True)
+    address = ma.fields.String(allow_none=True)
 
 
 class StopSchema(ma.Schema):

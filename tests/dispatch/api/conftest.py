@@ -18,13 +18,15 @@ from dispatch.models.centres import ServiceCentre
 from dispatch.models.regions import Region
 from dispatch.models.users import Role, User
 from dispatch.security import Scope
-from dispatch.services import applicants, auth, cases, centres
-from dispatch.services.demo import DEMO_TOWNSHIP
+from dispatch.services import applicants, auth, cases, centres, entrustments
+from dispatch.services.demo import DEMO_SIGNATURE, DEMO_TOWNSHIP
 from dispatch.services.validation import id_check_char
 
 from ..conftest import OTHER_COUNTY_TOWNSHIP
 
 _serial = itertools.count(1)
+# A 1x1 PNG, as the signature canvas would send it.
+SIGNATURE = DEMO_SIGNATURE
 
 
 def fresh_id_number() -> str:
@@ -85,9 +87,22 @@ class World:
             a = applicants.create_applicant(db.session, self.scope, village, **body)
             return a.id
 
-    def case(self, place: Place, item: str = "DEMO-GA-001") -> int:
+    def case(self, place: Place, item: str = "DEMO-GA-001", entrusted: bool = True) -> int:
+        """An agent case of the place's applicant; ``entrusted``: with its entrustment to the
+        place's agent signed, so agents may take its documents."""
         with self.app.app_context():
             c = cases.register_case(db.session, self.scope, place.applicant, item, "agent")
+            if entrusted:
+                entrustments.capture(
+                    db.session,
+                    self.scope,
+                    c,
+                    agent_id=place.agent,
+                    materials=[m["name"] for m in c.item.materials],
+                    valid_until=c.due_date + timedelta(days=60),
+                    captured_at="village_room",
+                    signature_png=SIGNATURE,
+                )
             return c.id
 
     def appointment(self, place: Place) -> int:

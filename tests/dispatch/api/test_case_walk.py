@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import applicant_body
+from .conftest import SIGNATURE, applicant_body
 
 
 def _etag(client, headers, case_id: int) -> str:
@@ -46,6 +46,19 @@ def test_walk_through_every_status(client, auth, world):
     assert illegal.status_code == 409
     assert illegal.get_json()["allowed"] == ["materials_checked", "returned", "cancelled"]
     assert _move(client, disp, cid, "materials_checked").status_code == 200
+    # The villager signs the entrustment at the room before an agent takes anything.
+    entrusted = client.post(
+        f"/api/cases/{cid}/entrustment",
+        headers=staff,
+        json={
+            "agent_id": world.home.agent,
+            "materials": ["居民身份证", "户口簿"],
+            "valid_until": "2099-12-31",
+            "captured_at": "village_room",
+            "signature_png": SIGNATURE,
+        },
+    )
+    assert entrusted.status_code == 201, entrusted.get_json()
     township = _centre(client, disp, "township", "445203103000")
     county = _centre(client, disp, "county", "445203000000")
     steps = [

@@ -15,7 +15,7 @@ from dispatch.extensions import db
 from dispatch.models.regions import Region
 from dispatch.security import PUBLIC_PATHS, PUBLIC_PREFIXES
 
-from .conftest import World, applicant_body, future_window
+from .conftest import SIGNATURE, World, applicant_body, future_window
 
 ROLES = ("admin", "supervisor", "county", "dispatcher", "agent", "staff", "anon")
 PASSWORDS = {
@@ -46,6 +46,7 @@ AWAY = codes(404, admin=200, supervisor=200)
 # Writers of their own region's data; supervisors are read-only.
 WRITE = codes(403, admin=200, dispatcher=200, agent=200, staff=200)
 DISPATCH = codes(403, admin=200, dispatcher=200)
+AUDITORS = codes(403, admin=200, supervisor=200, county=200)
 
 
 # Planning and notifications: a dispatcher plans (an admin may too); supervisors read.
@@ -127,6 +128,7 @@ def _appointment_body(w: World) -> dict[str, Any]:
 
 
 C = "/api/cases/<int:case_id>"
+FORMS = C + "/forms/<any(receipt,notice,handover,decision,entrustment):kind>.pdf"
 CT = "/api/centres/<int:centre_id>"
 AP = "/api/applicants/<int:applicant_id>"
 AG = "/api/agents/<int:agent_id>"
@@ -202,13 +204,13 @@ TABLE = [
     # Printed forms: scoped like the case; an agent's route sheet like the agent.
     Row(
         "GET",
-        C + "/forms/<any(receipt,notice,handover,decision):kind>.pdf",
+        FORMS,
         lambda w: f"/api/cases/{w.home.case}/forms/receipt.pdf",
         codes(200, agent=404),
     ),
     Row(
         "GET",
-        C + "/forms/<any(receipt,notice,handover,decision):kind>.pdf",
+        FORMS,
         lambda w: f"/api/cases/{w.away.case}/forms/receipt.pdf",
         AWAY,
     ),
@@ -218,6 +220,90 @@ TABLE = [
         lambda w: f"/api/cases/{w.case(w.home)}/custody",
         codes(403, admin=201, dispatcher=201, agent=404, staff=201),
         lambda w: {"to_kind": "agent", "to_id": w.home.agent},
+    ),
+    # The entrustment and the branches of a case (each move on a fresh case).
+    Row(
+        "GET",
+        C + "/entrustment",
+        lambda w: f"/api/cases/{w.home.case}/entrustment",
+        codes(200, agent=404),
+    ),  # fmt: skip
+    Row("GET", C + "/entrustment", lambda w: f"/api/cases/{w.away.case}/entrustment", AWAY),
+    Row(
+        "POST",
+        C + "/entrustment",
+        lambda w: f"/api/cases/{w.case(w.home, entrusted=False)}/entrustment",
+        created(WRITE) | {"agent": 404},
+        lambda w: {
+            "agent_id": w.home.agent,
+            "materials": ["户口簿"],
+            "valid_until": "2099-12-31",
+            "captured_at": "village_room",
+            "signature_png": SIGNATURE,
+        },
+    ),
+    Row(
+        "POST",
+        C + "/entrustment/revocation",
+        lambda w: f"/api/cases/{w.case(w.home)}/entrustment/revocation",
+        codes(403, admin=200, dispatcher=200, staff=200),
+        {"reason": "村民改为自行办理"},
+    ),
+    Row(
+        "POST",
+        C + "/on-site-completion",
+        lambda w: f"/api/cases/{w.case(w.home)}/on-site-completion",
+        codes(403, admin=422, dispatcher=422, staff=422),
+        {},
+    ),
+    Row(
+        "POST",
+        C + "/supplement-request",
+        lambda w: f"/api/cases/{w.case(w.home)}/supplement-request",
+        codes(403, admin=409, dispatcher=409),
+        {"missing": ["户口簿"]},
+    ),
+    Row(
+        "POST",
+        C + "/supplement-received",
+        lambda w: f"/api/cases/{w.case(w.home)}/supplement-received",
+        codes(403, admin=409, dispatcher=409, staff=409, agent=404),
+        {"items": ["户口簿"]},
+    ),
+    Row(
+        "POST",
+        C + "/refusal",
+        lambda w: f"/api/cases/{w.case(w.home)}/refusal",
+        codes(403, admin=409, dispatcher=409),
+        {"kind": "not_accepted", "reason": "材料不齐", "legal_basis": "《行政许可法》第三十二条"},
+    ),
+    Row(
+        "POST",
+        C + "/suspension",
+        lambda w: f"/api/cases/{w.case(w.home)}/suspension",
+        codes(403, admin=200, dispatcher=200, staff=200, agent=404),
+        {"reason": "申请人外出"},
+    ),
+    Row(
+        "POST",
+        C + "/continuation",
+        lambda w: f"/api/cases/{w.case(w.home)}/continuation",
+        codes(403, admin=409, dispatcher=409, staff=409, agent=404),
+        {},
+    ),
+    Row(
+        "POST",
+        C + "/withdrawal",
+        lambda w: f"/api/cases/{w.case(w.home)}/withdrawal",
+        codes(403, admin=200, dispatcher=200, staff=200, agent=404),
+        {"reason": "申请人撤回"},
+    ),
+    Row(
+        "POST",
+        C + "/withdrawal",
+        lambda w: f"/api/cases/{w.case(w.away)}/withdrawal",
+        codes(404, admin=200, supervisor=403, county=403),
+        {"reason": "申请人撤回"},
     ),
     # Centres: the ones above the caller's region are readable, never writable.
     Row("GET", "/api/centres/", "/api/centres/", READ_ALL),
@@ -622,6 +708,9 @@ TABLE = [
         codes(403, admin=200, county=200),
         {"completed_on": "2026-05-06", "note": "matrix"},
     ),
+    # Records of processing: admins and supervisors, in their region.
+    Row("GET", "/api/audit/access", "/api/audit/access", AUDITORS),
+    Row("GET", "/api/audit/access/export", "/api/audit/access/export?field=phone", AUDITORS),
 ]
 
 

@@ -1,0 +1,79 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from dispatch.api.common import ROW_ID, StrictSchema
+from dispatch.models.entrustments import CapturedAt
+from dispatch.services.cases import today_cst
+
+NAME = ma.fields.String(validate=validate.Length(1, 120))
+REASON = validate.Length(1, 2000)
+
+
+def names(required: bool = True, most: int = 30) -> ma.fields.List[str]:
+    return ma.fields.List(NAME, required=required, validate=validate.Length(1, most))
+
+
+class EntrustmentSchema(ma.Schema):
+    id = ma.fields.Integer()
+    case_id = ma.fields.Integer()
+    agent_id = ma.fields.Integer()
+    agent_name = ma.fields.Function(lambda e: e.agent.name)
+    materials = ma.fields.List(ma.fields.String())
+    valid_until = ma.fields.Date()
+    captured_at = ma.fields.String()
+    signed_at = ma.fields.AwareDateTime()
+    has_signature = ma.fields.Function(lambda e: bool(e.signature_png))
+    has_thumbprint = ma.fields.Function(lambda e: bool(e.thumbprint_jpeg))
+    revoked_at = ma.fields.AwareDateTime(allow_none=True)
+    revoke_reason = ma.fields.String()
+    in_force = ma.fields.Function(
+        lambda e: e.in_force(today_cst()),
+        metadata={"type": "boolean", "description": "Not revoked and not run out"},
+    )
+
+
+class EntrustmentCreateSchema(StrictSchema):
+    agent_id = ma.fields.Integer(
+        validate=ROW_ID, metadata={"description": "The entrusted agent; on the phone, yourself"}
+    )
+    materials = names(most=50)
+    valid_until = ma.fields.Date(required=True)
+    captured_at = ma.fields.String(
+        required=True, validate=validate.OneOf([c.value for c in CapturedAt])
+    )
+    signature_png = ma.fields.String(validate=validate.Length(max=400_000))
+    thumbprint_jpeg = ma.fields.String(validate=validate.Length(max=700_000))
+
+
+class ReasonSchema(StrictSchema):
+    reason = ma.fields.String(required=True, validate=REASON)
+
+
+class NoteSchema(StrictSchema):
+    note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class OnSiteSchema(NoteSchema):
+    signature_png = ma.fields.String(validate=validate.Length(max=400_000))
+
+
+class SupplementRequestSchema(NoteSchema):
+    missing = names()
+
+
+class SupplementReceivedSchema(NoteSchema):
+    items = names()
+
+
+class RefusalSchema(StrictSchema):
+    kind = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(["not_accepted", "not_permitted"]),
+        metadata={"description": "not_accepted: 不予受理; not_permitted: 不予许可"},
+    )
+    reason = ma.fields.String(required=True, validate=REASON)
+    legal_basis = ma.fields.String(
+        required=True,
+        validate=validate.Length(1, 500),
+        metadata={"description": "The law and article the refusal rests on"},
+    )

@@ -1,0 +1,51 @@
+"""The entrustment (代办委托书): the villager's written mandate for an agent to carry a case."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dispatch.models.agents import Agent
+from dispatch.models.base import Base, utcnow
+from dispatch.models.cases import Case
+from dispatch.models.types import Encrypted
+
+
+class CapturedAt(enum.StrEnum):
+    PHONE = "phone"  # on the agent's phone, with the signature canvas
+    VILLAGE_ROOM = "village_room"  # at the village room (便民服务室), by its staff
+
+
+class Entrustment(Base):
+    """Who entrusts whom, for which case, with what materials, until when, signed how.
+
+    A case has at most one entrustment in force; a revoked or lapsed one stays on record.
+    """
+
+    __tablename__ = "entrustments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    # The names of the materials the villager handed over, as listed on the form.
+    materials: Mapped[list[Any]] = mapped_column(default=list)
+    valid_until: Mapped[date]
+    captured_at: Mapped[str] = mapped_column(String(20))
+    signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The villager's signature, or a thumbprint photo for one who cannot sign.
+    signature_png: Mapped[str | None] = mapped_column(Encrypted("entrustments.signature_png"))
+    thumbprint_jpeg: Mapped[str | None] = mapped_column(Encrypted("entrustments.thumbprint_jpeg"))
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoke_reason: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship()
+    agent: Mapped[Agent] = relationship()
+
+    def in_force(self, today: date) -> bool:
+        return self.revoked_at is None and self.valid_until >= today

@@ -1,0 +1,100 @@
+"""Retention (PIPL Art. 19): what a closed case no longer needs is removed after its period.
+
+Counted from the case's closing (closed or cancelled): the receipts' signatures and photos,
+and the positions of its hand-overs, are cleared; the custody chain itself stays (who handed
+what to whom, and when), and the case's history says what was removed and why. Outbox rows
+to villagers, once sent or given up, lose their phone and message variables after their own
+period. Running the job twice removes nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from dispatch.extensions import DbSession
+from dispatch.models.cases import Case, CustodyEvent, Status, StatusChange
+from dispatch.models.outbox import OutboxMessage, OutboxStatus
+
+ENDED = (Status.CLOSED, Status.CANCELLED)
+PURGE_NOTE = (
+    "保存期满，已删除交接单签名、照片和交接位置（交接记录保留）/ Retention period over: "
+    "receipt signatures, photos and hand-over positions removed (the custody chain is kept)"
+)
+
+
+@dataclass(frozen=True)
+class Periods:
+    """Days kept after a case closes (receipts), and after an SMS was sent (outbox)."""
+
+    receipts_days: int = 365
+    outbox_days: int = 30
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Periods:
+        return cls(int(config["RETAIN_RECEIPTS_DAYS"]), int(config["RETAIN_OUTBOX_DAYS"]))
+
+
+@dataclass(frozen=True)
+class Purged:
+    cases: int
+    receipts: int
+    outbox: int
+
+
+def _ended_before(session: DbSession, cutoff: datetime) -> list[Case]:
+    """Closed or cancelled cases whose last status change is older than the cutoff."""
+    last = (
+        select(StatusChange.case_id, func.max(StatusChange.at).label("at"))
+        .group_by(StatusChange.case_id)
+        .subquery()
+    )
+    stmt = (
+        select(Case)
+        .join(last, last.c.case_id == Case.id)
+        .where(
+            Case.status.in_(ENDED), last.c.at < cutoff, Case.id.in_(select(CustodyEvent.case_id))
+        )
+        .order_by(Case.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def _held(event: CustodyEvent) -> bool:
+    # Sealed columns cannot be compared in SQL (dispatch.models.types): looked at here.
+    return bool(event.signature_png or event.photo_jpeg or event.lon is not None)
+
+
+def purge_expired(session: DbSession, periods: Periods, now: datetime | None = None) -> Purged:
+    """The daily retention job: one commit, idempotent."""
+    now = now or datetime.now(UTC)
+    cases = _ended_before(session, now - timedelta(days=periods.receipts_days))
+    purged_cases = receipts = 0
+    for case in cases:
+        events = [e for e in case.custody if _held(e)]
+        for event in events:
+            event.signature_png = event.photo_jpeg = None
+            event.lon = event.lat = None
+        if events:
+            purged_cases += 1
+            receipts += len(events)
+            session.add(StatusChange.note_on(case, now, PURGE_NOTE))
+    messages = [
+        m
+        for m in session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.recipient_kind == "villager",
+                OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.DEAD)),
+                OutboxMessage.created_at < now - timedelta(days=periods.outbox_days),
+            )
+        )
+        if m.phone or m.variables
+    ]
+    for message in messages:
+        message.phone, message.variables = "", {}
+    session.commit()
+    return Purged(purged_cases, receipts, len(messages))

@@ -1,0 +1,98 @@
+"""Retention: a case closed past its period loses its receipts' signatures, photos and
+positions; its custody chain and history stay, and a second run removes nothing more."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, text, update
+
+from dispatch.extensions import db
+from dispatch.models.cases import CustodyEvent, StatusChange
+from dispatch.services import cases
+from dispatch.services.retention import PURGE_NOTE, Periods, purge_expired
+
+from .conftest import World
+
+SIGNATURE = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGAAAAAFAAGq"
+)
+PHOTO = (
+    "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8U"
+)
+
+
+def _case_with_receipt(world: World, closed_days_ago: int | None) -> int:
+    """A case handed to the agent with a signed, photographed receipt; cancelled if asked."""
+    cid = world.case(world.home)
+    with world.app.app_context():
+        case = cases.get_case(db.session, world.scope, cid)
+        cases.hand_over(
+            db.session,
+            world.scope,
+            case,
+            "agent",
+            world.home.agent,
+            lon=116.31,
+            lat=23.51,
+            signature_png=SIGNATURE,
+            photo_jpeg=PHOTO,
+        )
+        if closed_days_ago is not None:
+            cases.transition(db.session, world.scope, case, "cancelled")
+            # Set-up: the case closed that long ago (its history is dated then).
+            db.session.execute(
+                update(StatusChange)
+                .where(StatusChange.case_id == cid)
+                .values(at=datetime.now(UTC) - timedelta(days=closed_days_ago))
+            )
+            db.session.commit()
+        db.session.remove()
+    return cid
+
+
+def _receipts(app, cid):
+    with app.app_context():
+        rows = db.session.execute(
+            text(
+                "SELECT seq, from_kind, to_kind, to_id, at, signature_png, photo_jpeg, lon "
+                "FROM custody_events WHERE case_id = :c ORDER BY seq"
+            ),
+            {"c": cid},
+        ).all()
+        db.session.remove()
+    return rows
+
+
+def test_closed_case_past_its_period_is_purged_and_its_chain_kept(app, world):
+    """Signature, photo and position gone from the raw row; who, whom and when remain."""
+    old = _case_with_receipt(world, closed_days_ago=400)
+    recent = _case_with_receipt(world, closed_days_ago=10)
+    still_open = _case_with_receipt(world, closed_days_ago=None)
+    before = _receipts(app, old)
+    with app.app_context():
+        done = purge_expired(db.session, Periods(receipts_days=365))
+        again = purge_expired(db.session, Periods(receipts_days=365))
+        notes = db.session.scalars(
+            select(StatusChange.note).where(StatusChange.case_id == old)
+        ).all()
+        db.session.remove()
+    after = _receipts(app, old)
+    assert done.cases >= 1 and done.receipts >= 1
+    assert again.receipts == 0 and again.cases == 0
+    assert [r[:5] for r in after] == [r[:5] for r in before]  # the custody chain
+    assert all(r.signature_png is None and r.photo_jpeg is None and r.lon is None for r in after)
+    assert notes.count(PURGE_NOTE) == 1
+    for kept in (recent, still_open):
+        assert all(r.signature_png and r.photo_jpeg for r in _receipts(app, kept))
+
+
+def test_purge_command_reports_counts(app, world):
+    """`daiban purge-expired` runs the same job and says what it removed."""
+    _case_with_receipt(world, closed_days_ago=800)
+    result = app.test_cli_runner().invoke(args=["purge-expired"])
+    assert result.exit_code == 0, result.output
+    assert "receipts of" in result.output and not result.output.startswith("已清除 0 件")
+    with app.app_context():
+        assert db.session.scalar(select(CustodyEvent.id).limit(1)) is not None
+        db.session.remove()
