@@ -32,6 +32,7 @@ RESOURCES = (
     "forms",
     "branches",
     "audit",
+    "privacy",
 )
 
 

@@ -25,7 +25,7 @@ PURPOSES = {
     "agents": "dispatch",
     "plans": "service_route",
     "notifications": "message_delivery",
-    "privacy": "rights_request",
+    "privacy": "rights_request",  # the rights services write their own purpose too
 }
 DEFAULT_PURPOSE = "case_handling"
 FIELDS = ("id_number", "phone", "address", "home_point")

@@ -95,6 +95,13 @@ def create_applicant(
 def update_applicant(
     session: DbSession, scope: Scope, applicant: Applicant, **fields: Any
 ) -> Applicant:
+    apply_update(session, scope, applicant, **fields)
+    session.commit()
+    return applicant
+
+
+def apply_update(session: DbSession, scope: Scope, applicant: Applicant, **fields: Any) -> None:
+    """Change an applicant's details in the session; the caller commits."""
     if "village" in fields:
         applicant.village_id = _village(session, scope, fields.pop("village")).id
     if "id_number" in fields:
@@ -102,5 +109,3 @@ def update_applicant(
         _unique_id_number(session, fields["id_number"], applicant.id)
     for key, value in fields.items():
         setattr(applicant, key, value)
-    session.commit()
-    return applicant

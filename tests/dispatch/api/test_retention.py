@@ -4,6 +4,7 @@ positions; its custody chain and history stay, and a second run removes nothing 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, text, update
 
@@ -22,22 +23,27 @@ PHOTO = (
 )
 
 
+def signed_hand_over(world: World, case: Any) -> None:
+    """The case goes to the home agent on a signed, photographed receipt with a position."""
+    cases.hand_over(
+        db.session,
+        world.scope,
+        case,
+        "agent",
+        world.home.agent,
+        lon=116.31,
+        lat=23.51,
+        signature_png=SIGNATURE,
+        photo_jpeg=PHOTO,
+    )
+
+
 def _case_with_receipt(world: World, closed_days_ago: int | None) -> int:
     """A case handed to the agent with a signed, photographed receipt; cancelled if asked."""
     cid = world.case(world.home)
     with world.app.app_context():
         case = cases.get_case(db.session, world.scope, cid)
-        cases.hand_over(
-            db.session,
-            world.scope,
-            case,
-            "agent",
-            world.home.agent,
-            lon=116.31,
-            lat=23.51,
-            signature_png=SIGNATURE,
-            photo_jpeg=PHOTO,
-        )
+        signed_hand_over(world, case)
         if closed_days_ago is not None:
             cases.transition(db.session, world.scope, case, "cancelled")
             # Set-up: the case closed that long ago (its history is dated then).

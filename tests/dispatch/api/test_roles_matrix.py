@@ -711,6 +711,28 @@ TABLE = [
     # Records of processing: admins and supervisors, in their region.
     Row("GET", "/api/audit/access", "/api/audit/access", AUDITORS),
     Row("GET", "/api/audit/access/export", "/api/audit/access/export?field=phone", AUDITORS),
+    # The person's rights: the admin, on the person's request.
+    Row(
+        "GET",
+        "/api/privacy/applicants/<int:applicant_id>/export",
+        lambda w: f"/api/privacy/applicants/{w.home.applicant}/export",
+        ADMIN_ONLY,
+    ),
+    Row(
+        "POST",
+        "/api/privacy/applicants/<int:applicant_id>/correction",
+        lambda w: f"/api/privacy/applicants/{w.home.applicant}/correction",
+        ADMIN_ONLY,
+        {"address": "村东头12号", "reason": "本人来电更正"},
+    ),
+    # The home applicant has an open case: the admin is refused with the reason.
+    Row(
+        "POST",
+        "/api/privacy/applicants/<int:applicant_id>/erase",
+        lambda w: f"/api/privacy/applicants/{w.home.applicant}/erase",
+        codes(403, admin=409),
+        {"reason": "本人申请删除"},
+    ),
 ]
 
 

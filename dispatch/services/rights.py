@@ -1,0 +1,144 @@
+"""The person's rights (PIPL Art. 44–47), exercised for them by an admin: a copy of
+everything held on an applicant, a correction, an erasure. Each is an access record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from dispatch.errors import Conflict
+from dispatch.extensions import DbSession
+from dispatch.models.access import AccessRecord
+from dispatch.models.agents import Appointment
+from dispatch.models.applicants import Applicant
+from dispatch.models.cases import Case
+from dispatch.models.outbox import OutboxMessage
+from dispatch.models.ratings import Rating
+from dispatch.models.users import Scope
+from dispatch.privacy import Disclosure, Subject
+from dispatch.services.access_records import note_reads
+from dispatch.services.applicants import apply_update
+from dispatch.services.case_flow import OPEN
+
+ERASED_NAME = "已删除"
+PERSONAL = ("name", "phone", "id_number", "address", "lon", "lat")
+
+
+def _record(
+    session: DbSession,
+    scope: Scope,
+    a: Applicant,
+    fields: set[str],
+    endpoint: str,
+    purpose: str,
+    request_id: str,
+) -> None:
+    whose = Disclosure(Subject("applicant", a.id, a.village.code), fields)
+    note_reads(session, scope, [whose], endpoint, purpose, request_id)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _row(obj: Any, *names: str) -> dict[str, Any]:
+    return {n: _iso(getattr(obj, n)) for n in names}
+
+
+def export_applicant(
+    session: DbSession, scope: Scope, a: Applicant, request_id: str = ""
+) -> dict[str, Any]:
+    """Everything held on one applicant, whole (a request to see or copy, Art. 45)."""
+    cases = list(session.scalars(select(Case).where(Case.applicant_id == a.id).order_by(Case.id)))
+    held = {
+        "applicant": _row(a, "id", *PERSONAL, "vulnerable", "created_at")
+        | {"village": a.village.code},
+        "cases": [
+            _row(c, "id", "reference", "status", "registered_at", "due_date", "note")
+            | {
+                "item": c.item.code,
+                "history": [_row(h, "to_status", "at", "note") for h in c.history],
+                "custody": [
+                    _row(e, "seq", "receipt_no", "from_kind", "to_kind", "at", "lon", "lat")
+                    | {"signature_png": e.signature_png, "photo_jpeg": e.photo_jpeg}
+                    for e in c.custody
+                ],
+            }
+            for c in cases
+        ],
+        "appointments": [
+            _row(p, "id", "window_start", "window_end", "status", "note")
+            for p in session.scalars(select(Appointment).where(Appointment.applicant_id == a.id))
+        ],
+        "ratings": [
+            _row(r, "id", "level", "comment", "rated_at")
+            for r in session.scalars(select(Rating).where(Rating.applicant_id == a.id))
+        ],
+        "messages": [
+            _row(m, "id", "kind", "channel", "phone", "status", "created_at")
+            for m in _messages(session, a)
+        ],
+        "access_records": [
+            _row(r, "at", "username", "role", "field_list", "endpoint", "purpose")
+            for r in session.scalars(
+                select(AccessRecord).where(
+                    AccessRecord.subject_kind == "applicant", AccessRecord.subject_id == a.id
+                )
+            )
+        ],
+    }
+    fields = {"id_number", "phone", "address", "home_point"}
+    path = f"GET /api/privacy/applicants/{a.id}/export"
+    _record(session, scope, a, fields, path, "rights_export", request_id)
+    session.commit()
+    return held
+
+
+def _messages(session: DbSession, a: Applicant) -> list[OutboxMessage]:
+    stmt = select(OutboxMessage).where(
+        OutboxMessage.recipient_kind == "villager", OutboxMessage.recipient_id == a.id
+    )
+    return list(session.scalars(stmt))
+
+
+def correct_applicant(
+    session: DbSession, scope: Scope, a: Applicant, reason: str, request_id: str = "", **fields: Any
+) -> Applicant:
+    """A correction on the person's request (Art. 46), recorded with the fields changed."""
+    apply_update(session, scope, a, **fields)
+    changed = {"home_point" if f in ("lon", "lat") else f for f in fields}
+    path = f"POST /api/privacy/applicants/{a.id}/correction ({reason[:80]})"
+    _record(session, scope, a, changed, path, "rights_correction", request_id)
+    session.commit()
+    return a
+
+
+def erase_applicant(
+    session: DbSession, scope: Scope, a: Applicant, reason: str, request_id: str = ""
+) -> Applicant:
+    """Erase (de-identify) an applicant on request (Art. 47); refused while a case is open."""
+    open_cases = session.scalars(
+        select(Case.reference).where(Case.applicant_id == a.id, Case.status.in_(OPEN))
+    ).all()
+    if open_cases:
+        raise Conflict(
+            f"有在办案件，不能删除：{'、'.join(open_cases)} / Cannot erase while a case is open: "
+            "close or cancel it first",
+            {"cases": list(open_cases)},
+        )
+    a.name, a.phone, a.address = ERASED_NAME, "", ""
+    a.id_number = f"ERASED-{a.id}"  # keeps the blind index unique; no person's number
+    a.lon = a.lat = 0.0
+    a.vulnerable = False
+    for case in session.scalars(select(Case).where(Case.applicant_id == a.id)):
+        for event in case.custody:
+            event.signature_png = event.photo_jpeg = None
+            event.lon = event.lat = None
+    for message in _messages(session, a):
+        message.phone, message.variables = "", {}
+    fields = {"name", "id_number", "phone", "address", "home_point", "receipts"}
+    path = f"POST /api/privacy/applicants/{a.id}/erase ({reason[:80]})"
+    _record(session, scope, a, fields, path, "rights_erasure", request_id)
+    session.commit()
+    return a
