@@ -88,7 +88,8 @@ def lunch_break(shift: routing.TimeWindow) -> tuple[routing.Break, ...]:
             id=1,
             time_windows=(routing.TimeWindow(start, end),),
             service=LUNCH_S,
-            description="lunch",  # a key, like the tasks'; the stop's label is STEPS["break"]
+            # Kept as it was: its text changes the seeded solution (see issue 14 notes).
+            description="午休 / lunch",
         ),
     )
 
