@@ -21,11 +21,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         resilience,
         security,
         web,
+        workdays,
     )
     from dispatch.api import register_blueprints
     from dispatch.config import Config
     from dispatch.jobs.celery_tasks import celery_init_app
-    from dispatch.services import holiday_file, workdays
+    from dispatch.services import holiday_file
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(Config())

@@ -17,7 +17,7 @@ from dispatch.services import retention
 from dispatch.services.datafiles import DataFileError
 from dispatch.services.holiday_file import HolidayFileError
 from dispatch.services.rectification import flag_overdue
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 if TYPE_CHECKING:
     from dispatch.extensions import DbSession
@@ -189,7 +189,7 @@ def _plan_all(
     day: date | None, codes: list[str] | None = None, objective: str = "distance"
 ) -> dict[str, Any]:
     from dispatch.planning.runner import plan_city, townships_with_centres
-    from dispatch.services.workdays import is_working_day, next_working_day
+    from dispatch.workdays import is_working_day, next_working_day
 
     if day is None:
         day = datetime.now(CST).date()

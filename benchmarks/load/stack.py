@@ -60,7 +60,7 @@ class StackConfig:
 
 def demo_day(now: datetime | None = None) -> date:
     """Today in CST if it is a working day, else the next one: the day the agents work."""
-    from dispatch.services.workdays import CST, is_working_day, next_working_day
+    from dispatch.workdays import CST, is_working_day, next_working_day
 
     today = (now or datetime.now(CST)).astimezone(CST).date()
     return today if is_working_day(today) else next_working_day(today)

@@ -109,7 +109,7 @@ class HoursField(ma.fields.Dict):
     """Weekly hours: {"1": [["08:30","12:00"],["14:30","17:30"]], ...} with isoweekday keys."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        from dispatch.services.hours import parse_weekly_hours
+        from dispatch.hours import parse_weekly_hours
 
         value = super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-untyped-call]
         try:

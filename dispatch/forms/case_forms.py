@@ -11,7 +11,7 @@ from dispatch.forms.pdf import WIDTH, fields, gap, grid, para, render, signature
 from dispatch.models.cases import Case, CustodyEvent
 from dispatch.models.entrustments import Entrustment
 from dispatch.privacy import mask_id_number
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 CHANNELS = {
     "agent": "全程代办 / agent carries it",

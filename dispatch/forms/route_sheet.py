@@ -6,7 +6,7 @@ from datetime import datetime
 
 from dispatch.forms.pdf import WIDTH, fields, gap, grid, para, render, signatures, title
 from dispatch.models.plans import Plan, PlanRoute
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 ACTIONS = {
     "collect": "收件 collect",

@@ -61,9 +61,10 @@ STARTED_ON_COMMIT = {"plan", "replan"}
 
 
 def _note_new_jobs(session: Session, _flush_context: Any) -> None:
-    # What starting needs is read here: after the commit the session may not emit SQL.
+    # What starting needs is read here: after the commit the session may not emit SQL. A row
+    # written as already done or failed (an import, a test's fixture) is not started.
     for obj in session.new:
-        if isinstance(obj, Job) and obj.kind in STARTED_ON_COMMIT:
+        if isinstance(obj, Job) and obj.kind in STARTED_ON_COMMIT and obj.status == "queued":
             session.info.setdefault("jobs_to_start", []).append(
                 (obj.id, obj.kind, dict(obj.params))
             )

@@ -13,6 +13,7 @@ from dispatch.extensions import DbSession
 from dispatch.models.plans import Job
 from dispatch.planning.runner import plan_city
 from dispatch.resilience import run_again_on_disconnect
+from dispatch.services.bookings import replan_failed
 from dispatch.services.plans import replan_published
 
 log = logging.getLogger(__name__)
@@ -94,11 +95,11 @@ def run_replan_job(session: DbSession, job_id: str) -> None:
         # the re-plan commits once or not at all, so it is run again.
         result = run_again_on_disconnect(session, replan, f"replan job {job_id}")
     except DomainError as err:
-        fail_job(session, job_id, err.message)
+        replan_failed(session, job_id, err.message)
         return
     except Exception as err:  # a job must always end with a status a person can read
         log.exception("replan job %s failed", job_id)
-        fail_job(session, job_id, f"内部错误 / internal error: {type(err).__name__}")
+        replan_failed(session, job_id, f"内部错误 / internal error: {type(err).__name__}")
         return
     finish_job(session, job_id, result)
 

@@ -42,6 +42,10 @@ class Status(enum.StrEnum):
     SUSPENDED = "suspended"  # 中止: legs held where the file is, the clock stopped
 
 
+#: The statuses of a case still under way.
+OPEN = frozenset(set(Status) - {Status.CLOSED, Status.CANCELLED})
+
+
 class HolderKind(enum.StrEnum):
     APPLICANT = "applicant"
     AGENT = "agent"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, scoped_session
 
 from dispatch.models.base import Base, utcnow
 from dispatch.models.types import Encrypted
@@ -78,3 +79,35 @@ class Device(Base):
     app_version: Mapped[str] = mapped_column(String(20), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def enqueue(
+    session: Session | scoped_session[Any],
+    kind: str,
+    channel: str,
+    recipient_kind: str,
+    recipient_id: int,
+    *,
+    phone: str = "",
+    variables: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    urgent: bool = False,
+    township_code: str = "",
+    not_before: datetime | None = None,
+) -> OutboxMessage:
+    """Add a message to the session; it commits with the change that caused it."""
+    message = OutboxMessage(
+        id=str(uuid.uuid4()),
+        kind=kind,
+        channel=channel,
+        recipient_kind=recipient_kind,
+        recipient_id=recipient_id,
+        phone=phone,
+        variables=variables or {},
+        data=data or {},
+        urgent=urgent,
+        township_code=township_code,
+        next_attempt_at=not_before or datetime.now(UTC),
+    )
+    session.add(message)
+    return message

@@ -21,14 +21,14 @@ from dispatch.models.agents import Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
 from dispatch.models.catalog import ServiceItem
+from dispatch.models.outbox import enqueue
 from dispatch.models.regions import township_code
 from dispatch.planning.build import routing_task
 from dispatch.planning.locks import lock_township_plans
 from dispatch.planning.rides import Ride, place_ride, rides_of
 from dispatch.planning.service import Prepared, current_plan, prepare
 from dispatch.planning.tasks import TaskSpec, hub_of, visit_tasks
-from dispatch.services import outbox
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 SLOTS = (("08:30", "10:30"), ("10:30", "12:00"), ("14:30", "16:30"), ("16:00", "18:00"))
 
@@ -282,7 +282,7 @@ def _confirm(
     if reminder_at > now:
         sends.append(("booking_reminder", reminder_at))
     for kind, not_before in sends:
-        outbox.enqueue(
+        enqueue(
             session,
             kind,
             "sms",

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import routing
+from dispatch.hours import parse_shift
 from dispatch.models.agents import Agent, Vehicle, VehicleKind
 from dispatch.planning.tasks import DayContext, Place, TaskSpec
-from dispatch.services.hours import parse_shift
-from dispatch.services.workdays import is_working_day
+from dispatch.workdays import is_working_day
 
 CAR_SKILL = 1
 PIN_SKILL_BASE = 1_000  # + vehicle id: a task pinned to that vehicle

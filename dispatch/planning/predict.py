@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from dispatch.models.cases import Case, Status
-from dispatch.services.workdays import add_working_days, cst_date, next_working_day
+from dispatch.workdays import add_working_days, cst_date, next_working_day
 
 TRANSIT_DAYS = {"township": 1, "county": 3, "city": 3}
 

@@ -14,7 +14,7 @@ from jinja2 import Environment, select_autoescape
 
 from dispatch.models.plans import Plan, PlanStop
 from dispatch.planning.labels import STEPS, english_label
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 COLOURS = [
     "#e6194b",

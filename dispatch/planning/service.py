@@ -17,17 +17,17 @@ from dispatch.errors import Conflict
 from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
-from dispatch.models.outbox import OutboxMessage
+from dispatch.models.outbox import OutboxMessage, enqueue
 from dispatch.models.plans import Override, Plan, PlanRoute, PlanStatus, PlanStop, StopStatus
 from dispatch.models.regions import Region
+from dispatch.models.regions import township_code as town_of
 from dispatch.planning.build import Built, Overrides, build_problem
 from dispatch.planning.carried import carried_tasks
 from dispatch.planning.locks import lock_township_plans
 from dispatch.planning.rides import drivers_of_rides_under_way, keep_rides_paired
 from dispatch.planning.store import store_plan
 from dispatch.planning.tasks import DayContext, TaskSpec, derive_tasks, load_context, seconds
-from dispatch.services import outbox
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 log = logging.getLogger(__name__)
 
@@ -343,25 +343,32 @@ def _tell_unplanned_visitors(session: DbSession, plan: Plan) -> None:
         )
     )
     for apt in booked:
-        if f"visit:{apt.id}" in keys or _told_unplanned(session, apt):
-            continue
-        window = f"{apt.window_start.astimezone(CST):%H:%M}-{apt.window_end.astimezone(CST):%H:%M}"
-        outbox.enqueue(
-            session,
-            UNPLANNED,
-            "sms",
-            "villager",
-            apt.applicant_id,
-            phone=apt.applicant.phone,
-            variables={
-                "name": apt.applicant.name,
-                "date": plan.day.isoformat(),
-                "time_window": window,
-                "reference": f"YY{apt.id:06d}",
-            },
-            data={"appointment_id": apt.id, "plan_id": plan.id},
-            township_code=plan.township.code,
-        )
+        if f"visit:{apt.id}" not in keys:
+            tell_unplanned(session, apt, plan.id)
+
+
+def tell_unplanned(session: DbSession, apt: Appointment, plan_id: int | None = None) -> None:
+    """The villager hears once that their booked visit is not in the day's plan (an
+    ``UNPLANNED`` SMS in the caller's transaction); ``plan_id`` is the plan that left it out."""
+    if _told_unplanned(session, apt):
+        return
+    start, end = apt.window_start.astimezone(CST), apt.window_end.astimezone(CST)
+    enqueue(
+        session,
+        UNPLANNED,
+        "sms",
+        "villager",
+        apt.applicant_id,
+        phone=apt.applicant.phone,
+        variables={
+            "name": apt.applicant.name,
+            "date": start.date().isoformat(),
+            "time_window": f"{start:%H:%M}-{end:%H:%M}",
+            "reference": f"YY{apt.id:06d}",
+        },
+        data={"appointment_id": apt.id, "plan_id": plan_id},
+        township_code=town_of(apt.applicant.village.code),
+    )
 
 
 UNPLANNED = "booking_unplanned"
@@ -447,7 +454,7 @@ def _tell_agent(
         "task": urgent[0] if urgent else "",
         "deadline": plan.day.isoformat(),
     }
-    outbox.enqueue(
+    enqueue(
         session,
         kind,
         "push",

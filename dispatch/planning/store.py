@@ -11,12 +11,14 @@ from sqlalchemy.orm import selectinload
 import routing
 from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
-from dispatch.models.cases import Case
+from dispatch.models.cases import OPEN, Case
 from dispatch.models.plans import Plan, PlanRoute, PlanStop
+from dispatch.models.regions import Region
 from dispatch.planning.build import Built
 from dispatch.planning.labels import STEPS, english_label, stop_label
+from dispatch.planning.predict import arrival_date, predict
 from dispatch.planning.tasks import DayContext, Place, TaskSpec
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 
 def at(day: date, secs: int) -> datetime:
@@ -72,10 +74,6 @@ def store_plan(
 
 def _predict(session: DbSession, ctx: DayContext, plan: Plan) -> None:
     """Refresh every open case's predicted date in the township, and why it waits."""
-    from dispatch.models.regions import Region
-    from dispatch.planning.predict import arrival_date, predict
-    from dispatch.services.case_flow import OPEN
-
     cases = session.scalars(
         select(Case)
         .join(Case.village)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from dispatch.errors import Conflict, NotFound
 from dispatch.extensions import DbSession
+from dispatch.hours import spans_on
 from dispatch.models.agents import Agent, Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, HolderKind, Status
@@ -27,8 +28,7 @@ from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.regions import Region, decision_code
 from dispatch.planning.labels import HOME_ZH, task_label
-from dispatch.services.hours import spans_on
-from dispatch.services.workdays import CST, working_days_between
+from dispatch.workdays import CST, working_days_between
 
 Window = tuple[int, int]
 VISIT_SERVICE_S = 20 * 60

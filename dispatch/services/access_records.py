@@ -16,7 +16,7 @@ from dispatch.extensions import DbSession
 from dispatch.models.access import AccessRecord
 from dispatch.models.users import Scope
 from dispatch.privacy import Disclosure
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 #: Why the data was read, by the blueprint that answered; the README lists them.
 PURPOSES = {

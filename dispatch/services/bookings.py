@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from dispatch.errors import Forbidden, Invalid, NotFound
 from dispatch.extensions import DbSession
-from dispatch.models.agents import Appointment
+from dispatch.models.agents import Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
 from dispatch.models.catalog import ServiceItem
@@ -19,11 +19,11 @@ from dispatch.models.plans import Job
 from dispatch.models.regions import township_code
 from dispatch.models.users import Role
 from dispatch.planning import booking
-from dispatch.planning.service import current_plan
+from dispatch.planning.service import current_plan, tell_unplanned
 from dispatch.security import Scope
 from dispatch.services.applicants import get_applicant
 from dispatch.services.appointments import get_appointment
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 BOOKERS = {Role.ADMIN, Role.DISPATCHER, Role.VILLAGE_STAFF, Role.AGENT}
 
@@ -86,7 +86,9 @@ class Booked:
         return getattr(self.appointment, name)
 
 
-def _replan_job(session: DbSession, applicant: Applicant, day: date, reason: str) -> Job | None:
+def _replan_job(
+    session: DbSession, apt: Appointment, applicant: Applicant, day: date, reason: str
+) -> Job | None:
     """The job that re-plans the day's published plan after this commit, if there is one."""
     town = township_code(applicant.village.code)
     township_id = applicant.village.parent_id
@@ -97,7 +99,12 @@ def _replan_job(session: DbSession, applicant: Applicant, day: date, reason: str
         kind="replan",
         total=1,
         region_prefix=applicant.village.code,
-        params={"township": town, "day": day.isoformat(), "reason": reason},
+        params={
+            "township": town,
+            "day": day.isoformat(),
+            "reason": reason,
+            "appointment_id": apt.id,
+        },
     )
     session.add(job)
     return job
@@ -116,7 +123,7 @@ def book(
     applicant = _applicant(session, scope, applicant_id)
     case = _case(session, case_id)
     apt = booking.book(session, applicant, day, slot, case, scope.user_id, now=now)
-    job = _replan_job(session, applicant, day, "新预约 / new booking")
+    job = _replan_job(session, apt, applicant, day, "新预约 / new booking")
     session.commit()
     return Booked(apt, job)
 
@@ -128,6 +135,25 @@ def cancel(session: DbSession, scope: Scope, appointment_id: int, reason: str) -
     apt = get_appointment(session, scope, appointment_id)
     booking.cancel(session, apt, reason)
     day = apt.window_start.astimezone(CST).date()
-    job = _replan_job(session, apt.applicant, day, "取消预约 / booking cancelled")
+    job = _replan_job(session, apt, apt.applicant, day, "取消预约 / booking cancelled")
     session.commit()
     return Booked(apt, job)
+
+
+def replan_failed(session: DbSession, job_id: str, message: str) -> None:
+    """A booking's re-plan job failed: the job says why, and if the booked visit is not in
+    the day's published plan its villager is told (``booking_unplanned``); one commit."""
+    session.rollback()
+    job = session.get(Job, job_id)
+    assert job is not None
+    job.status, job.error = "failed", message
+    apt_id = job.params.get("appointment_id")
+    apt = session.get(Appointment, apt_id) if apt_id else None
+    if apt is not None and apt.status == AppointmentStatus.BOOKED:
+        plan = current_plan(
+            session, apt.applicant.village.parent_id or 0, date.fromisoformat(job.params["day"])
+        )
+        keys = {s.task_key for r in plan.routes for s in r.stops} if plan else set()
+        if f"visit:{apt.id}" not in keys:
+            tell_unplanned(session, apt, plan.id if plan else None)
+    session.commit()

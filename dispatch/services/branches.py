@@ -30,7 +30,7 @@ from dispatch.services.cases import (
     promised_date,
     record_custody,
 )
-from dispatch.services.workdays import cst_date, working_days_between
+from dispatch.workdays import cst_date, working_days_between
 
 DECIDERS = {Role.ADMIN, Role.DISPATCHER}
 VILLAGE_DESK = {Role.ADMIN, Role.DISPATCHER, Role.VILLAGE_STAFF}

@@ -32,8 +32,6 @@ NEXT: dict[Status, tuple[Status, ...]] = {
     S.SUSPENDED: (),
 }
 
-OPEN = frozenset(set(Status) - {S.CLOSED, S.CANCELLED})
-
 # The file goes back down the relay in these; handing it to the villager ends the trip here.
 GOING_DOWN: dict[Status, Status] = {
     S.RETURNING: S.DELIVERED,

@@ -13,15 +13,15 @@ from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.applicants import Applicant
-from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
+from dispatch.models.cases import OPEN, Case, CustodyEvent, HolderKind, Status, StatusChange
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import ServiceCentre
 from dispatch.models.regions import Region, decision_code, township_code
 from dispatch.models.users import Role
 from dispatch.security import Scope
-from dispatch.services.case_flow import GOING_DOWN, GOING_UP, NO_HAND_OVER, OPEN, allowed_next
+from dispatch.services.case_flow import GOING_DOWN, GOING_UP, NO_HAND_OVER, allowed_next
 from dispatch.services.entrustments import require_entrustment, township_agent
-from dispatch.services.workdays import (
+from dispatch.workdays import (
     add_working_days,
     cst_date,
     estimate_note,

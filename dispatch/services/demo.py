@@ -29,7 +29,7 @@ from dispatch.services.cases import promised_date
 from dispatch.services.datafiles import DataFileError, read_json
 from dispatch.services.passwords import hash_password
 from dispatch.services.validation import id_check_char
-from dispatch.services.workdays import cst_date
+from dispatch.workdays import cst_date
 
 CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalog.json"
 ZONE_SIZE = 6  # villages per village agent's zone (片区)

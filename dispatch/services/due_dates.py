@@ -17,11 +17,10 @@ from sqlalchemy.orm import selectinload
 
 from dispatch.errors import NotFound
 from dispatch.extensions import DbSession
-from dispatch.models.cases import Case, Status, StatusChange
+from dispatch.models.cases import OPEN, Case, Status, StatusChange
 from dispatch.services import outbox
-from dispatch.services.case_flow import OPEN
 from dispatch.services.cases import promised_date
-from dispatch.services.workdays import cst_date
+from dispatch.workdays import cst_date
 
 CHUNK = 500
 # The promise is the decision (办结) by the due date: a decided case has kept it or broken it,

@@ -9,12 +9,11 @@ from sqlalchemy import select
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
-from dispatch.models.cases import Case, Channel
+from dispatch.models.cases import OPEN, Case, Channel
 from dispatch.models.entrustments import CapturedAt, Entrustment
 from dispatch.models.regions import township_code
 from dispatch.models.users import Role, Scope
-from dispatch.services.case_flow import OPEN
-from dispatch.services.workdays import cst_date
+from dispatch.workdays import cst_date
 
 # The villager's staff and the agent record it; supervisors read.
 RECORDERS = {Role.ADMIN, Role.DISPATCHER, Role.VILLAGE_STAFF, Role.AGENT}

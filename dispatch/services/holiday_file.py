@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dispatch.services.workdays import OfficialYear
+from dispatch.workdays import OfficialYear
 
 LISTS = ("holidays", "workdays")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -34,7 +34,7 @@ from dispatch.models.regions import Region, township_code
 from dispatch.models.users import Role
 from dispatch.security import Scope
 from dispatch.services.rectification import closed_on_time
-from dispatch.services.workdays import CST, cst_date, working_days_between
+from dispatch.workdays import CST, cst_date, working_days_between
 
 LEVELS = ("city", "county", "township", "agent")
 READERS = {Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER, Role.AGENT}

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
 
 from flask import current_app
 
 from dispatch.extensions import DbSession
 from dispatch.models.cases import Case
-from dispatch.models.outbox import OutboxMessage
+from dispatch.models.outbox import OutboxMessage, enqueue
 from dispatch.models.regions import township_code
 from dispatch.services.rating_tokens import rating_link
-from dispatch.services.workdays import CST, next_working_day, uncovered_years
+from dispatch.workdays import CST, next_working_day, uncovered_years
 
 # Case events that the villager hears about, and the template each one uses.
 CASE_TEMPLATES = {
@@ -28,38 +26,6 @@ CASE_TEMPLATES = {
     "case_continued": "case_continued",
     "case_withdrawn": "case_withdrawn",
 }
-
-
-def enqueue(
-    session: DbSession,
-    kind: str,
-    channel: str,
-    recipient_kind: str,
-    recipient_id: int,
-    *,
-    phone: str = "",
-    variables: dict[str, Any] | None = None,
-    data: dict[str, Any] | None = None,
-    urgent: bool = False,
-    township_code: str = "",
-    not_before: datetime | None = None,
-) -> OutboxMessage:
-    """Add a message to the session; it commits with the change that caused it."""
-    message = OutboxMessage(
-        id=str(uuid.uuid4()),
-        kind=kind,
-        channel=channel,
-        recipient_kind=recipient_kind,
-        recipient_id=recipient_id,
-        phone=phone,
-        variables=variables or {},
-        data=data or {},
-        urgent=urgent,
-        township_code=township_code,
-        next_attempt_at=not_before or datetime.now(UTC),
-    )
-    session.add(message)
-    return message
 
 
 def enqueue_case_message(

@@ -30,7 +30,7 @@ from dispatch.planning.runner import heaviest_first, townships_with_centres
 from dispatch.planning.views import located_view, plan_view, task_names
 from dispatch.security import Scope
 from dispatch.services.regions import region_in_scope
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 PLANNERS = {Role.ADMIN, Role.DISPATCHER}
 PLAN_HORIZON = timedelta(days=60)

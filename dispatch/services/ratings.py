@@ -31,7 +31,7 @@ from dispatch.models.regions import Region, township_code
 from dispatch.models.users import Role
 from dispatch.security import Scope
 from dispatch.services.rating_tokens import read_token
-from dispatch.services.workdays import add_working_days, cst_date
+from dispatch.workdays import add_working_days, cst_date
 
 LEVEL_KEYS = {
     "very_satisfied": Level.VERY_SATISFIED,

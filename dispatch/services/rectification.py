@@ -6,7 +6,7 @@ Each step belongs to one role and records who and when:
   with the call-back, in the same transaction;
 - the rated agent, or the township centre (its dispatcher), appeals a rating;
 - the county (a supervisor whose region is the county) decides the appeal.
-Deadlines count working days on the project's calendar (``services.workdays``).
+Deadlines count working days on the project's calendar (``dispatch.workdays``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import Select, select
 
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch.extensions import DbSession
+from dispatch.models.outbox import enqueue
 from dispatch.models.ratings import (
     Appeal,
     AppealStatus,
@@ -29,8 +30,7 @@ from dispatch.models.ratings import (
 )
 from dispatch.models.users import Role
 from dispatch.security import Scope
-from dispatch.services.outbox import enqueue
-from dispatch.services.workdays import CST, add_working_days, cst_date
+from dispatch.workdays import CST, add_working_days, cst_date
 
 TOWNSHIP_ROLES = {Role.ADMIN, Role.DISPATCHER}
 RESULT_TEXT = {

@@ -15,7 +15,7 @@ from dispatch.models.regions import Level, Region, township_code
 from dispatch.models.register import ITEM_NAMES, TOWNSHIP_ITEMS, VILLAGE_ITEMS, RegisterEntry
 from dispatch.models.users import Role
 from dispatch.security import Scope
-from dispatch.services.workdays import cst_date
+from dispatch.workdays import cst_date
 
 READERS = {Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER}
 VILLAGE_KEYS = tuple(k for k, _, _ in VILLAGE_ITEMS)

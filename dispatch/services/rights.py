@@ -12,14 +12,13 @@ from dispatch.extensions import DbSession
 from dispatch.models.access import AccessRecord
 from dispatch.models.agents import Appointment
 from dispatch.models.applicants import Applicant
-from dispatch.models.cases import Case
+from dispatch.models.cases import OPEN, Case
 from dispatch.models.outbox import OutboxMessage
 from dispatch.models.ratings import Rating
 from dispatch.models.users import Scope
 from dispatch.privacy import Disclosure, Subject
 from dispatch.services.access_records import note_reads
 from dispatch.services.applicants import apply_update
-from dispatch.services.case_flow import OPEN
 
 ERASED_NAME = "已删除"
 PERSONAL = ("name", "phone", "id_number", "address", "lon", "lat")

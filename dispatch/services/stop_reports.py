@@ -19,7 +19,7 @@ from dispatch.models.regions import Level, Region
 from dispatch.models.users import Role
 from dispatch.security import Scope
 from dispatch.services.scoping import field_region, in_region, one_or_404
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 READERS = {Role.ADMIN, Role.DISPATCHER, Role.SUPERVISOR}
 CHECKERS = {Role.ADMIN, Role.DISPATCHER}

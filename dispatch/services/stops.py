@@ -17,13 +17,13 @@ from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.applicants import Applicant
+from dispatch.models.outbox import enqueue
 from dispatch.models.plans import Plan, PlanStatus, PlanStop, StopEvent, StopStatus
 from dispatch.models.users import Role
 from dispatch.planning import service as planning
 from dispatch.planning.locks import share_township_plans
 from dispatch.security import Scope
-from dispatch.services import outbox
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 STOP_MOVES = {
     StopStatus.PLANNED: {StopStatus.ARRIVED, StopStatus.DONE, StopStatus.FAILED},
@@ -184,7 +184,7 @@ def _announce_next_stop(session: DbSession, stop: PlanStop) -> None:
         "plan_version": stop.route.plan.version,
         "stop_id": nxt.id,
     }
-    outbox.enqueue(
+    enqueue(
         session,
         "next_stop_reminder",
         "push",
@@ -202,7 +202,7 @@ def _announce_next_stop(session: DbSession, stop: PlanStop) -> None:
     )
     villager = session.get(Applicant, nxt.applicant_id) if nxt.applicant_id else None
     if villager is not None and agent is not None:
-        outbox.enqueue(
+        enqueue(
             session,
             "agent_on_the_way",
             "sms",

@@ -106,7 +106,7 @@ def ctx(app: Flask):
 @pytest.fixture()
 def supplement() -> Iterator[Callable[..., None]]:
     """``workdays.use_supplement``, with the registry empty before the test and after it."""
-    from dispatch.services import workdays
+    from dispatch import workdays
 
     workdays.use_supplement(None)
     yield workdays.use_supplement

@@ -22,7 +22,7 @@ from dispatch.planning.report import render_report
 from dispatch.planning.runner import plan_city
 from dispatch.services.cases import today_cst
 from dispatch.services.demo import DEMO_LOGINS, DEMO_TOWNSHIP, NON_TASK_STOPS, bind_demo_agent
-from dispatch.services.workdays import is_working_day, next_working_day
+from dispatch.workdays import is_working_day, next_working_day
 from tests.conftest import demo_app
 
 DAIBAN = str(Path(sys.executable).with_name("daiban"))

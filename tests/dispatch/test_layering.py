@@ -33,6 +33,7 @@ def _function_imports(path: Path) -> list[str]:
         "services/plans.py",
         "planning/service.py",
         "planning/booking.py",
+        "planning/store.py",
         "jobs/runner.py",
     ],
 )
@@ -54,6 +55,19 @@ def test_the_job_runner_starts_jobs_but_commits_none():
     """A job's row is committed by its service; the runner only starts it after that commit
     (a job's own status is written by ``jobs.work``)."""
     assert ".commit()" not in (DISPATCH / "jobs/runner.py").read_text()
+
+
+def test_planning_and_models_do_not_import_services():
+    """models -> planning -> services: the calendar, opening hours and the outbox row that
+    planning needs live below it (dispatch.workdays, dispatch.hours, models.outbox)."""
+    below = [*(DISPATCH / "planning").rglob("*.py"), *(DISPATCH / "models").rglob("*.py")]
+    below += [DISPATCH / "workdays.py", DISPATCH / "hours.py"]
+    hits = [
+        p.relative_to(DISPATCH).as_posix()
+        for p in below
+        if "from dispatch.services" in p.read_text() or "import dispatch.services" in p.read_text()
+    ]
+    assert hits == []
 
 
 def test_services_do_not_import_jobs():

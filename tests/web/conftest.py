@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from dispatch.extensions import db
 from dispatch.services.demo import DEMO_TOWNSHIP, bind_demo_agent
-from dispatch.services.workdays import CST, next_working_day
+from dispatch.workdays import CST, next_working_day
 from tests.conftest import demo_app, service_missing
 from tests.dispatch.conftest import FROZEN_NOW
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from dispatch.extensions import db
 from dispatch.models.plans import StopEvent
-from dispatch.services.workdays import next_working_day
+from dispatch.workdays import next_working_day
 from tests.dispatch.conftest import agent_login
 from tests.web.conftest import api_login, login_page, publish_day
 

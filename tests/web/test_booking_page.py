@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from dispatch.services.workdays import CST, next_working_day
+from dispatch.workdays import CST, next_working_day
 from tests.web.conftest import KIOSK, login_page
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from dispatch.services.demo import DEMO_TOWNSHIP
-from dispatch.services.workdays import next_working_day
+from dispatch.workdays import next_working_day
 from tests.web.conftest import api_login, login_page, publish_day
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from dispatch.services.workdays import next_working_day
+from dispatch.workdays import next_working_day
 from tests.dispatch.conftest import agent_login
 from tests.web.conftest import api_login, login_page, publish_day
 

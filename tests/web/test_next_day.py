@@ -14,7 +14,7 @@ from dispatch.models.regions import Region
 from dispatch.models.users import User
 from dispatch.security import hash_password
 from dispatch.services.demo import DEMO_SIGNATURE, DEMO_TOWNSHIP
-from dispatch.services.workdays import CST, is_working_day
+from dispatch.workdays import CST, is_working_day
 from tests.dispatch.api.conftest import applicant_body
 from tests.web.conftest import api_login, login_page, publish_day
 

@@ -19,7 +19,7 @@ class ShiftField(ma.fields.Dict):
     """A weekly shift: {"1": ["08:00", "18:00"], ...} with isoweekday keys."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        from dispatch.services.hours import parse_shift
+        from dispatch.hours import parse_shift
 
         value = super()._deserialize(value, attr, data, **kwargs)
         try:

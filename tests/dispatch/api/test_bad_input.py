@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from dispatch.extensions import db
 from dispatch.models import Agent, Applicant, Appointment, Case, ServiceCentre, ServiceItem
-from dispatch.services.workdays import CST
+from dispatch.workdays import CST
 
 from .conftest import World, applicant_body
 

@@ -12,7 +12,7 @@ from dispatch.errors import Invalid
 from dispatch.extensions import db
 from dispatch.models.agents import Appointment, AppointmentStatus
 from dispatch.services import bookings
-from dispatch.services.workdays import CST, next_working_day
+from dispatch.workdays import CST, next_working_day
 
 from .conftest import World
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from dispatch.extensions import db
 from dispatch.models.applicants import Applicant
 from dispatch.services import cases
-from dispatch.services.workdays import OfficialYear, calendar_covers
+from dispatch.workdays import OfficialYear, calendar_covers
 
 from ..conftest import FROZEN_NOW
 

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from dispatch.extensions import db
 from dispatch.services import ratings
 from dispatch.services.demo import DEMO_TOWNSHIP
-from dispatch.services.workdays import cst_date, working_days_between
+from dispatch.workdays import cst_date, working_days_between
 
 from ..supervision_data import deliver_case
 

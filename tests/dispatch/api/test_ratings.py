@@ -12,7 +12,7 @@ from dispatch.extensions import db, limiter
 from dispatch.models.ratings import Rating, Rectification
 from dispatch.services.rating_tokens import make_token
 from dispatch.services.ratings import apply_default_ratings
-from dispatch.services.workdays import cst_date, working_days_between
+from dispatch.workdays import cst_date, working_days_between
 
 from ..supervision_data import deliver_case, sms_link
 

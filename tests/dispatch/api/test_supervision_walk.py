@@ -17,7 +17,7 @@ from dispatch.services import cases
 from dispatch.services.demo import DEMO_TOWNSHIP
 from dispatch.services.ratings import apply_default_ratings
 from dispatch.services.rectification import flag_overdue
-from dispatch.services.workdays import cst_date, working_days_between
+from dispatch.workdays import cst_date, working_days_between
 
 from ..supervision_data import deliver_case, sms_link
 

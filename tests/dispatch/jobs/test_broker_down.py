@@ -14,7 +14,7 @@ from dispatch import create_app
 from dispatch.extensions import db
 from dispatch.models.plans import Job, Plan
 from dispatch.services.demo import DEMO_TOWNSHIP
-from dispatch.services.workdays import CST, next_working_day
+from dispatch.workdays import CST, next_working_day
 
 CLOSED = "redis://127.0.0.1:5169/0"  # the load test's last port: nothing listens there
 

@@ -15,7 +15,7 @@ from flask import Flask
 from dispatch import create_app
 from dispatch.extensions import db
 from dispatch.models.plans import Plan
-from dispatch.services.workdays import CST, next_working_day
+from dispatch.workdays import CST, next_working_day
 from routing import check, problem_from_vroom, solution_from_vroom
 from tests.dispatch.conftest import SEEDED
 from tests.dispatch.jobs.processes import BIN, child_env, running, wait_for

@@ -17,8 +17,7 @@ from sqlalchemy import delete, select
 
 from dispatch.extensions import db
 from dispatch.models.agents import Agent
-from dispatch.models.outbox import Device, OutboxMessage
-from dispatch.services.outbox import enqueue
+from dispatch.models.outbox import Device, OutboxMessage, enqueue
 from tests.dispatch.jobs.processes import BIN, child_env, running, stop, wait_for
 from tests.notifications.fake_fcm import FakeFcm, started_fake_fcm
 

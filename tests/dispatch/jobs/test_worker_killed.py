@@ -20,7 +20,7 @@ from dispatch.extensions import db
 from dispatch.jobs.celery_tasks import job_reason
 from dispatch.models.plans import Plan, PlanStatus
 from dispatch.models.regions import Region
-from dispatch.services.workdays import CST, next_working_day
+from dispatch.workdays import CST, next_working_day
 from tests.dispatch.conftest import SEEDED
 from tests.dispatch.jobs.processes import child_env, running, wait_for
 from tests.dispatch.jobs.test_celery import WORKER, on_db_index

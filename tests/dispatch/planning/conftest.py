@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from dispatch.services.workdays import CST, next_working_day
+from dispatch.workdays import CST, next_working_day
 
 
 @pytest.fixture(scope="session")

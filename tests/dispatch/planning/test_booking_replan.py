@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from dispatch.errors import Conflict
 from dispatch.extensions import db
+from dispatch.jobs import work
 from dispatch.models.applicants import Applicant
+from dispatch.models.outbox import OutboxMessage
 from dispatch.models.plans import Job
 from dispatch.models.regions import Region
+from dispatch.workdays import next_working_day
+from tests.dispatch.planning.conftest import publish_day
 
 
 def _villager(app) -> int:
@@ -63,10 +70,6 @@ def test_booking_answers_with_its_replan_job(app, client, auth, planned, work_da
 
 def test_a_day_without_a_plan_needs_no_job(app, client, auth, work_day):
     """Booking a day no plan was published for starts no job."""
-    from datetime import timedelta
-
-    from dispatch.services.workdays import next_working_day
-
     h = auth("dispatcher")
     day = next_working_day(work_day + timedelta(days=5))  # a day nothing plans
     villager = _villager(app)
@@ -77,3 +80,39 @@ def test_a_day_without_a_plan_needs_no_job(app, client, auth, work_day):
     )
     assert resp.status_code == 201, resp.get_json()
     assert resp.get_json()["replan_job"] is None
+
+
+def test_a_failed_replan_tells_the_villager(app, client, auth, work_day, monkeypatch):
+    """The booking stands (201) but its re-plan job fails: the job reads failed with the
+    reason, and the villager, whose visit is in no published plan, gets one booking_unplanned
+    SMS naming the appointment."""
+    h = auth("dispatcher")
+    day = next_working_day(work_day + timedelta(days=9))  # no other test's day
+    publish_day(client, auth, app, day)
+
+    def no_agent(*_args: object) -> None:
+        raise Conflict("当天没有在岗代办员 / No agent on shift that day")
+
+    monkeypatch.setattr(work, "replan_published", no_agent)
+    villager = _villager(app)
+    resp = client.post(
+        "/api/bookings/",
+        json={"applicant_id": villager, "date": day.isoformat(), "slot": "14:30-16:30"},
+        headers=h,
+    )
+    assert resp.status_code == 201, resp.get_json()
+    booked = resp.get_json()
+    assert booked["replan_job"]["status"] == "failed", booked
+    job = client.get(f"/api/jobs/{booked['replan_job']['id']}", headers=h).get_json()
+    assert "No agent on shift" in job["error"], job
+    with app.app_context():
+        told = db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "booking_unplanned", OutboxMessage.recipient_id == villager
+            )
+        ).all()
+        # Earlier tests may have told this villager about other bookings: count this one's.
+        mine = [m for m in told if m.data["appointment_id"] == booked["id"]]
+        assert len(mine) == 1, [m.data for m in told]
+        assert mine[0].channel == "sms" and mine[0].variables["time_window"] == "14:30-16:30"
+        db.session.remove()

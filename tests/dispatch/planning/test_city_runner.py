@@ -14,7 +14,7 @@ from dispatch.extensions import db
 from dispatch.models.plans import Plan
 from dispatch.planning import solvers
 from dispatch.planning.runner import plan_city
-from dispatch.services.workdays import CST, next_working_day
+from dispatch.workdays import CST, next_working_day
 from tests.dispatch.conftest import SEEDED
 
 

@@ -23,7 +23,7 @@ from dispatch.models.plans import Plan, PlanStatus
 from dispatch.models.regions import Region
 from dispatch.planning.booking import HORIZON
 from dispatch.services.cases import CENTRE_HOLDS
-from dispatch.services.workdays import CST, next_working_day
+from dispatch.workdays import CST, next_working_day
 from tests.dispatch.planning.conftest import publish_day
 
 ACTIONS = ["book", "book", "cancel", "replan", "stale_publish", "absent", "report"]

@@ -22,7 +22,7 @@ from dispatch.planning.labels import (
 from dispatch.planning.runner import plan_city
 from dispatch.services.cases import today_cst
 from dispatch.services.demo import DEMO_TOWNSHIP
-from dispatch.services.workdays import next_working_day
+from dispatch.workdays import next_working_day
 
 
 @pytest.mark.parametrize("kind", sorted(TASKS))

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from dispatch.planning.predict import predict
-from dispatch.services.workdays import working_days_between
+from dispatch.workdays import working_days_between
 
 MONDAY = date(2026, 11, 23)
 

@@ -108,7 +108,7 @@ def test_dead_token_is_pruned_and_unacked_push_falls_back_to_sms(app, client, au
         db.session.commit()
     server.fail_token("dead-token-0123456789", "unregistered")
     with app.app_context():
-        from dispatch.services import outbox
+        from dispatch.models import outbox
 
         acked = outbox.enqueue(
             db.session,
@@ -155,7 +155,7 @@ def test_unacknowledged_push_gets_an_sms_after_the_timeout(app, client, auth, fc
     )
     agent_id = resp.get_json()["agent_id"]
     with app.app_context():
-        from dispatch.services import outbox
+        from dispatch.models import outbox
 
         msgs = [
             outbox.enqueue(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from dispatch.extensions import db
 from dispatch.models.plans import StopEvent
 from dispatch.models.users import User
-from dispatch.services.workdays import next_working_day
+from dispatch.workdays import next_working_day
 from tests.dispatch.conftest import OTHER_TOWNSHIP_SAME_COUNTY
 from tests.dispatch.planning.conftest import publish_day
 from tests.dispatch.planning.test_stale_stops import (

@@ -19,7 +19,7 @@ from dispatch.models.users import Role, User
 from dispatch.security import Scope
 from dispatch.services import cases
 from dispatch.services.due_dates import recount_due_dates
-from dispatch.services.workdays import OfficialYear
+from dispatch.workdays import OfficialYear
 
 # A made-up notice for 2031, a year no package covers: Wednesday 8 January off, Saturday
 # 8 March a make-up working day. Not the content of any real notice.

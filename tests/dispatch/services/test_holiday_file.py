@@ -13,7 +13,7 @@ import pytest
 
 from dispatch import create_app
 from dispatch.services.holiday_file import HolidayFileError, load_holiday_file
-from dispatch.services.workdays import calendar_covers, is_working_day, supplement_years
+from dispatch.workdays import calendar_covers, is_working_day, supplement_years
 
 # Made-up days of 2031, a year no package covers: not the content of any real notice.
 GOOD = {"2031": {"holidays": ["2031-01-01", "2031-01-02"], "workdays": ["2031-01-04"]}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from dispatch.services import outbox
-from dispatch.services.workdays import OfficialYear
+from dispatch.workdays import OfficialYear
 
 
 def test_a_date_in_a_year_without_a_notice_is_marked(monkeypatch, supplement):

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from dispatch.services.hours import spans_on
-from dispatch.services.workdays import (
+from dispatch.hours import spans_on
+from dispatch.workdays import (
     OfficialYear,
     add_working_days,
     calendar_covers,

@@ -6,7 +6,7 @@ from collections.abc import Set as AbstractSet
 from datetime import date, datetime, time
 from typing import Any
 
-from dispatch.services.workdays import CST, is_working_day
+from dispatch.workdays import CST, is_working_day
 
 Span = tuple[time, time]
 
