@@ -60,7 +60,8 @@ from dispatch.extensions import db  # noqa: E402
 from dispatch.models.cases import Case, Status  # noqa: E402
 from dispatch.models.plans import Job  # noqa: E402
 from dispatch.models.regions import Region  # noqa: E402
-from dispatch.planning.runner import plan_city, townships_with_centres  # noqa: E402
+from dispatch.planning.runner import townships_with_centres  # noqa: E402
+from dispatch.services.plans import plan_city  # noqa: E402
 from dispatch.workdays import CST, next_working_day  # noqa: E402
 
 README = Path(__file__).resolve().parent / "README.md"

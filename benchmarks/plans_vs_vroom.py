@@ -30,7 +30,8 @@ from benchmarks.planning import build_database, working_days  # noqa: E402
 from benchmarks.township_days import with_matrices  # noqa: E402
 from dispatch.extensions import db  # noqa: E402
 from dispatch.models.plans import Plan  # noqa: E402
-from dispatch.planning.runner import plan_city, townships_with_centres  # noqa: E402
+from dispatch.planning.runner import townships_with_centres  # noqa: E402
+from dispatch.services.plans import plan_city  # noqa: E402
 from routing import HaversineProvider, evaluate, problem_from_vroom  # noqa: E402
 
 

@@ -188,7 +188,8 @@ def _build_sqlite(target: Path, seed: int, day: date | None) -> None:
 def _plan_all(
     day: date | None, codes: list[str] | None = None, objective: str = "distance"
 ) -> dict[str, Any]:
-    from dispatch.planning.runner import plan_city, townships_with_centres
+    from dispatch.planning.runner import townships_with_centres
+    from dispatch.services.plans import plan_city
     from dispatch.workdays import is_working_day, next_working_day
 
     if day is None:

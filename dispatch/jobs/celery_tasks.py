@@ -151,9 +151,9 @@ def plan_one(
     ``first`` township's task marks the job running: with 108 townships a read or a write of
     the job per task is measurable on a 2-core machine.
     """
-    from dispatch.jobs.work import mark_running, progress
     from dispatch.models.plans import Job
     from dispatch.planning.runner import CitySummary
+    from dispatch.services.job_runs import mark_running, progress
 
     if params is None:
         job = db.session.get(Job, job_id)
@@ -176,7 +176,8 @@ def plan_one(
 def _plan_township(
     job_id: str, code: str, day: date, params: dict[str, Any], reason: str
 ) -> CitySummary:
-    from dispatch.planning.runner import CitySummary, plan_city
+    from dispatch.planning.runner import CitySummary
+    from dispatch.services.plans import plan_city
 
     try:
         summary = plan_city(
@@ -217,15 +218,15 @@ def planned_by_job(session: DbSession, code: str, day: date, reason: str) -> Pla
 
 @shared_task(name="dispatch.jobs.celery_tasks.finish_plan")  # type: ignore[untyped-decorator]
 def finish_plan(results: list[dict[str, Any]], job_id: str) -> None:
-    from dispatch.jobs.work import finish_job
+    from dispatch.services.job_runs import finish_job
 
     finish_job(db.session, job_id, merge_summaries(results))
 
 
 @shared_task(name="dispatch.jobs.celery_tasks.replan_day")  # type: ignore[untyped-decorator]
 def replan_day(job_id: str) -> None:
-    """The re-plan a booking or a cancellation asked for (``jobs.work.run_replan_job``)."""
-    from dispatch.jobs.work import run_replan_job
+    """The re-plan a booking or a cancellation asked for (``services.job_runs.run_replan_job``)."""
+    from dispatch.services.job_runs import run_replan_job
 
     run_replan_job(db.session, job_id)
 

@@ -143,8 +143,12 @@ def plan_city(
     publish_plans: bool = True,
     on_progress: Callable[[int], None] | None = None,
     reason: str = "daily plan",
+    commit: Callable[[], None],
 ) -> CitySummary:
     """Plan (and publish) every township; a township that cannot be planned is reported.
+
+    The transaction is the caller's: ``commit`` ends each township's (its service,
+    ``services.plans.plan_city``, passes the session's commit), so planning commits nothing.
 
     With ``workers`` > 1 the process's solver pool (``solvers.shared_pool``, that many
     processes from a fork server, safe in a threaded web server and kept for the next run)
@@ -167,7 +171,7 @@ def plan_city(
         if publish_plans:
             publish(session, plan)
         # Each township is its own transaction, so a failure later keeps the ones done.
-        session.commit()
+        commit()
         if on_progress:
             on_progress(1)
 

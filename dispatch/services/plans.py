@@ -23,10 +23,10 @@ from dispatch.models.plans import (
 )
 from dispatch.models.regions import Region
 from dispatch.models.users import Role
-from dispatch.planning import manual
+from dispatch.planning import manual, runner
 from dispatch.planning import service as planning
 from dispatch.planning.locks import lock_township_plans
-from dispatch.planning.runner import heaviest_first, townships_with_centres
+from dispatch.planning.runner import CitySummary, heaviest_first, townships_with_centres
 from dispatch.planning.views import located_view, plan_view, task_names
 from dispatch.security import Scope
 from dispatch.services.regions import region_in_scope
@@ -119,6 +119,15 @@ def start_planning(
     if why:
         raise Unavailable(why, job_id=job.id)
     return job
+
+
+def plan_city(session: DbSession, day: date, **options: Any) -> CitySummary:
+    """Plan (and publish) the day of every township named (``runner.plan_city``'s options).
+
+    The use case's transactions: one per township, committed as each township's plan is
+    stored, so a failure in a later township keeps the ones done and a poller sees them.
+    """
+    return runner.plan_city(session, day, commit=session.commit, **options)
 
 
 def time_limit() -> float:

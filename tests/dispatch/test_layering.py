@@ -53,8 +53,30 @@ def test_planning_neither_commits_nor_reads_the_app(module):
 
 def test_the_job_runner_starts_jobs_but_commits_none():
     """A job's row is committed by its service; the runner only starts it after that commit
-    (a job's own status is written by ``jobs.work``)."""
+    (a job's own status is written by ``services.job_runs``)."""
     assert ".commit()" not in (DISPATCH / "jobs/runner.py").read_text()
+
+
+def test_jobs_commit_nothing():
+    """Jobs call services; a job's steps (started, progress, finished, failed) are committed by
+    ``services.job_runs``, never in ``dispatch.jobs``."""
+    hits = [
+        p.relative_to(DISPATCH).as_posix()
+        for p in (DISPATCH / "jobs").rglob("*.py")
+        if ".commit()" in p.read_text()
+    ]
+    assert hits == []
+
+
+def test_planning_commits_nothing():
+    """models -> planning -> services: the services own every transaction (a city plan's
+    per-township commits are ``services.plans.plan_city``'s)."""
+    hits = [
+        p.relative_to(DISPATCH).as_posix()
+        for p in (DISPATCH / "planning").rglob("*.py")
+        if ".commit()" in p.read_text()
+    ]
+    assert hits == []
 
 
 def test_planning_and_models_do_not_import_services():

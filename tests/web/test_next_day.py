@@ -13,9 +13,9 @@ from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.regions import Region
 from dispatch.models.users import User
 from dispatch.security import hash_password
-from dispatch.services.demo import DEMO_SIGNATURE, DEMO_TOWNSHIP
+from dispatch.services.demo import DEMO_TOWNSHIP
 from dispatch.workdays import CST, is_working_day
-from tests.dispatch.api.conftest import applicant_body
+from tests.dispatch.api.conftest import register_case_to_collect
 from tests.web.conftest import api_login, login_page, publish_day
 
 LOGIN = ("weekend-agent", "weekend-agent-2026")
@@ -56,41 +56,7 @@ def _case_to_collect(c, head: dict[str, str], web_app) -> int:
         )
         db.session.remove()
     assert village is not None and agent is not None
-    applicant = c.post(
-        "/api/applicants/", json=applicant_body(village, vulnerable=False), headers=head
-    )
-    assert applicant.status_code == 201, applicant.get_json()
-    case = c.post(
-        "/api/cases/",
-        headers=head,
-        json={
-            "applicant_id": applicant.get_json()["id"],
-            "item_code": "DEMO-GA-001",
-            "channel": "agent",
-        },
-    )
-    assert case.status_code == 201, case.get_json()
-    cid = case.get_json()["id"]
-    entrusted = c.post(
-        f"/api/cases/{cid}/entrustment",
-        headers=head,
-        json={
-            "agent_id": agent,
-            "materials": ["居民身份证", "户口簿"],
-            "valid_until": "2099-12-31",
-            "captured_at": "village_room",
-            "signature_png": DEMO_SIGNATURE,
-        },
-    )
-    assert entrusted.status_code == 201, entrusted.get_json()
-    etag = c.get(f"/api/cases/{cid}", headers=head).headers["ETag"]
-    checked = c.post(
-        f"/api/cases/{cid}/transitions",
-        headers=head | {"If-Match": etag},
-        json={"to": "materials_checked"},
-    )
-    assert checked.status_code == 200, checked.get_json()
-    return cid
+    return register_case_to_collect(c, head, village, agent)
 
 
 def test_a_weekend_shows_the_next_working_days_route(browser, server, web_app):

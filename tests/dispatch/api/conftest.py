@@ -49,6 +49,48 @@ def applicant_body(village: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+def register_case_to_collect(
+    client: Any, headers: dict[str, str], village: str, agent_id: int
+) -> int:
+    """A new agent case at ``village``'s room, entrusted to ``agent_id`` and checked through the
+    API: its documents wait for the next collection. Returns the case id."""
+    applicant = client.post(
+        "/api/applicants/", json=applicant_body(village, vulnerable=False), headers=headers
+    )
+    assert applicant.status_code == 201, applicant.get_json()
+    case = client.post(
+        "/api/cases/",
+        headers=headers,
+        json={
+            "applicant_id": applicant.get_json()["id"],
+            "item_code": "DEMO-GA-001",
+            "channel": "agent",
+        },
+    )
+    assert case.status_code == 201, case.get_json()
+    cid = case.get_json()["id"]
+    entrusted = client.post(
+        f"/api/cases/{cid}/entrustment",
+        headers=headers,
+        json={
+            "agent_id": agent_id,
+            "materials": ["居民身份证", "户口簿"],
+            "valid_until": "2099-12-31",
+            "captured_at": "village_room",
+            "signature_png": DEMO_SIGNATURE,
+        },
+    )
+    assert entrusted.status_code == 201, entrusted.get_json()
+    etag = client.get(f"/api/cases/{cid}", headers=headers).headers["ETag"]
+    checked = client.post(
+        f"/api/cases/{cid}/transitions",
+        headers=headers | {"If-Match": etag},
+        json={"to": "materials_checked"},
+    )
+    assert checked.status_code == 200, checked.get_json()
+    return cid
+
+
 def future_window(hours: int = 9) -> tuple[str, str]:
     """A two-hour window weeks ahead, clear of the day the planning tests plan."""
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=40, hours=hours)

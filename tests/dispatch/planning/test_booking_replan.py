@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from dispatch.errors import Conflict
 from dispatch.extensions import db
-from dispatch.jobs import work
 from dispatch.models.applicants import Applicant
 from dispatch.models.outbox import OutboxMessage
 from dispatch.models.plans import Job
 from dispatch.models.regions import Region
+from dispatch.services import job_runs as work
 from dispatch.workdays import next_working_day
 from tests.dispatch.planning.conftest import publish_day
 

@@ -13,7 +13,7 @@ import routing
 from dispatch.extensions import db
 from dispatch.models.plans import Plan
 from dispatch.planning import solvers
-from dispatch.planning.runner import plan_city
+from dispatch.services.plans import plan_city
 from dispatch.workdays import CST, next_working_day
 from tests.dispatch.conftest import SEEDED
 

@@ -19,9 +19,9 @@ from dispatch.planning.labels import (
     strip_role,
     task_label,
 )
-from dispatch.planning.runner import plan_city
 from dispatch.services.cases import today_cst
 from dispatch.services.demo import DEMO_TOWNSHIP
+from dispatch.services.plans import plan_city
 from dispatch.workdays import next_working_day
 
 

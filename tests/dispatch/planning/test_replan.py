@@ -15,8 +15,7 @@ from dispatch.models.outbox import OutboxMessage
 from dispatch.models.plans import Plan, PlanRoute, PlanStop
 from dispatch.models.regions import Region
 from dispatch.planning.service import _keep_history
-from dispatch.services.demo import DEMO_SIGNATURE
-from tests.dispatch.api.conftest import applicant_body
+from tests.dispatch.api.conftest import register_case_to_collect
 from tests.dispatch.planning.conftest import publish_day
 
 
@@ -251,42 +250,8 @@ def _quiet_village(app) -> tuple[str, int]:
 def _case_to_collect(client, auth, app) -> int:
     """A new agent case, entrusted and checked at a quiet village's room: its documents wait
     for today's collection."""
-    disp = auth("dispatcher")
     village, agent_id = _quiet_village(app)
-    body = applicant_body(village, vulnerable=False)
-    applicant = client.post("/api/applicants/", json=body, headers=disp)
-    assert applicant.status_code == 201, applicant.get_json()
-    case = client.post(
-        "/api/cases/",
-        headers=disp,
-        json={
-            "applicant_id": applicant.get_json()["id"],
-            "item_code": "DEMO-GA-001",
-            "channel": "agent",
-        },
-    )
-    assert case.status_code == 201, case.get_json()
-    cid = case.get_json()["id"]
-    entrusted = client.post(
-        f"/api/cases/{cid}/entrustment",
-        headers=disp,
-        json={
-            "agent_id": agent_id,
-            "materials": ["居民身份证", "户口簿"],
-            "valid_until": "2099-12-31",
-            "captured_at": "village_room",
-            "signature_png": DEMO_SIGNATURE,
-        },
-    )
-    assert entrusted.status_code == 201, entrusted.get_json()
-    etag = client.get(f"/api/cases/{cid}", headers=disp).headers["ETag"]
-    checked = client.post(
-        f"/api/cases/{cid}/transitions",
-        headers=disp | {"If-Match": etag},
-        json={"to": "materials_checked"},
-    )
-    assert checked.status_code == 200, checked.get_json()
-    return cid
+    return register_case_to_collect(client, auth("dispatcher"), village, agent_id)
 
 
 def test_what_an_agent_picked_up_is_still_delivered_after_a_replan(client, auth, app, work_day):

@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from dispatch.extensions import db
-from dispatch.jobs import work
 from dispatch.models.plans import Job, Plan
+from dispatch.services import job_runs as work
 from tests.dispatch.api.test_lost_connection import _failing, no_backoff
 
 __all__ = ["no_backoff"]  # the fixture, used by name

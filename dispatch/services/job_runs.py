@@ -1,4 +1,8 @@
-"""The work a job does, as plain functions of ids: the same in a thread or on Celery."""
+"""The work a job does, as service functions of ids: the same in a thread or on Celery.
+
+Each writes one step of a job's life (started, progress, finished, failed) and commits it: the
+jobs in ``dispatch.jobs`` only call these, so they hold no transaction of their own.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,9 @@ from sqlalchemy import case, update
 from dispatch.errors import DomainError
 from dispatch.extensions import DbSession
 from dispatch.models.plans import Job
-from dispatch.planning.runner import plan_city
 from dispatch.resilience import run_again_on_disconnect
 from dispatch.services.bookings import replan_failed
-from dispatch.services.plans import replan_published
+from dispatch.services.plans import plan_city, replan_published
 
 log = logging.getLogger(__name__)
 
