@@ -72,7 +72,9 @@ def solve(
     if params.seed:
         random.Random(params.seed).shuffle(tasks)
     loading = time.perf_counter() - t0
-    plan = _search(prep, tasks, params, max(0.05, params.time_limit - loading))
+    # The final pass and the check come after the search (900 stops: about 0.3 s).
+    budget = (params.time_limit - loading) * (1 - CHECK_SHARE)
+    plan = _search(prep, tasks, params, max(0.05, budget))
     if plan is None:
         if locked:
             raise ValueError("vehicles[].steps: the locked prefixes cannot be satisfied")
@@ -183,7 +185,7 @@ def _start(
     # seeded by it.
     if params.seed_share > 0 and params.solution_limit is None and _vroom.preferred(prep, tasks):
         left = cost_budget * params.seed_share - (time.perf_counter() - t0)
-        seed = _vroom.seed(prep, tasks, params, left)
+        seed = _vroom.seed(prep, tasks, params, left, cost_budget * SEED_GRACE)
         exact = _as_is(prep, tasks, seed) if seed else None
         if exact:
             return exact, None, True
@@ -222,6 +224,12 @@ def _as_is(prep: Prepared, tasks: list[int], orders: dict[int, list[int]]) -> _o
 
 #: Share of the budget the greedy warm start may use at most.
 WARM_SHARE = 0.8
+
+#: Share of the budget kept for the final pass and the check.
+CHECK_SHARE = 0.02
+
+#: Share of the budget a VROOM seed may run past its own share before it is stopped.
+SEED_GRACE = 0.15
 
 #: Share of the budget kept for balancing when ``balance_weight`` is set.
 BALANCE_SHARE = 0.4
