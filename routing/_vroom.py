@@ -31,6 +31,8 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
+
 from routing._prepared import HORIZON, Prepared
 from routing.params import SolveParams
 
@@ -100,6 +102,19 @@ def seed(
     return orders
 
 
+def solve_group(
+    prep: Prepared,
+    tasks: list[int],
+    vehicles: list[int],
+    searches: int,
+    depth: int,
+    seconds: float,
+) -> dict[int, list[int]] | None:
+    """VROOM's routes for ``tasks`` on ``vehicles`` alone, in-process within ``seconds``
+    (a small group's construction takes milliseconds)."""
+    return _solve(_input(prep, tasks, vehicles), searches, depth, seconds)
+
+
 #: From this many stops on, the seed first runs one search to have an answer in time.
 STAGED_STOPS = 600
 
@@ -107,16 +122,23 @@ STAGED_STOPS = 600
 FIRST_STAGE = 0.25
 
 
-def _input(prep: Prepared, tasks: list[int]) -> Any:
-    """The problem over ``tasks`` as a pyvroom ``Input``."""
+def _input(prep: Prepared, tasks: list[int], vehicles: list[int] | None = None) -> Any:
+    """The problem over ``tasks`` (and ``vehicles``, default all) as a pyvroom ``Input``,
+    its matrices cut down to the locations these use."""
     import vroom
 
+    fleet = list(range(len(prep.vehicles))) if vehicles is None else vehicles
+    used = {prep.tasks[i].loc for i in tasks}
+    used |= {x for v in fleet for x in (prep.starts[v], prep.ends[v]) if x is not None}
+    locs = sorted(used)
+    at = {loc: k for k, loc in enumerate(locs)}
     inp = vroom.Input()
-    for profile in sorted({v.profile for v in prep.vehicles}):
-        inp.set_durations_matrix(profile, prep.durations[profile])
-        inp.set_distances_matrix(profile, prep.distances[profile])
-    for v in range(len(prep.vehicles)):
-        inp.add_vehicle(_vehicle(vroom, prep, v))
+    for profile in sorted({prep.vehicles[v].profile for v in fleet}):
+        cut = np.ix_(locs, locs)
+        inp.set_durations_matrix(profile, prep.durations[profile][cut])
+        inp.set_distances_matrix(profile, prep.distances[profile][cut])
+    for v in fleet:
+        inp.add_vehicle(_vehicle(vroom, prep, v, at))
     late = _after_every_day(prep)
     wanted = set(tasks)
     for i in tasks:
@@ -125,7 +147,7 @@ def _input(prep: Prepared, tasks: list[int]) -> Any:
             inp.add_job(
                 vroom.Job(
                     i,
-                    vroom.Location(index=task.loc),
+                    vroom.Location(index=at[task.loc]),
                     default_setup=task.setup,
                     default_service=task.service,
                     delivery=vroom.Amount(list(task.delivery)),
@@ -140,14 +162,14 @@ def _input(prep: Prepared, tasks: list[int]) -> Any:
             inp.add_shipment(
                 vroom.ShipmentStep(
                     i,
-                    vroom.Location(index=task.loc),
+                    vroom.Location(index=at[task.loc]),
                     default_setup=task.setup,
                     default_service=task.service,
                     time_windows=_windows(vroom, task.windows, late),
                 ),
                 vroom.ShipmentStep(
                     task.partner,
-                    vroom.Location(index=drop.loc),
+                    vroom.Location(index=at[drop.loc]),
                     default_setup=drop.setup,
                     default_service=drop.service,
                     time_windows=_windows(vroom, drop.windows, late),
@@ -249,15 +271,15 @@ def _receive(fd: int, deadline: float) -> dict[int, list[int]] | None:
             buffer = buffer[8 + size :]
 
 
-def _vehicle(vroom: Any, prep: Prepared, v: int) -> Any:
-    """Vehicle ``v`` for VROOM, with its index as id."""
+def _vehicle(vroom: Any, prep: Prepared, v: int, at: dict[int, int]) -> Any:
+    """Vehicle ``v`` for VROOM, with its index as id and locations renumbered by ``at``."""
     veh = prep.vehicles[v]
     lo, hi = prep.window(v)
     start, end = prep.starts[v], prep.ends[v]
     return vroom.Vehicle(
         v,
-        start=None if start is None else vroom.Location(index=start),
-        end=None if end is None else vroom.Location(index=end),
+        start=None if start is None else vroom.Location(index=at[start]),
+        end=None if end is None else vroom.Location(index=at[end]),
         profile=veh.profile,
         capacity=vroom.Amount(list(prep.amount(veh.capacity))),
         skills=set(veh.skills),

@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
-from routing import SolveParams, _vroom
+from routing import SolveParams, _subsolve, _vroom
+from routing._construct import travel_cost
 from routing._prepared import prepare
+from routing.schedule import route_holds
+from routing.solve import _costs
 
 from .test_search_phases import lunch_day
 
@@ -17,7 +20,7 @@ def test_timed_seed_from_the_child_names_each_task_once() -> None:
     """A time-limited seed (VROOM in a forked child) serves every task of a lunch day once."""
     prep = prepare(lunch_day())
     tasks = list(range(len(prep.tasks)))
-    orders = _vroom.seed(prep, tasks, SolveParams(time_limit=2), 1.0, 0.5)
+    orders = _vroom.seed(prep, tasks, SolveParams(time_limit=10), 3.0, 5.0)
     assert orders is not None and set(orders) == set(range(len(prep.vehicles)))
     assert sorted(i for order in orders.values() for i in order) == tasks
 
@@ -32,7 +35,7 @@ def test_a_seed_past_its_deadline_is_stopped(monkeypatch: pytest.MonkeyPatch) ->
     prep = prepare(lunch_day())
     t0 = time.perf_counter()
     assert _vroom.seed(prep, list(range(len(prep.tasks))), SolveParams(), 0.2, 0.1) is None
-    assert time.perf_counter() - t0 < 2
+    assert time.perf_counter() - t0 < 5
 
 
 def test_a_staged_seed_keeps_its_first_answer(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,6 +51,23 @@ def test_a_staged_seed_keeps_its_first_answer(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(_vroom, "_solve", staged)
     monkeypatch.setattr(_vroom, "STAGED_STOPS", 2)
     t0 = time.perf_counter()
-    orders = _vroom.seed(prep, tasks, SolveParams(), 0.3, 0.2)
+    orders = _vroom.seed(prep, tasks, SolveParams(), 1.5, 1.0)
     assert orders == {0: [], 1: tasks}
-    assert time.perf_counter() - t0 < 2
+    assert time.perf_counter() - t0 < 5
+
+
+def test_groups_solved_again_cost_less_and_hold() -> None:
+    """Routes made badly (shipments dealt alternately, one after another) come back from the
+    group re-solve cheaper, with the same tasks, each route holding under every constraint."""
+    prep = prepare(lunch_day(12))
+    pairs = [(i, prep.tasks[i].partner) for i, t in enumerate(prep.tasks) if t.kind == "pickup"]
+    orders: dict[int, list[int]] = {0: [], 1: []}
+    for k, (p, d) in enumerate(pairs):
+        orders[k % 2] += [p, d]
+    costs = _costs(prep)
+    better = _subsolve.improve(prep, orders, costs, time.perf_counter() + 5.0)
+    assert sorted(i for o in better.values() for i in o) == sorted(
+        i for o in orders.values() for i in o
+    )
+    assert all(route_holds(prep, v, o) is not None for v, o in better.items() if o)
+    assert travel_cost(prep, better, *costs) < travel_cost(prep, orders, *costs)
