@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from celery import Celery, Task, chord, shared_task
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
@@ -19,13 +19,16 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from dispatch.extensions import DbSession, db
-from dispatch.models.plans import Plan
+from dispatch.models.plans import Job, Plan
 from dispatch.models.regions import Region
+from dispatch.planning import solvers
+from dispatch.planning.runner import CitySummary, Solver
 from dispatch.services import retention
+from dispatch.services.job_runs import finish_job, mark_running, progress, run_replan_job
+from dispatch.services.notify import drain_once
+from dispatch.services.plans import plan_city
+from dispatch.services.ratings import apply_default_ratings
 from dispatch.services.rectification import flag_overdue
-
-if TYPE_CHECKING:
-    from dispatch.planning.runner import CitySummary, Solver
 
 log = logging.getLogger(__name__)
 
@@ -109,15 +112,11 @@ def _start_solvers(sender: Any, **_: object) -> None:
     """A thread-pool worker starts its solver processes before it takes the first task."""
     conf = sender.app.conf
     if conf.worker_pool == "threads":
-        from dispatch.planning import solvers
-
         solvers.warm(conf.daiban_solver_processes)
 
 
 @worker_shutdown.connect  # type: ignore[untyped-decorator]
 def _stop_solvers(**_: object) -> None:
-    from dispatch.planning import solvers
-
     solvers.shutdown()
 
 
@@ -125,9 +124,7 @@ def _solver() -> Solver | None:
     """The worker's shared solver pool, or ``None`` to solve in this process."""
     if _solve_here:
         return None
-    from dispatch.planning.solvers import solve_shared
-
-    return partial(solve_shared, processes=current_app.config["SOLVER_PROCESSES"])
+    return partial(solvers.solve_shared, processes=current_app.config["SOLVER_PROCESSES"])
 
 
 def fan_out_plan(job_id: str, codes: list[str], params: dict[str, Any]) -> None:
@@ -151,10 +148,6 @@ def plan_one(
     ``first`` township's task marks the job running: with 108 townships a read or a write of
     the job per task is measurable on a 2-core machine.
     """
-    from dispatch.models.plans import Job
-    from dispatch.planning.runner import CitySummary
-    from dispatch.services.job_runs import mark_running, progress
-
     if params is None:
         job = db.session.get(Job, job_id)
         assert job is not None
@@ -176,9 +169,6 @@ def plan_one(
 def _plan_township(
     job_id: str, code: str, day: date, params: dict[str, Any], reason: str
 ) -> CitySummary:
-    from dispatch.planning.runner import CitySummary
-    from dispatch.services.plans import plan_city
-
     try:
         summary = plan_city(
             db.session,
@@ -218,16 +208,12 @@ def planned_by_job(session: DbSession, code: str, day: date, reason: str) -> Pla
 
 @shared_task(name="dispatch.jobs.celery_tasks.finish_plan")  # type: ignore[untyped-decorator]
 def finish_plan(results: list[dict[str, Any]], job_id: str) -> None:
-    from dispatch.services.job_runs import finish_job
-
     finish_job(db.session, job_id, merge_summaries(results))
 
 
 @shared_task(name="dispatch.jobs.celery_tasks.replan_day")  # type: ignore[untyped-decorator]
 def replan_day(job_id: str) -> None:
     """The re-plan a booking or a cancellation asked for (``services.job_runs.run_replan_job``)."""
-    from dispatch.services.job_runs import run_replan_job
-
     run_replan_job(db.session, job_id)
 
 
@@ -261,15 +247,11 @@ def merge_summaries(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 @shared_task(name="dispatch.jobs.celery_tasks.drain_outbox")  # type: ignore[untyped-decorator]
 def drain_outbox() -> int:
-    from dispatch.services.notify import drain_once
-
     return drain_once()
 
 
 @shared_task(name="dispatch.jobs.celery_tasks.default_ratings")  # type: ignore[untyped-decorator]
 def default_ratings() -> int:
-    from dispatch.services.ratings import apply_default_ratings
-
     return apply_default_ratings(db.session)
 
 

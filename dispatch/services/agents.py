@@ -10,8 +10,7 @@ from dispatch.errors import Invalid
 from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, Vehicle
 from dispatch.models.regions import Level, Region
-from dispatch.models.users import Role
-from dispatch.security import Scope
+from dispatch.models.users import Role, Scope
 from dispatch.services.scoping import field_region, in_region, one_or_404, writable
 from dispatch.services.vehicles import scoped_vehicles
 

@@ -13,8 +13,7 @@ from dispatch.models.agents import agent_zone
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
 from dispatch.models.regions import Level, Region
-from dispatch.models.users import Role
-from dispatch.security import Scope
+from dispatch.models.users import Role, Scope
 from dispatch.services.cases import scoped_cases
 from dispatch.services.scoping import field_region, in_region, one_or_404
 

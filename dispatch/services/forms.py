@@ -13,7 +13,7 @@ from dispatch.forms.route_sheet import route_sheet as render_route_sheet
 from dispatch.models.agents import Agent
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status
 from dispatch.models.plans import Plan, PlanRoute, PlanStatus
-from dispatch.security import Scope
+from dispatch.models.users import Scope
 from dispatch.services import entrustments
 from dispatch.services.cases import get_case, holder_label, today_cst
 
