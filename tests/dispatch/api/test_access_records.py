@@ -9,9 +9,8 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, event, select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DatabaseError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from dispatch.api import disclosures
 from dispatch.extensions import db
@@ -146,19 +145,6 @@ def test_records_are_append_only(app, client, auth, world):
             db.session.rollback()
         assert db.session.scalar(select(AccessRecord.id).limit(1)) is not None
         db.session.remove()
-
-
-@pytest.fixture()
-def commits():
-    """Every commit of any session while the test runs."""
-    seen: list[Session] = []
-
-    def note(session: Session) -> None:
-        seen.append(session)
-
-    event.listen(Session, "before_commit", note)
-    yield seen
-    event.remove(Session, "before_commit", note)
 
 
 def _sent_sms(app, world) -> str:
