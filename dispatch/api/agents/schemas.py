@@ -6,12 +6,11 @@ from dispatch.api.common import (
     ROW_ID,
     Personal,
     StrictSchema,
-    agent_subject,
     validate_mobile,
 )
 from dispatch.hours import parse_shift
 from dispatch.models.agents import AgentLevel
-from dispatch.privacy import Field
+from dispatch.privacy import Field, agent_subject
 
 LEVELS = [lv.value for lv in AgentLevel]
 
