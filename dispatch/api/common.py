@@ -17,6 +17,29 @@ Lat = ma.fields.Float(required=True, validate=validate.Range(-90, 90))
 # A row id as a path or body value: positive and inside a 32-bit integer column.
 ROW_ID = validate.Range(min=1, max=2**31 - 1)
 REGION_CODE = validate.Regexp(r"^\d{12}$", error="a 12-digit region code")
+# A material or item name, as the catalogue and the forms list them.
+NAME = validate.Length(1, 120)
+
+
+def note_field() -> ma.fields.String:
+    """A free note, empty when left out."""
+    return ma.fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+def signature_field() -> ma.fields.String:
+    """The signature canvas's PNG data URL (signature_pad's ``toDataURL``)."""
+    return ma.fields.String(validate=validate.Length(max=400_000))
+
+
+def photo_field() -> ma.fields.String:
+    """A JPEG data URL, scaled down on the phone (a hand-over photo, a thumbprint)."""
+    return ma.fields.String(validate=validate.Length(max=700_000))
+
+
+def names_field(required: bool = False, least: int = 0, most: int = 30) -> ma.fields.List[Any]:
+    """A list of names (materials, items), at most ``most`` of them."""
+    size = validate.Length(least or None, most)
+    return ma.fields.List(ma.fields.String(validate=NAME), required=required, validate=size)
 
 
 class StrictSchema(ma.Schema):
@@ -95,14 +118,6 @@ class Personal(ma.fields.Field[Any]):
         if value is None:
             return None
         return show(current_scope().role, self.what, value, self.subject(obj))
-
-
-def applicant_subject(applicant: Any) -> Subject:
-    return Subject("applicant", applicant.id, applicant.village.code)
-
-
-def agent_subject(agent: Any) -> Subject:
-    return Subject("agent", agent.id, agent.region.code)
 
 
 class HoursField(ma.fields.Dict):
