@@ -19,9 +19,12 @@ from dispatch.models.users import Scope
 from dispatch.privacy import Disclosure, Subject, applicant_shown
 from dispatch.services.access_records import note_answer, note_reads
 from dispatch.services.applicants import apply_update
+from dispatch.services.signatures import clear_entrustments, clear_receipts, entrustments_of
 
 ERASED_NAME = "已删除"
 PERSONAL = ("name", "phone", "id_number", "address", "lon", "lat")
+ENTRUSTMENT = ("id", "valid_until", "captured_at", "signed_at", "revoked_at", "revoke_reason")
+ENTRUSTMENT_IMAGES = ("signature_png", "thumbprint_jpeg")
 
 
 def _record(
@@ -62,6 +65,11 @@ def export_applicant(
                     _row(e, "seq", "receipt_no", "from_kind", "to_kind", "at", "lon", "lat")
                     | {"signature_png": e.signature_png, "photo_jpeg": e.photo_jpeg}
                     for e in c.custody
+                ],
+                "entrustments": [
+                    _row(e, *ENTRUSTMENT, *ENTRUSTMENT_IMAGES)
+                    | {"agent": e.agent.name, "materials": list(e.materials)}
+                    for e in entrustments_of(session, c)
                 ],
             }
             for c in cases
@@ -132,12 +140,11 @@ def erase_applicant(
     a.lon = a.lat = 0.0
     a.vulnerable = False
     for case in session.scalars(select(Case).where(Case.applicant_id == a.id)):
-        for event in case.custody:
-            event.signature_png = event.photo_jpeg = None
-            event.lon = event.lat = None
+        clear_receipts(case)
+        clear_entrustments(session, case)
     for message in _messages(session, a):
         message.phone, message.variables = "", {}
-    fields = {"name", "id_number", "phone", "address", "home_point", "receipts"}
+    fields = {"name", "id_number", "phone", "address", "home_point", "receipts", "entrustments"}
     path = f"POST /api/privacy/applicants/{a.id}/erase ({reason[:80]})"
     _record(session, scope, a, fields, path, "rights_erasure", request_id)
     note_answer(session, scope, applicant_shown, a)
