@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-# The interpreter's own bin: the venv the tests run in, wherever the checkout is.
+# The running interpreter's scripts: the checkout's .venv in CI, the shared one in a worktree.
 BIN = Path(sys.executable).parent
 
 
