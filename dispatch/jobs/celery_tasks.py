@@ -9,19 +9,22 @@ written to the database. With ``DAIBAN_CELERY_POOL=prefork`` each child solves i
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from celery import Celery, Task, chord, shared_task
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 from flask import Flask, current_app
-from sqlalchemy import select
 
-from dispatch.extensions import DbSession, db
-from dispatch.models.plans import Plan
-from dispatch.models.regions import Region
+from dispatch.extensions import db
 from dispatch.services import retention
+from dispatch.services.job_sweep import (
+    finish_resent_job,
+    job_reason,
+    planned_by_job,
+    sweep_stale_plan_jobs,
+)
 from dispatch.services.rectification import flag_overdue
 
 if TYPE_CHECKING:
@@ -71,6 +74,11 @@ def celery_init_app(app: Flask) -> Celery:
         daiban_solver_processes=app.config["SOLVER_PROCESSES"],
         beat_schedule={
             "drain-outbox": {"task": "dispatch.jobs.celery_tasks.drain_outbox", "schedule": 5.0},
+            # A plan job whose township a killed worker lost is settled (services.job_sweep).
+            "sweep-plan-jobs": {
+                "task": "dispatch.jobs.celery_tasks.sweep_plan_jobs",
+                "schedule": app.config["JOB_SWEEP_S"],
+            },
             # 好差评: unrated deliveries count as 基本满意 after 7 days; hourly is enough and
             # the job is idempotent, so a missed beat costs nothing.
             "default-ratings": {
@@ -130,10 +138,14 @@ def _solver() -> Solver | None:
     return partial(solve_shared, processes=current_app.config["SOLVER_PROCESSES"])
 
 
+def _per_task(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: params[k] for k in ("day", "objective", "time_limit") if k in params}
+
+
 def fan_out_plan(job_id: str, codes: list[str], params: dict[str, Any]) -> None:
     """One task per township, with the job's parameters in each message (no database read
     per task); the first marks the job running, and the chord's callback finishes it."""
-    per_task = {k: params[k] for k in ("day", "objective", "time_limit") if k in params}
+    per_task = _per_task(params)
     chord(plan_one.s(job_id, code, per_task, first=n == 0) for n, code in enumerate(codes))(
         finish_plan.s(job_id)
     )
@@ -191,29 +203,17 @@ def _plan_township(
             reason=reason,
         )
     except Exception as err:  # a failed township must not leave the chord, and the job, hanging
-        log.exception("planning %s for job %s failed", code, job_id)
         db.session.rollback()
         summary = CitySummary(day=day, townships=1)
+        # A second delivery of the township (redelivered, or sent again by the sweep) that
+        # ran beside the first cannot publish over it (a 409): the first one's version counts.
+        done = planned_by_job(db.session, code, day, reason)
+        if done is not None:
+            summary.add(code, done.summary, done.id)
+            return summary
+        log.exception("planning %s for job %s failed", code, job_id)
         summary.skipped[code] = f"内部错误 / internal error: {type(err).__name__}"
     return summary
-
-
-def job_reason(job_id: str) -> str:
-    """The reason stored on the versions a planning job makes: it names the job."""
-    return f"daily plan, job {job_id}"
-
-
-def planned_by_job(session: DbSession, code: str, day: date, reason: str) -> Plan | None:
-    """The version this job already made for the township, if a worker that died made it.
-
-    Acks are late, so a task whose worker is killed after it published is delivered again;
-    it must not publish a second version of the same job.
-    """
-    return session.scalar(
-        select(Plan)
-        .join(Region, Plan.township_id == Region.id)
-        .where(Region.code == code, Plan.day == day, Plan.reason == reason)
-    )
 
 
 @shared_task(name="dispatch.jobs.celery_tasks.finish_plan")  # type: ignore[untyped-decorator]
@@ -221,6 +221,30 @@ def finish_plan(results: list[dict[str, Any]], job_id: str) -> None:
     from dispatch.services.job_runs import finish_job
 
     finish_job(db.session, job_id, merge_summaries(results))
+
+
+@shared_task(name="dispatch.jobs.celery_tasks.sweep_plan_jobs")  # type: ignore[untyped-decorator]
+def sweep_plan_jobs() -> int:
+    """The beat's sweep: settle stalled plan jobs, then send their townships again, each
+    batch a chord whose callback finishes the job. Returns how many townships were sent."""
+    config = current_app.config
+    resends = sweep_stale_plan_jobs(
+        db.session,
+        stale_after=timedelta(seconds=config["JOB_STALE_S"]),
+        resends=config["JOB_RESENDS"],
+    )
+    for resend in resends:
+        log.warning("job %s stalled: sending %s again", resend.job_id, ", ".join(resend.codes))
+        per_task = _per_task(resend.params)
+        chord(plan_one.s(resend.job_id, code, per_task) for code in resend.codes)(
+            finish_resent.s(resend.job_id)
+        )
+    return sum(len(r.codes) for r in resends)
+
+
+@shared_task(name="dispatch.jobs.celery_tasks.finish_resent")  # type: ignore[untyped-decorator]
+def finish_resent(results: list[dict[str, Any]], job_id: str) -> None:
+    finish_resent_job(db.session, job_id, merge_summaries(results)["skipped"])
 
 
 @shared_task(name="dispatch.jobs.celery_tasks.replan_day")  # type: ignore[untyped-decorator]
