@@ -19,8 +19,8 @@ from dispatch.models.agents import Agent
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status
 from dispatch.models.plans import Plan, PlanRoute, PlanStatus
+from dispatch.models.users import Scope
 from dispatch.privacy import applicant_subject, note_whole
-from dispatch.security import Scope
 from dispatch.services import entrustments
 from dispatch.services.cases import get_case, holder_label, today_cst
 
