@@ -351,7 +351,9 @@ def hand_over(
     now = at or datetime.now(UTC)
     # Taking a villager's documents up needs their mandate; bringing them home never does.
     if kind == HolderKind.AGENT and case.channel == "agent" and status in GOING_UP:
-        require_entrustment(session, case, cst_date(now))
+        require_entrustment(
+            session, case, cst_date(now), _entrusted_agent_needed(session, case, to_id)
+        )
     implied = IMPLIED.get((status, kind, centre.kind if centre else None))
     if implied and implied not in allowed_next(status, case.item.level):
         implied = None
@@ -380,6 +382,18 @@ def hand_over(
         case.version += 1
     session.commit()
     return event
+
+
+def _entrusted_agent_needed(session: DbSession, case: Case, to_id: int) -> int | None:
+    """The agent an entrustment must name for them to take the documents: anyone taking them
+    from the villager, the village room or another agent. From a township (or county, city)
+    centre on, the file is in the offices' own relay (the car's county run): the entrustment
+    must still be in force, but the driver need not be named in it."""
+    if case.holder_kind == HolderKind.CENTRE:
+        centre = session.get(ServiceCentre, case.holder_id)
+        if centre is not None and centre.kind != "village":
+            return None
+    return to_id
 
 
 def no_hand_over_message(case: Case) -> str:
