@@ -71,8 +71,11 @@ _HTTP_MESSAGES = {
     406: "无法提供所要的格式 / Cannot answer in the format asked for",
     409: "冲突 / Conflict with the current state",
     410: "已停用 / Gone",
+    412: "此记录在您读取后已被他人修改，请重新读取后再改 / It was changed since you read it: "
+    "GET it again and retry with its new ETag in If-Match",
     415: "请发送 JSON / Send the body as application/json",
     422: "输入有误，见 errors / The input is invalid; see errors",
+    428: "请带上 If-Match（先 GET 取得 ETag）/ Send If-Match with the ETag a GET gave you",
     429: "请求过于频繁 / Too many requests",
 }
 

@@ -120,14 +120,6 @@ class Personal(ma.fields.Field[Any]):
         return show(current_scope().role, self.what, value, self.subject(obj))
 
 
-def applicant_subject(applicant: Any) -> Subject:
-    return Subject("applicant", applicant.id, applicant.village.code)
-
-
-def agent_subject(agent: Any) -> Subject:
-    return Subject("agent", agent.id, agent.region.code)
-
-
 class HoursField(ma.fields.Dict):
     """Weekly hours: {"1": [["08:30","12:00"],["14:30","17:30"]], ...} with isoweekday keys."""
 

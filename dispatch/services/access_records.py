@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -15,7 +15,7 @@ from dispatch.errors import Invalid
 from dispatch.extensions import DbSession
 from dispatch.models.access import AccessRecord
 from dispatch.models.users import Scope
-from dispatch.privacy import Disclosure
+from dispatch.privacy import Disclosure, Shown, mark_recorded, reading, show, take_reads
 from dispatch.workdays import CST
 
 #: Why the data was read, by the blueprint that answered; the README lists them.
@@ -44,6 +44,7 @@ def note_reads(
     request_id: str = "",
 ) -> list[AccessRecord]:
     """Add one record per person whose data an answer shows whole; the caller commits."""
+    reads = list(reads)
     records = [
         AccessRecord(
             user_id=scope.user_id,
@@ -60,7 +61,26 @@ def note_reads(
         for d in reads
     ]
     session.add_all(records)
+    mark_recorded(reads)
     return records
+
+
+def note_answer(
+    session: DbSession, scope: Scope, shown: Callable[[Any], Shown], *objects: Any
+) -> list[AccessRecord]:
+    """Add, to a write's own transaction, the records of what its answer will show whole.
+
+    The serialiser notes the same values again after the commit; they are recorded once
+    (dispatch.privacy.take_reads). Outside a request nothing is recorded, as nothing is shown.
+    """
+    now = reading()
+    if now is None:
+        return []
+    session.flush()  # a new row's id and region are known from here
+    for subject, values in map(shown, objects):
+        for what, value in values.items():
+            show(scope.role, what, value, subject)
+    return note_reads(session, scope, take_reads(), now.endpoint, now.purpose, now.request_id)
 
 
 def record_reads(

@@ -20,7 +20,9 @@ from dispatch.errors import Conflict, Forbidden, NotFound
 from dispatch.extensions import DbSession, db
 from dispatch.models.outbox import Device, OutboxAttempt, OutboxMessage, OutboxStatus
 from dispatch.models.users import Role
+from dispatch.privacy import message_shown
 from dispatch.security import Scope
+from dispatch.services.access_records import note_answer
 from notifications import messages as nm
 from notifications.channels import Channel, LogChannel
 from notifications.outbox import Sender, SendReport
@@ -309,5 +311,6 @@ def resend(session: DbSession, scope: Scope, message_id: str) -> OutboxMessage:
         None,
     )
     row.attempts = 0
+    note_answer(session, scope, message_shown, row)
     session.commit()
     return row

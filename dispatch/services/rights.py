@@ -16,8 +16,8 @@ from dispatch.models.cases import OPEN, Case
 from dispatch.models.outbox import OutboxMessage
 from dispatch.models.ratings import Rating
 from dispatch.models.users import Scope
-from dispatch.privacy import Disclosure, Subject
-from dispatch.services.access_records import note_reads
+from dispatch.privacy import Disclosure, Subject, applicant_shown
+from dispatch.services.access_records import note_answer, note_reads
 from dispatch.services.applicants import apply_update
 
 ERASED_NAME = "已删除"
@@ -109,6 +109,7 @@ def correct_applicant(
     changed = {"home_point" if f in ("lon", "lat") else f for f in fields}
     path = f"POST /api/privacy/applicants/{a.id}/correction ({reason[:80]})"
     _record(session, scope, a, changed, path, "rights_correction", request_id)
+    note_answer(session, scope, applicant_shown, a)  # the answer shows the rest whole
     session.commit()
     return a
 
@@ -139,5 +140,6 @@ def erase_applicant(
     fields = {"name", "id_number", "phone", "address", "home_point", "receipts"}
     path = f"POST /api/privacy/applicants/{a.id}/erase ({reason[:80]})"
     _record(session, scope, a, fields, path, "rights_erasure", request_id)
+    note_answer(session, scope, applicant_shown, a)
     session.commit()
     return a

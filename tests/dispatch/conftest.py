@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from dispatch import create_app
 from dispatch.extensions import db
@@ -111,3 +112,16 @@ def supplement() -> Iterator[Callable[..., None]]:
     workdays.use_supplement(None)
     yield workdays.use_supplement
     workdays.use_supplement(None)
+
+
+@pytest.fixture()
+def commits() -> Iterator[list[Session]]:
+    """Every commit of any session while the test runs."""
+    seen: list[Session] = []
+
+    def note(session: Session) -> None:
+        seen.append(session)
+
+    event.listen(Session, "before_commit", note)
+    yield seen
+    event.remove(Session, "before_commit", note)

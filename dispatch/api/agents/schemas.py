@@ -6,11 +6,10 @@ from dispatch.api.common import (
     ROW_ID,
     Personal,
     StrictSchema,
-    agent_subject,
     validate_mobile,
 )
 from dispatch.models.agents import AgentLevel
-from dispatch.privacy import Field
+from dispatch.privacy import Field, agent_subject
 
 LEVELS = [lv.value for lv in AgentLevel]
 

@@ -1,15 +1,8 @@
-from typing import Any
-
 import marshmallow as ma
 from marshmallow import validate
 
 from dispatch.api.common import Personal, StrictSchema
-from dispatch.privacy import Field, Subject
-
-
-def recipient_subject(message: Any) -> Subject:
-    kind = "applicant" if message.recipient_kind == "villager" else "agent"
-    return Subject(kind, message.recipient_id, message.township_code)
+from dispatch.privacy import Field, recipient_subject
 
 
 class DeviceSchema(StrictSchema):

@@ -702,6 +702,18 @@ TABLE = [
         codes(404, admin=200, supervisor=200, agent=403, staff=403),
     ),
     Row(
+        "GET",
+        "/api/register/<string:code>/<string:item>",
+        "/api/register/445203103000/service_car",
+        codes(200, agent=403, staff=403),
+    ),
+    Row(
+        "GET",
+        "/api/register/<string:code>/<string:item>",
+        "/api/register/445222102000/service_car",
+        codes(404, admin=200, supervisor=200, agent=403, staff=403),
+    ),
+    Row(
         "PUT",
         "/api/register/<string:code>/<string:item>",
         "/api/register/445203103000/agents",
