@@ -178,6 +178,9 @@ def transition(
     except ValueError:
         raise Invalid("未知状态 / Unknown status", {"to": [f"'{to}' is not a status"]}) from None
     allowed = allowed_next(Status(case.status), case.item.level)
+    if target == Status.CANCELLED and case.holder_kind != HolderKind.APPLICANT:
+        rest = [s.value for s in allowed if s != Status.CANCELLED]
+        raise Conflict(_held_elsewhere(session, case), allowed=rest)
     if target not in allowed:
         raise Conflict(
             f"不能从 {case.status} 转到 {target} / Cannot move from {case.status} to {target}",
@@ -193,6 +196,17 @@ def transition(
     apply_move(session, scope, case, target, note, now or datetime.now(UTC))
     session.commit()
     return case
+
+
+def _held_elsewhere(session: DbSession, case: Case) -> str:
+    """Why a bare cancel is refused when someone other than the villager holds the file."""
+    holder = holder_label(session, case.holder_kind, case.holder_id)
+    return (
+        f"材料在{holder}处，不能直接取消；请办理撤回，材料退回申请人 / The documents are with "
+        f"{holder}: a plain cancel would leave them there. Withdraw the case instead "
+        f"(POST /api/cases/{case.id}/withdrawal with a reason): its documents come back down "
+        "to the villager, and it is cancelled when they reach them"
+    )
 
 
 def apply_move(
