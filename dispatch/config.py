@@ -76,6 +76,12 @@ class Config:
         self.CELERY_POOL = env.get("DAIBAN_CELERY_POOL", "threads")
         # Seconds after which a task taken by a worker that died is given to another one.
         self.CELERY_VISIBILITY_S = float(env.get("DAIBAN_CELERY_VISIBILITY_S", "300"))
+        # A plan job whose row has not changed for JOB_STALE_S (each township's progress writes
+        # it) has lost a township: the beat's sweep, every JOB_SWEEP_S, sends its townships
+        # not planned again, at most JOB_RESENDS times, then fails it naming them.
+        self.JOB_STALE_S = float(env.get("DAIBAN_JOB_STALE_S", "600"))
+        self.JOB_SWEEP_S = float(env.get("DAIBAN_JOB_SWEEP_S", "60"))
+        self.JOB_RESENDS = int(env.get("DAIBAN_JOB_RESENDS", "2"))
         # Map tiles: empty means the offline outline map.
         self.MAP_TILE_URL = env.get("DAIBAN_MAP_TILE_URL", "")
         self.MAP_TILE_DATUM = env.get("DAIBAN_MAP_TILE_DATUM", "WGS-84")

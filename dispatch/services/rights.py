@@ -19,9 +19,12 @@ from dispatch.models.users import Scope
 from dispatch.privacy import Disclosure, Subject, applicant_shown
 from dispatch.services.access_records import note_answer, note_reads
 from dispatch.services.applicants import apply_update
+from dispatch.services.signatures import clear_entrustments, clear_receipts, entrustments_of
 
 ERASED_NAME = "已删除"
 PERSONAL = ("name", "phone", "id_number", "address", "lon", "lat")
+ENTRUSTMENT = ("id", "valid_until", "captured_at", "signed_at", "revoked_at", "revoke_reason")
+ENTRUSTMENT_IMAGES = ("signature_png", "thumbprint_jpeg")
 
 
 def _record(
@@ -50,7 +53,7 @@ def export_applicant(
 ) -> dict[str, Any]:
     """Everything held on one applicant, whole (a request to see or copy, Art. 45)."""
     cases = list(session.scalars(select(Case).where(Case.applicant_id == a.id).order_by(Case.id)))
-    held = {
+    held: dict[str, Any] = {
         "applicant": _row(a, "id", *PERSONAL, "vulnerable", "created_at")
         | {"village": a.village.code},
         "cases": [
@@ -62,6 +65,11 @@ def export_applicant(
                     _row(e, "seq", "receipt_no", "from_kind", "to_kind", "at", "lon", "lat")
                     | {"signature_png": e.signature_png, "photo_jpeg": e.photo_jpeg}
                     for e in c.custody
+                ],
+                "entrustments": [
+                    _row(e, *ENTRUSTMENT, *ENTRUSTMENT_IMAGES)
+                    | {"agent": e.agent.name, "materials": list(e.materials)}
+                    for e in entrustments_of(session, c)
                 ],
             }
             for c in cases
@@ -88,10 +96,19 @@ def export_applicant(
         ],
     }
     fields = {"id_number", "phone", "address", "home_point"}
+    if _signed(held["cases"]):
+        fields.add("signature")
     path = f"GET /api/privacy/applicants/{a.id}/export"
     _record(session, scope, a, fields, path, "rights_export", request_id)
     session.commit()
     return held
+
+
+def _signed(cases: list[dict[str, Any]]) -> bool:
+    """Whether the copy holds a signature, photo or thumbprint."""
+    rows = [r for c in cases for r in (*c["custody"], *c["entrustments"])]
+    images = ("signature_png", "photo_jpeg", "thumbprint_jpeg")
+    return any(r.get(k) for r in rows for k in images)
 
 
 def _messages(session: DbSession, a: Applicant) -> list[OutboxMessage]:
@@ -132,12 +149,11 @@ def erase_applicant(
     a.lon = a.lat = 0.0
     a.vulnerable = False
     for case in session.scalars(select(Case).where(Case.applicant_id == a.id)):
-        for event in case.custody:
-            event.signature_png = event.photo_jpeg = None
-            event.lon = event.lat = None
+        clear_receipts(case)
+        clear_entrustments(session, case)
     for message in _messages(session, a):
         message.phone, message.variables = "", {}
-    fields = {"name", "id_number", "phone", "address", "home_point", "receipts"}
+    fields = {"name", "id_number", "phone", "address", "home_point", "receipts", "entrustments"}
     path = f"POST /api/privacy/applicants/{a.id}/erase ({reason[:80]})"
     _record(session, scope, a, fields, path, "rights_erasure", request_id)
     note_answer(session, scope, applicant_shown, a)

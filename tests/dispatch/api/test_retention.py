@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, text, update
 
+from dispatch.cli import cli
 from dispatch.extensions import db
 from dispatch.models.cases import CustodyEvent, StatusChange
 from dispatch.services import branches, cases
@@ -75,17 +76,30 @@ def _case_with_receipt(world: World, closed_days_ago: int | None) -> int:
     return cid
 
 
-def _receipts(app, cid):
+RECEIPTS = (
+    "SELECT seq, from_kind, to_kind, to_id, at, signature_png, photo_jpeg, lon "
+    "FROM custody_events WHERE case_id = :c ORDER BY seq"
+)
+MANDATES = (
+    "SELECT agent_id, materials, valid_until, signed_at, signature_png, thumbprint_jpeg "
+    "FROM entrustments WHERE case_id = :c ORDER BY id"
+)
+
+
+def _raw(app, sql, cid):
+    """The stored rows of one case, as the database holds them."""
     with app.app_context():
-        rows = db.session.execute(
-            text(
-                "SELECT seq, from_kind, to_kind, to_id, at, signature_png, photo_jpeg, lon "
-                "FROM custody_events WHERE case_id = :c ORDER BY seq"
-            ),
-            {"c": cid},
-        ).all()
+        rows = db.session.execute(text(sql), {"c": cid}).all()
         db.session.remove()
     return rows
+
+
+def _receipts(app, cid):
+    return _raw(app, RECEIPTS, cid)
+
+
+def _entrustments(app, cid):
+    return _raw(app, MANDATES, cid)
 
 
 def test_closed_case_past_its_period_is_purged_and_its_chain_kept(app, world):
@@ -94,6 +108,8 @@ def test_closed_case_past_its_period_is_purged_and_its_chain_kept(app, world):
     recent = _case_with_receipt(world, closed_days_ago=10)
     still_open = _case_with_receipt(world, closed_days_ago=None)
     before = _receipts(app, old)
+    mandate = _entrustments(app, old)
+    assert mandate and mandate[0].signature_png  # the case is entrusted on a signed form
     with app.app_context():
         done = purge_expired(db.session, Periods(receipts_days=365))
         again = purge_expired(db.session, Periods(receipts_days=365))
@@ -102,21 +118,26 @@ def test_closed_case_past_its_period_is_purged_and_its_chain_kept(app, world):
         ).all()
         db.session.remove()
     after = _receipts(app, old)
-    assert done.cases >= 1 and done.receipts >= 1
-    assert again.receipts == 0 and again.cases == 0
+    assert done.cases >= 1 and done.receipts >= 1 and done.entrustments >= 1
+    assert again.receipts == 0 and again.cases == 0 and again.entrustments == 0
     assert [r[:5] for r in after] == [r[:5] for r in before]  # the custody chain
     assert all(r.signature_png is None and r.photo_jpeg is None and r.lon is None for r in after)
     assert notes.count(PURGE_NOTE) == 1
+    # The mandate stays on record (who entrusted whom, with what, until when), unsigned.
+    after_mandate = _entrustments(app, old)
+    assert [r[:4] for r in after_mandate] == [r[:4] for r in mandate]
+    assert all(r.signature_png is None and r.thumbprint_jpeg is None for r in after_mandate)
     for kept in (recent, still_open):
         assert all(r.signature_png and r.photo_jpeg for r in _receipts(app, kept))
+        assert all(r.signature_png for r in _entrustments(app, kept))
 
 
 def test_purge_command_reports_counts(app, world):
     """`daiban purge-expired` runs the same job and says what it removed."""
     _case_with_receipt(world, closed_days_ago=800)
-    result = app.test_cli_runner().invoke(args=["purge-expired"])
+    result = app.test_cli_runner().invoke(cli, args=["purge-expired"])
     assert result.exit_code == 0, result.output
-    assert "receipts of" in result.output and not result.output.startswith("已清除 0 件")
+    assert "entrustments of" in result.output and not result.output.startswith("已清除 0 件")
     with app.app_context():
         assert db.session.scalar(select(CustodyEvent.id).limit(1)) is not None
         db.session.remove()
