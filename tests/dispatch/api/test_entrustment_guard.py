@@ -21,6 +21,7 @@ from .conftest import SIGNATURE, World
 from .test_forms import pdf_text, pytestmark  # noqa: F401  (poppler needed here too)
 
 COUNTY_ITEM = "DEMO-GA-001"  # decided at the county: the car takes it up from the township
+SIGNED = {"materials": ["居民身份证"], "valid_until": "2099-12-31", "captured_at": "village_room"}
 
 
 def _post(client, auth, path: str, body: dict[str, Any], expect: int, role: str = "dispatcher"):
@@ -32,13 +33,8 @@ def _post(client, auth, path: str, body: dict[str, Any], expect: int, role: str 
 def _entrusted_case(client, auth, world: World, covers: str | None) -> int:
     """A checked agent case of the home village, entrusted (at the room) to the home agent."""
     cid = world.case(world.home, COUNTY_ITEM, entrusted=False)
-    body = {
-        "agent_id": world.home.agent,
-        "materials": ["居民身份证"],
-        "valid_until": "2099-12-31",
-        "captured_at": "village_room",
-        "signature_png": SIGNATURE,
-    } | ({"covers": covers} if covers else {})
+    body = SIGNED | {"agent_id": world.home.agent, "signature_png": SIGNATURE}
+    body |= {"covers": covers} if covers else {}
     signed = _post(client, auth, f"/api/cases/{cid}/entrustment", body, 201, "staff")
     assert signed["covers"] == (covers or "agent")
     _post(client, auth, f"/api/cases/{cid}/transitions", {"to": "materials_checked"}, 200)
@@ -81,14 +77,7 @@ def test_the_townships_agents_cover_any_of_them(client, auth, world: World, tmp_
 def test_an_unknown_cover_is_refused(client, auth, world: World):
     """covers is agent or township; anything else is a 422 on the field."""
     cid = world.case(world.home, COUNTY_ITEM, entrusted=False)
-    body = {
-        "agent_id": world.home.agent,
-        "materials": ["居民身份证"],
-        "valid_until": "2099-12-31",
-        "captured_at": "village_room",
-        "signature_png": SIGNATURE,
-        "covers": "anyone",
-    }
+    body = SIGNED | {"agent_id": world.home.agent, "signature_png": SIGNATURE, "covers": "anyone"}
     bad = _post(client, auth, f"/api/cases/{cid}/entrustment", body, 422, "staff")
     assert "covers" in bad["errors"]["json"]
 
