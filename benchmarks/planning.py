@@ -277,8 +277,7 @@ def job_timer(api: Flask, label: str, target: str) -> JobTimer:
     process's solver pool, progress committed per township); with one, on the workers.
     """
     from dispatch.jobs import start_plan_job
-    from dispatch.models.users import Role
-    from dispatch.security import Scope
+    from dispatch.models.users import Role, Scope
 
     time_limit = inspect.signature(plan_city).parameters["time_limit"].default
     admin = Scope(user_id=0, username="bench", role=Role.ADMIN, prefix="")

@@ -7,27 +7,26 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from dispatch import (
+    bodies,
+    crypto,
+    error_handlers,
+    extensions,
+    health,
+    requestlog,
+    resilience,
+    security,
+    web,
+    workdays,
+)
+from dispatch.api import register_blueprints
+from dispatch.config import Config
+from dispatch.jobs.celery_tasks import celery_init_app
+from dispatch.services import holiday_file
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides the environment-driven defaults."""
-    from dispatch import (
-        bodies,
-        cli,
-        crypto,
-        errors,
-        extensions,
-        health,
-        requestlog,
-        resilience,
-        security,
-        web,
-        workdays,
-    )
-    from dispatch.api import register_blueprints
-    from dispatch.config import Config
-    from dispatch.jobs.celery_tasks import celery_init_app
-    from dispatch.services import holiday_file
-
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(Config())
     if config:
@@ -43,9 +42,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         celery_init_app(app)
     bodies.init_app(app)
     security.init_app(app)
-    errors.init_app(app)
+    error_handlers.init_app(app)
     register_blueprints(app)
-    cli.init_app(app)
     web.init_app(app)
     health.init_app(app)
     resilience.init_app(app)  # last: it wraps every view registered above

@@ -172,6 +172,14 @@ def show(role: str, what: Field, value: Any, subject: Subject) -> Any:
     return value
 
 
+def note_whole(subject: Subject, fields: set[str]) -> None:
+    """Note what a printed form shows of a person (their name, their signature): no role sees
+    a form but one that may see the case, and paper cannot be masked after it is printed."""
+    now = _reads.get()
+    if now is not None and fields:
+        now.noted.setdefault((subject.kind, subject.id), Disclosure(subject)).fields |= fields
+
+
 def applicant_subject(applicant: Any) -> Subject:
     return Subject("applicant", applicant.id, applicant.village.code)
 

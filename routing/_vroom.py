@@ -25,6 +25,8 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import vroom
+
 from routing._prepared import HORIZON, Prepared
 from routing.params import SolveParams
 
@@ -41,15 +43,6 @@ DEPTH = 8
 MAX_STOPS = 1200
 
 
-def available() -> bool:
-    """Whether pyvroom can be imported."""
-    try:
-        import vroom  # noqa: F401
-    except ImportError:  # pragma: no cover - pyvroom is a dependency
-        return False
-    return True
-
-
 def preferred(prep: Prepared, tasks: list[int]) -> bool:
     """Whether VROOM rather than PyVRP gives the seed: the day has what PyVRP's relaxation
     misses (breaks, or a shipment step with several windows), no locked prefixes, and not
@@ -59,7 +52,7 @@ def preferred(prep: Prepared, tasks: list[int]) -> bool:
     lossy = any(v.breaks for v in prep.vehicles) or any(
         len(prep.tasks[i].windows) > 1 for i in tasks if prep.tasks[i].kind != "job"
     )
-    return lossy and available()
+    return lossy
 
 
 def seed(
@@ -70,8 +63,6 @@ def seed(
     Not reproducible under load (see ``routing.solve._start``); with a ``solution_limit``
     it runs to its end.
     """
-    import vroom
-
     if seconds <= 0.01:
         return None
     t0 = time.perf_counter()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
 
+from dispatch.hours import parse_weekly_hours
 from dispatch.privacy import Field, Subject, show
 from dispatch.security import current_scope
 from dispatch.services.validation import id_number_problem, mobile_problem, point_problem
@@ -124,8 +126,6 @@ class HoursField(ma.fields.Dict):
     """Weekly hours: {"1": [["08:30","12:00"],["14:30","17:30"]], ...} with isoweekday keys."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        from dispatch.hours import parse_weekly_hours
-
         value = super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-untyped-call]
         try:
             parse_weekly_hours(value)
@@ -139,8 +139,6 @@ def validate_recent(value: Any) -> None:
 
     Offline phones sync late, but never months late; absurd dates are a typo or a bad clock.
     """
-    from datetime import UTC, datetime, timedelta
-
     now = datetime.now(UTC)
     if not (now - timedelta(days=30) <= value <= now + timedelta(minutes=10)):
         raise ma.ValidationError("时间须在最近30天内 / must be within the last 30 days, not ahead")

@@ -11,24 +11,28 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from celery import Celery, Task, chord, shared_task
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 from flask import Flask, current_app
 
 from dispatch.extensions import db
+from dispatch.models.plans import Job
+from dispatch.planning import solvers
+from dispatch.planning.runner import CitySummary, Solver
 from dispatch.services import retention
+from dispatch.services.job_runs import finish_job, mark_running, progress, run_replan_job
 from dispatch.services.job_sweep import (
     finish_resent_job,
     job_reason,
     planned_by_job,
     sweep_stale_plan_jobs,
 )
+from dispatch.services.notify import drain_once
+from dispatch.services.plans import plan_city
+from dispatch.services.ratings import apply_default_ratings
 from dispatch.services.rectification import flag_overdue
-
-if TYPE_CHECKING:
-    from dispatch.planning.runner import CitySummary, Solver
 
 log = logging.getLogger(__name__)
 
@@ -117,15 +121,11 @@ def _start_solvers(sender: Any, **_: object) -> None:
     """A thread-pool worker starts its solver processes before it takes the first task."""
     conf = sender.app.conf
     if conf.worker_pool == "threads":
-        from dispatch.planning import solvers
-
         solvers.warm(conf.daiban_solver_processes)
 
 
 @worker_shutdown.connect  # type: ignore[untyped-decorator]
 def _stop_solvers(**_: object) -> None:
-    from dispatch.planning import solvers
-
     solvers.shutdown()
 
 
@@ -133,9 +133,7 @@ def _solver() -> Solver | None:
     """The worker's shared solver pool, or ``None`` to solve in this process."""
     if _solve_here:
         return None
-    from dispatch.planning.solvers import solve_shared
-
-    return partial(solve_shared, processes=current_app.config["SOLVER_PROCESSES"])
+    return partial(solvers.solve_shared, processes=current_app.config["SOLVER_PROCESSES"])
 
 
 def _per_task(params: dict[str, Any]) -> dict[str, Any]:
@@ -163,10 +161,6 @@ def plan_one(
     ``first`` township's task marks the job running: with 108 townships a read or a write of
     the job per task is measurable on a 2-core machine.
     """
-    from dispatch.models.plans import Job
-    from dispatch.planning.runner import CitySummary
-    from dispatch.services.job_runs import mark_running, progress
-
     if params is None:
         job = db.session.get(Job, job_id)
         assert job is not None
@@ -188,9 +182,6 @@ def plan_one(
 def _plan_township(
     job_id: str, code: str, day: date, params: dict[str, Any], reason: str
 ) -> CitySummary:
-    from dispatch.planning.runner import CitySummary
-    from dispatch.services.plans import plan_city
-
     try:
         summary = plan_city(
             db.session,
@@ -218,8 +209,6 @@ def _plan_township(
 
 @shared_task(name="dispatch.jobs.celery_tasks.finish_plan")  # type: ignore[untyped-decorator]
 def finish_plan(results: list[dict[str, Any]], job_id: str) -> None:
-    from dispatch.services.job_runs import finish_job
-
     finish_job(db.session, job_id, merge_summaries(results))
 
 
@@ -250,8 +239,6 @@ def finish_resent(results: list[dict[str, Any]], job_id: str) -> None:
 @shared_task(name="dispatch.jobs.celery_tasks.replan_day")  # type: ignore[untyped-decorator]
 def replan_day(job_id: str) -> None:
     """The re-plan a booking or a cancellation asked for (``services.job_runs.run_replan_job``)."""
-    from dispatch.services.job_runs import run_replan_job
-
     run_replan_job(db.session, job_id)
 
 
@@ -285,15 +272,11 @@ def merge_summaries(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 @shared_task(name="dispatch.jobs.celery_tasks.drain_outbox")  # type: ignore[untyped-decorator]
 def drain_outbox() -> int:
-    from dispatch.services.notify import drain_once
-
     return drain_once()
 
 
 @shared_task(name="dispatch.jobs.celery_tasks.default_ratings")  # type: ignore[untyped-decorator]
 def default_ratings() -> int:
-    from dispatch.services.ratings import apply_default_ratings
-
     return apply_default_ratings(db.session)
 
 

@@ -26,9 +26,11 @@ PURPOSES = {
     "plans": "service_route",
     "notifications": "message_delivery",
     "privacy": "rights_request",  # the rights services write their own purpose too
+    "forms": "printed_form",
 }
 DEFAULT_PURPOSE = "case_handling"
-FIELDS = ("id_number", "phone", "address", "home_point")
+# name and signature: what a printed form shows of a person (services.forms).
+FIELDS = ("id_number", "phone", "address", "home_point", "name", "signature")
 
 
 def purpose_of(blueprint: str | None) -> str:

@@ -10,9 +10,8 @@ from dispatch.errors import Invalid
 from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, Vehicle
 from dispatch.models.regions import Level, Region
-from dispatch.models.users import Role
+from dispatch.models.users import Role, Scope
 from dispatch.privacy import agent_shown
-from dispatch.security import Scope
 from dispatch.services.access_records import note_answer
 from dispatch.services.scoping import field_region, in_region, one_or_404, writable
 from dispatch.services.vehicles import scoped_vehicles

@@ -13,9 +13,8 @@ from dispatch.models.agents import agent_zone
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
 from dispatch.models.regions import Level, Region
-from dispatch.models.users import Role
+from dispatch.models.users import Role, Scope
 from dispatch.privacy import applicant_shown
-from dispatch.security import Scope
 from dispatch.services.access_records import note_answer
 from dispatch.services.cases import scoped_cases
 from dispatch.services.scoping import field_region, in_region, one_or_404

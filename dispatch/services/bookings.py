@@ -17,10 +17,9 @@ from dispatch.models.cases import Case
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.plans import Job
 from dispatch.models.regions import township_code
-from dispatch.models.users import Role
+from dispatch.models.users import Role, Scope
 from dispatch.planning import booking
 from dispatch.planning.service import current_plan, tell_unplanned
-from dispatch.security import Scope
 from dispatch.services.applicants import get_applicant
 from dispatch.services.appointments import get_appointment
 from dispatch.workdays import CST

@@ -17,8 +17,9 @@ from dispatch.models.cases import OPEN, Case, CustodyEvent, HolderKind, Status, 
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import ServiceCentre
 from dispatch.models.regions import Region, decision_code, township_code
-from dispatch.models.users import Role
-from dispatch.security import Scope
+from dispatch.models.users import Role, Scope
+from dispatch.services import outbox
+from dispatch.services.assignments import agent_case_ids
 from dispatch.services.case_flow import GOING_DOWN, GOING_UP, NO_HAND_OVER, allowed_next
 from dispatch.services.entrustments import require_entrustment, township_agent
 from dispatch.workdays import (
@@ -35,8 +36,6 @@ def scoped_cases(scope: Scope) -> Select[Case]:
     """Cases the caller may see: their region's, or for an agent the ones they hold."""
     stmt = select(Case).join(Case.village)
     if scope.role == Role.AGENT:
-        from dispatch.services.assignments import agent_case_ids
-
         return stmt.where(
             or_(
                 (Case.holder_kind == HolderKind.AGENT) & (Case.holder_id == scope.agent_id),
@@ -446,8 +445,6 @@ def enqueue_case_event(
     session: DbSession, case: Case, kind: str, extra: dict[str, str] | None = None
 ) -> None:
     """Write the villager-facing message for this change into the outbox (same transaction)."""
-    from dispatch.services import outbox
-
     outbox.enqueue_case_message(session, case, kind, extra)
 
 

@@ -31,8 +31,7 @@ from dispatch.models.plans import Plan, PlanRoute, PlanStatus, PlanStop, StopEve
 from dispatch.models.ratings import LEVEL_NAMES, Level, Rating, Rectification
 from dispatch.models.regions import Level as RegionLevel
 from dispatch.models.regions import Region, township_code
-from dispatch.models.users import Role
-from dispatch.security import Scope
+from dispatch.models.users import Role, Scope
 from dispatch.services.rectification import closed_on_time
 from dispatch.workdays import CST, cst_date, working_days_between
 

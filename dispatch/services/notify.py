@@ -19,12 +19,13 @@ from sqlalchemy.orm import aliased
 from dispatch.errors import Conflict, Forbidden, NotFound
 from dispatch.extensions import DbSession, db
 from dispatch.models.outbox import Device, OutboxAttempt, OutboxMessage, OutboxStatus
-from dispatch.models.users import Role
+from dispatch.models.users import Role, Scope
 from dispatch.privacy import message_shown
-from dispatch.security import Scope
 from dispatch.services.access_records import note_answer
 from notifications import messages as nm
 from notifications.channels import Channel, LogChannel
+from notifications.channels.fcm import FcmChannel, FcmConfig
+from notifications.channels.sms import AliyunSmsChannel, AliyunSmsConfig
 from notifications.outbox import Sender, SendReport
 
 LEASE = timedelta(minutes=2)
@@ -207,16 +208,12 @@ def build_channels(app: Flask) -> dict[str, Channel]:
     cfg = app.config
     channels: dict[str, Channel] = {"log": LogChannel()}
     if cfg["PUSH_CHANNEL"] == "fcm":
-        from notifications.channels.fcm import FcmChannel, FcmConfig
-
         channels["push"] = FcmChannel(
             FcmConfig(credentials_file=cfg["FCM_CREDENTIALS"], fcm_url=cfg["FCM_URL"] or None)
         )
     else:
         channels["push"] = LogChannel("push")
     if cfg["SMS_CHANNEL"] == "aliyun":
-        from notifications.channels.sms import AliyunSmsChannel, AliyunSmsConfig
-
         channels["sms"] = AliyunSmsChannel(
             AliyunSmsConfig(
                 access_key_id=cfg["SMS_ACCESS_KEY_ID"],

@@ -22,13 +22,12 @@ from dispatch.models.plans import (
     PlanStatus,
 )
 from dispatch.models.regions import Region
-from dispatch.models.users import Role
+from dispatch.models.users import Role, Scope
 from dispatch.planning import manual, runner
 from dispatch.planning import service as planning
 from dispatch.planning.locks import lock_township_plans
 from dispatch.planning.runner import CitySummary, heaviest_first, townships_with_centres
 from dispatch.planning.views import located_view, plan_view, task_names
-from dispatch.security import Scope
 from dispatch.services.regions import region_in_scope
 from dispatch.workdays import CST
 

@@ -28,8 +28,7 @@ from dispatch.models.ratings import (
     Source,
 )
 from dispatch.models.regions import Region, township_code
-from dispatch.models.users import Role
-from dispatch.security import Scope
+from dispatch.models.users import Role, Scope
 from dispatch.services.rating_tokens import read_token
 from dispatch.workdays import add_working_days, cst_date
 

@@ -28,8 +28,7 @@ from dispatch.models.ratings import (
     Rectification,
     RectStatus,
 )
-from dispatch.models.users import Role
-from dispatch.security import Scope
+from dispatch.models.users import Role, Scope
 from dispatch.workdays import CST, add_working_days, cst_date
 
 TOWNSHIP_ROLES = {Role.ADMIN, Role.DISPATCHER}

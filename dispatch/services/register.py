@@ -13,8 +13,7 @@ from dispatch.errors import Forbidden, Invalid, NotFound
 from dispatch.extensions import DbSession
 from dispatch.models.regions import Level, Region, township_code
 from dispatch.models.register import ITEM_NAMES, TOWNSHIP_ITEMS, VILLAGE_ITEMS, RegisterEntry
-from dispatch.models.users import Role
-from dispatch.security import Scope
+from dispatch.models.users import Role, Scope
 from dispatch.workdays import cst_date
 
 READERS = {Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER}

@@ -53,7 +53,7 @@ def export_applicant(
 ) -> dict[str, Any]:
     """Everything held on one applicant, whole (a request to see or copy, Art. 45)."""
     cases = list(session.scalars(select(Case).where(Case.applicant_id == a.id).order_by(Case.id)))
-    held = {
+    held: dict[str, Any] = {
         "applicant": _row(a, "id", *PERSONAL, "vulnerable", "created_at")
         | {"village": a.village.code},
         "cases": [
@@ -96,10 +96,19 @@ def export_applicant(
         ],
     }
     fields = {"id_number", "phone", "address", "home_point"}
+    if _signed(held["cases"]):
+        fields.add("signature")
     path = f"GET /api/privacy/applicants/{a.id}/export"
     _record(session, scope, a, fields, path, "rights_export", request_id)
     session.commit()
     return held
+
+
+def _signed(cases: list[dict[str, Any]]) -> bool:
+    """Whether the copy holds a signature, photo or thumbprint."""
+    rows = [r for c in cases for r in (*c["custody"], *c["entrustments"])]
+    images = ("signature_png", "photo_jpeg", "thumbprint_jpeg")
+    return any(r.get(k) for r in rows for k in images)
 
 
 def _messages(session: DbSession, a: Applicant) -> list[OutboxMessage]:

@@ -16,8 +16,7 @@ from dispatch.errors import Conflict, Forbidden
 from dispatch.extensions import DbSession
 from dispatch.models.plans import Plan, PlanRoute, PlanStatus, PlanStop, StopEvent
 from dispatch.models.regions import Level, Region
-from dispatch.models.users import Role
-from dispatch.security import Scope
+from dispatch.models.users import Role, Scope
 from dispatch.services.scoping import field_region, in_region, one_or_404
 from dispatch.workdays import CST
 

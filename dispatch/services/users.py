@@ -8,8 +8,7 @@ from sqlalchemy import Select, select
 
 from dispatch.errors import Conflict
 from dispatch.extensions import DbSession
-from dispatch.models.users import User
-from dispatch.security import Scope
+from dispatch.models.users import Scope, User
 from dispatch.services.auth import create_user, get_user
 
 __all__ = ["create_user", "deactivate_user", "get_user", "list_users"]

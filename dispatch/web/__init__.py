@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import xstatic.pkg.leaflet as xleaflet
 from babel.messages.extract import extract
 from flask import (
     Blueprint,
@@ -165,8 +166,6 @@ def rate(token: str) -> Any:
 
 @bp.route("/web/vendor/leaflet/<path:filename>")
 def leaflet(filename: str) -> Any:
-    import xstatic.pkg.leaflet as xleaflet
-
     return send_from_directory(xleaflet.BASE_DIR, filename, max_age=86400)
 
 

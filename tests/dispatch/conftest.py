@@ -28,7 +28,7 @@ AGENT_PASSWORD = "route-agent-test-2026"
 def agent_login(app: Flask, agent_id: int) -> tuple[str, str]:
     """Username and password of an agent, making a login for one who has none."""
     from dispatch.models.users import Role, User
-    from dispatch.security import hash_password
+    from dispatch.services.passwords import hash_password
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.agent_id == agent_id))

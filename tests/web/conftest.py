@@ -131,7 +131,7 @@ def kiosk(web_app: Flask) -> dict[str, Any]:
     from dispatch.models.applicants import Applicant
     from dispatch.models.regions import Region
     from dispatch.models.users import User
-    from dispatch.security import hash_password
+    from dispatch.services.passwords import hash_password
 
     with web_app.app_context():
         township = db.session.scalar(select(Region).where(Region.code == BOOKING_TOWNSHIP))

@@ -108,7 +108,7 @@ def test_audit_bad_input_and_roles(client, auth):
         "/api/audit/access?date_from=2026-12-05&date_to=2026-12-01", headers=auth("admin")
     )
     assert bad.status_code == 422 and "date_from" in bad.get_json()["errors"]
-    unknown = client.get("/api/audit/access?field=name", headers=auth("admin"))
+    unknown = client.get("/api/audit/access?field=vulnerable", headers=auth("admin"))
     assert unknown.status_code == 422
     assert client.get("/api/audit/access", headers=auth("dispatcher")).status_code == 403
 
@@ -185,8 +185,8 @@ WRITES = [
     ("create-agent", "dispatcher", "POST", "/api/agents/", "agent", "agent", {"phone"}),
     ("patch-agent", "admin", "PATCH", "agent", {"active": True}, "agent", {"phone"}),
     ("resend", "dispatcher", "POST", "resend", None, "applicant", {"phone"}),
-    ("correction", "admin", "POST", "correction", {"reason": "本人申请", "phone": "13700137000"},
-     "applicant", {"id_number", "phone", "home_point"}),
+    ("correction", "admin", "POST", "correction", {"reason": "本人申请", "address": "村南5号"},
+     "applicant", {"id_number", "phone", "address", "home_point"}),
 ]  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, text, update
 
+from dispatch.cli import cli
 from dispatch.extensions import db
 from dispatch.models.cases import CustodyEvent, StatusChange
 from dispatch.services import cases
@@ -116,7 +117,7 @@ def test_closed_case_past_its_period_is_purged_and_its_chain_kept(app, world):
 def test_purge_command_reports_counts(app, world):
     """`daiban purge-expired` runs the same job and says what it removed."""
     _case_with_receipt(world, closed_days_ago=800)
-    result = app.test_cli_runner().invoke(args=["purge-expired"])
+    result = app.test_cli_runner().invoke(cli, args=["purge-expired"])
     assert result.exit_code == 0, result.output
     assert "entrustments of" in result.output and not result.output.startswith("已清除 0 件")
     with app.app_context():

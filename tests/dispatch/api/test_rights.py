@@ -51,7 +51,8 @@ def test_export_holds_everything_whole_and_is_recorded(app, client, auth, world)
     [mandate] = case["entrustments"]
     assert mandate["signature_png"] == SIGNED_MANDATE and mandate["materials"]
     assert mandate["agent"] and mandate["valid_until"] and mandate["revoked_at"] is None
-    assert _purposes(app, aid)["rights_export"] == {"id_number", "phone", "address", "home_point"}
+    shown = {"id_number", "phone", "address", "home_point", "signature"}
+    assert _purposes(app, aid)["rights_export"] == shown
 
 
 def test_correction_changes_and_records_the_fields(app, client, auth, world):
