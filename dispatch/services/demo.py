@@ -20,7 +20,7 @@ from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import CentreKind, ServiceCentre
-from dispatch.models.entrustments import CapturedAt, Entrustment
+from dispatch.models.entrustments import CapturedAt, Covers, Entrustment
 from dispatch.models.plans import Plan, PlanStatus
 from dispatch.models.regions import Level, Region, code_at, township_code
 from dispatch.models.register import TOWNSHIP_ITEMS, VILLAGE_ITEMS, RegisterEntry
@@ -359,7 +359,8 @@ DEMO_SIGNATURE = (
 
 
 def _entrust(session: DbSession, case: Case, agent: Agent) -> None:
-    """An agent case starts with its entrustment (代办委托书), signed at the village room."""
+    """An agent case starts with its entrustment (代办委托书), signed at the village room and
+    written to the township's agents (委托本镇代办员), so the planner may send any of them."""
     session.add(
         Entrustment(
             case=case,
@@ -367,6 +368,7 @@ def _entrust(session: DbSession, case: Case, agent: Agent) -> None:
             materials=[m["name"] for m in case.item.materials],
             valid_until=case.due_date + timedelta(days=90),
             captured_at=CapturedAt.VILLAGE_ROOM,
+            covers=Covers.TOWNSHIP,
             signed_at=case.registered_at,
             signature_png=DEMO_SIGNATURE,
         )
@@ -410,6 +412,11 @@ def _seed_custody(
     case.holder_kind, case.holder_id = holder
 
 
+# The demo's township dispatcher and county supervisor get made-up mobiles, so the SMS of an
+# overdue rectification has somewhere to go (the log channel, unless SMS is configured).
+DEMO_STAFF_PHONES = {"dispatcher": "13800000101", "county": "13800000102"}
+
+
 def _seed_users(session: DbSession) -> None:
     township = session.scalar(select(Region).where(Region.code == DEMO_TOWNSHIP))
     assert township is not None
@@ -439,6 +446,7 @@ def _seed_users(session: DbSession) -> None:
                 role=login.role,
                 region_id=region_id,
                 agent_id=agent.id if login.role == "agent" and agent else None,
+                phone=DEMO_STAFF_PHONES.get(login.username, ""),
             )
         )
 
