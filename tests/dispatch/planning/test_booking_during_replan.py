@@ -25,7 +25,7 @@ from dispatch.models.regions import Region
 from dispatch.planning import service as planning
 from dispatch.services import job_runs
 from dispatch.workdays import next_working_day
-from tests.dispatch.planning.conftest import publish_day
+from tests.dispatch.planning.conftest import publish_day, waits_for
 
 TOWNSHIP = "445203103000"
 
@@ -139,20 +139,13 @@ def test_a_booking_during_a_replan_ends_in_a_published_plan(
     a = _book(client, h, first, day, slot_a)
     assert a.status_code == 201, a.get_json()
     assert reached.wait(60), "booking A's re-plan job never got under way"
-    answers: list[Any] = []
 
-    def book_b() -> None:
+    def book_b() -> Any:
         with app.test_client() as c:
-            answers.append(_book(c, h, second, day, slot_b))
+            return _book(c, h, second, day, slot_b)
 
-    booker = threading.Thread(target=book_b)
-    booker.start()
-    booker.join(1.0)
-    waited = booker.is_alive()
-    release.set()
-    booker.join(60)
+    waited, b = waits_for(release, book_b)
     assert waited == b_waits, "booking B waited" if waited else "booking B did not wait"
-    (b,) = answers
     assert b.status_code == 201, b.get_json()
 
     jobs = [_ended(client, h, r.get_json()["replan_job"]["id"]) for r in (a, b)]
