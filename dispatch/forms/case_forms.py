@@ -189,6 +189,20 @@ def decision(sheet: CaseSheet, refusal_reason: str = "", refusal_kind: str = "")
     return render(story, f"{zh} {c.reference}")
 
 
+def _entrusted(found: Entrustment) -> tuple[str, str, str]:
+    """Whom the villager entrusts, as the form's row and in its text (Chinese, English)."""
+    agent = found.agent.name
+    if found.covers == "township":
+        village = found.case.village
+        township = village.parent.name if village.parent else ""
+        return (
+            f"{township}代办员（经办 {agent}）/ the township's agents",
+            f"{township}代办员（经办代办员 {agent}）",
+            f"the agents of the township (signed with agent {agent})",
+        )
+    return f"代办员 {agent}（agent）", f"代办员 {agent}", f"agent {agent}"
+
+
 def entrustment(sheet: CaseSheet, found: Entrustment, today: date, signed: str | None) -> bytes:
     """代办委托书: who entrusts whom, for which item, the materials, the validity, signed
     (``signed``: the signature or thumbprint, a data URL from the file store)."""
@@ -200,9 +214,10 @@ def entrustment(sheet: CaseSheet, found: Entrustment, today: date, signed: str |
         state = "已过期 expired"
     else:
         state = "有效 in force"
+    whom, mandate, mandate_en = _entrusted(found)
     rows = _header(sheet) + [
         ("委托人 Entrusting", f"{c.applicant.name}（申请人 applicant）"),
-        ("受托人 Entrusted", f"代办员 {found.agent.name}（agent）"),
+        ("受托人 Entrusted", whom),
         ("交付材料 Materials handed over", "；".join(found.materials)),
         ("有效期至 Valid until", found.valid_until.isoformat()),
         ("签署 Signed", f"{local(found.signed_at)}，{where}"),
@@ -214,9 +229,9 @@ def entrustment(sheet: CaseSheet, found: Entrustment, today: date, signed: str |
         fields(rows),
         gap(),
         para(
-            f"本人委托代办员 {found.agent.name} 全程代办「{c.item.name}」，"
+            f"本人委托{mandate}全程代办「{c.item.name}」，"
             "代为递交、领取材料和证照，委托期限至上述日期；本人可随时通过村工作人员撤销委托。\n"
-            f"I entrust agent {found.agent.name} to carry this application through: hand in "
+            f"I entrust {mandate_en} to carry this application through: hand in "
             "and collect the documents and the certificate on my behalf until the date above. "
             "I may revoke this at any time through the village staff."
         ),

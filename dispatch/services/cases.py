@@ -178,6 +178,9 @@ def transition(
     except ValueError:
         raise Invalid("未知状态 / Unknown status", {"to": [f"'{to}' is not a status"]}) from None
     allowed = allowed_next(Status(case.status), case.item.level)
+    if target == Status.CANCELLED and case.holder_kind != HolderKind.APPLICANT:
+        rest = [s.value for s in allowed if s != Status.CANCELLED]
+        raise Conflict(_held_elsewhere(session, case), allowed=rest)
     if target not in allowed:
         raise Conflict(
             f"不能从 {case.status} 转到 {target} / Cannot move from {case.status} to {target}",
@@ -193,6 +196,17 @@ def transition(
     apply_move(session, scope, case, target, note, now or datetime.now(UTC))
     session.commit()
     return case
+
+
+def _held_elsewhere(session: DbSession, case: Case) -> str:
+    """Why a bare cancel is refused when someone other than the villager holds the file."""
+    holder = holder_label(session, case.holder_kind, case.holder_id)
+    return (
+        f"材料在{holder}处，不能直接取消；请办理撤回，材料退回申请人 / The documents are with "
+        f"{holder}: a plain cancel would leave them there. Withdraw the case instead "
+        f"(POST /api/cases/{case.id}/withdrawal with a reason): its documents come back down "
+        "to the villager, and it is cancelled when they reach them"
+    )
 
 
 def apply_move(
@@ -351,7 +365,9 @@ def hand_over(
     now = at or datetime.now(UTC)
     # Taking a villager's documents up needs their mandate; bringing them home never does.
     if kind == HolderKind.AGENT and case.channel == "agent" and status in GOING_UP:
-        require_entrustment(session, case, cst_date(now))
+        require_entrustment(
+            session, case, cst_date(now), _entrusted_agent_needed(session, case, to_id)
+        )
     implied = IMPLIED.get((status, kind, centre.kind if centre else None))
     if implied and implied not in allowed_next(status, case.item.level):
         implied = None
@@ -380,6 +396,18 @@ def hand_over(
         case.version += 1
     session.commit()
     return event
+
+
+def _entrusted_agent_needed(session: DbSession, case: Case, to_id: int) -> int | None:
+    """The agent an entrustment must name for them to take the documents: anyone taking them
+    from the villager, the village room or another agent. From a township (or county, city)
+    centre on, the file is in the offices' own relay (the car's county run): the entrustment
+    must still be in force, but the driver need not be named in it."""
+    if case.holder_kind == HolderKind.CENTRE:
+        centre = session.get(ServiceCentre, case.holder_id)
+        if centre is not None and centre.kind != "village":
+            return None
+    return to_id
 
 
 def no_hand_over_message(case: Case) -> str:

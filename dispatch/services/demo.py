@@ -20,7 +20,7 @@ from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import CentreKind, ServiceCentre
-from dispatch.models.entrustments import CapturedAt, Entrustment
+from dispatch.models.entrustments import CapturedAt, Covers, Entrustment
 from dispatch.models.plans import Plan, PlanStatus
 from dispatch.models.regions import Level, Region, code_at, township_code
 from dispatch.models.register import TOWNSHIP_ITEMS, VILLAGE_ITEMS, RegisterEntry
@@ -360,7 +360,8 @@ DEMO_SIGNATURE = (
 
 
 def _entrust(session: DbSession, case: Case, agent: Agent) -> None:
-    """An agent case starts with its entrustment (代办委托书), signed at the village room."""
+    """An agent case starts with its entrustment (代办委托书), signed at the village room and
+    written to the township's agents (委托本镇代办员), so the planner may send any of them."""
     session.add(
         Entrustment(
             case=case,
@@ -368,6 +369,7 @@ def _entrust(session: DbSession, case: Case, agent: Agent) -> None:
             materials=[m["name"] for m in case.item.materials],
             valid_until=case.due_date + timedelta(days=90),
             captured_at=CapturedAt.VILLAGE_ROOM,
+            covers=Covers.TOWNSHIP,
             signed_at=case.registered_at,
             signature_hash=keep(DEMO_SIGNATURE, "signature_png"),
         )

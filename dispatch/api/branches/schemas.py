@@ -9,7 +9,7 @@ from dispatch.api.common import (
     photo_field,
     signature_field,
 )
-from dispatch.models.entrustments import CapturedAt
+from dispatch.models.entrustments import CapturedAt, Covers
 from dispatch.services.cases import today_cst
 
 
@@ -25,6 +25,7 @@ class EntrustmentSchema(ma.Schema):
     materials = ma.fields.List(ma.fields.String())
     valid_until = ma.fields.Date()
     captured_at = ma.fields.String()
+    covers = ma.fields.String()
     signed_at = ma.fields.AwareDateTime()
     has_signature = ma.fields.Function(lambda e: bool(e.signature_hash))
     has_thumbprint = ma.fields.Function(lambda e: bool(e.thumbprint_hash))
@@ -44,6 +45,14 @@ class EntrustmentCreateSchema(StrictSchema):
     valid_until = ma.fields.Date(required=True)
     captured_at = ma.fields.String(
         required=True, validate=validate.OneOf([c.value for c in CapturedAt])
+    )
+    covers = ma.fields.String(
+        load_default=Covers.AGENT.value,
+        validate=validate.OneOf([c.value for c in Covers]),
+        metadata={
+            "description": "agent: only the agent named may take the documents (委托代办员某某); "
+            "township: any agent of the case's township (委托本镇代办员)"
+        },
     )
     signature_png = signature_field()
     thumbprint_jpeg = photo_field()

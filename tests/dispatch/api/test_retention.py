@@ -11,7 +11,7 @@ from sqlalchemy import select, text, update
 from dispatch.cli import cli
 from dispatch.extensions import db
 from dispatch.models.cases import CustodyEvent, StatusChange
-from dispatch.services import cases
+from dispatch.services import branches, cases
 from dispatch.services.retention import PURGE_NOTE, Periods, purge_expired
 
 from .conftest import World
@@ -39,6 +39,24 @@ def signed_hand_over(world: World, case: Any) -> None:
     )
 
 
+def withdrawn_home(world: World, case: Any) -> None:
+    """The villager withdraws the case the agent holds; the file comes back and it is
+    cancelled (a held case is never cancelled bare)."""
+    branches.withdraw(db.session, world.scope, case, "本人撤回")
+    cases.hand_over(
+        db.session,
+        world.scope,
+        case,
+        "applicant",
+        case.applicant_id,
+        lon=116.31,
+        lat=23.51,
+        signature_png=SIGNATURE,
+        photo_jpeg=PHOTO,
+    )
+    assert case.status == "cancelled"
+
+
 def _case_with_receipt(world: World, closed_days_ago: int | None) -> int:
     """A case handed to the agent with a signed, photographed receipt; cancelled if asked."""
     cid = world.case(world.home)
@@ -46,7 +64,7 @@ def _case_with_receipt(world: World, closed_days_ago: int | None) -> int:
         case = cases.get_case(db.session, world.scope, cid)
         signed_hand_over(world, case)
         if closed_days_ago is not None:
-            cases.transition(db.session, world.scope, case, "cancelled")
+            withdrawn_home(world, case)
             # Set-up: the case closed that long ago (its history is dated then).
             db.session.execute(
                 update(StatusChange)

@@ -13,7 +13,7 @@ from dispatch.services import cases
 
 from .conftest import SIGNATURE as SIGNED_MANDATE
 from .conftest import World
-from .test_retention import SIGNATURE, signed_hand_over
+from .test_retention import SIGNATURE, signed_hand_over, withdrawn_home
 
 
 def _applicant_with_receipt(world: World) -> tuple[int, int, str]:
@@ -84,7 +84,7 @@ def test_erase_waits_for_open_cases_then_leaves_nothing(app, client, auth, world
             text("SELECT phone, id_number FROM applicants WHERE id = :a"), {"a": aid}
         ).one()
         case = cases.get_case(db.session, world.scope, cid)
-        cases.transition(db.session, world.scope, case, "cancelled")
+        withdrawn_home(world, case)
         db.session.remove()
     done = client.post(url, json={"reason": "本人申请"}, headers=auth("admin"))
     assert done.status_code == 200 and done.get_json()["name"] == "已删除"
