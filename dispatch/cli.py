@@ -399,7 +399,8 @@ def purge_expired_cmd() -> None:
     done = retention.purge_expired(db.session, periods)
     click.echo(
         f"已清除 {done.cases} 件办结案件的 {done.receipts} 张交接单签名照片、"
-        f"{done.entrustments} 份委托书签名手印，{done.outbox} 条短信号码 / {done.receipts} "
+        f"{done.entrustments} 份委托书签名手印，{done.outbox} 条短信号码，删除图片文件 "
+        f"{done.files} 个 / {done.receipts} "
         f"receipts and {done.entrustments} entrustments of {done.cases} closed cases "
         f"and {done.outbox} SMS purged; {done.files} image files deleted"
     )

@@ -17,7 +17,6 @@ from dispatch.extensions import DbSession, images
 from dispatch.models.base import Base
 from dispatch.models.types import Encrypted, EncryptedFloat
 
-
 FILES = "files"  # the file store's images (dispatch.filestore), beside the tables
 
 
