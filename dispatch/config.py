@@ -53,6 +53,9 @@ class Config:
         self.SMS_ACCESS_KEY_ID = env.get("DAIBAN_SMS_ACCESS_KEY_ID", "")
         self.SMS_ACCESS_KEY_SECRET = env.get("DAIBAN_SMS_ACCESS_KEY_SECRET", "")
         self.SMS_SIGN_NAME = env.get("DAIBAN_SMS_SIGN_NAME", "揭阳代办")
+        # The template codes Aliyun approved, "key=SMS_code" by commas or lines; a template left
+        # out keeps its shipped placeholder (README, SMS templates).
+        self.SMS_TEMPLATE_CODES = env.get("DAIBAN_SMS_TEMPLATE_CODES", "")
         self.PUSH_ACK_TIMEOUT_S = int(env.get("DAIBAN_PUSH_ACK_TIMEOUT_S", "900"))
         # A sender that dies holds its batch this long; longer than a batch takes to send.
         self.OUTBOX_LEASE_S = float(env.get("DAIBAN_OUTBOX_LEASE_S", "120"))

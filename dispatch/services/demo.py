@@ -413,6 +413,11 @@ def _seed_custody(
     case.holder_kind, case.holder_id = holder
 
 
+# The demo's township dispatcher and county supervisor get made-up mobiles, so the SMS of an
+# overdue rectification has somewhere to go (the log channel, unless SMS is configured).
+DEMO_STAFF_PHONES = {"dispatcher": "13800000101", "county": "13800000102"}
+
+
 def _seed_users(session: DbSession) -> None:
     township = session.scalar(select(Region).where(Region.code == DEMO_TOWNSHIP))
     assert township is not None
@@ -442,6 +447,7 @@ def _seed_users(session: DbSession) -> None:
                 role=login.role,
                 region_id=region_id,
                 agent_id=agent.id if login.role == "agent" and agent else None,
+                phone=DEMO_STAFF_PHONES.get(login.username, ""),
             )
         )
 
