@@ -1,5 +1,5 @@
 """Signatures and photos out of the rows: sealed files named by a keyed content hash, rotated
-with the keys, moved out of the rows by migration 0015 and back by its downgrade."""
+with the keys, moved out of the rows by migration 0016 and back by its downgrade."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def _raw(sql: str) -> list[sa.Row]:
 
 @pytest.mark.usefixtures("restore_keyring")
 def test_migration_moves_images_back_and_out_again(tmp_path: Path) -> None:
-    """0015's downgrade puts each image back in its row, sealed, and deletes the files; the
+    """0016's downgrade puts each image back in its row, sealed, and deletes the files; the
     upgrade moves them out again: the rows keep only the hash, the database no image."""
     path = tmp_path / "files.sqlite3"
     with _app(path, NEW).app_context():
@@ -101,7 +101,7 @@ def test_migration_moves_images_back_and_out_again(tmp_path: Path) -> None:
         hashes = _raw("SELECT signature_hash, photo_hash FROM custody_events")[0]
         assert b"iVBOR" not in path.read_bytes() and len(images().names()) == 2
         db.session.remove()
-        downgrade(revision="0014")
+        downgrade(revision="0015")
         row = _raw("SELECT signature_png, photo_jpeg FROM custody_events")[0]
         assert all(v.startswith("v1.new.") for v in row)  # sealed in the row, as before
         assert images().names() == []

@@ -1,7 +1,7 @@
 """signatures and photos out of the rows: sealed files by content hash, the rows keep the hash
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-08 00:30:00.000000
 
 The receipts' signatures and photos and the entrustments' signatures and thumbprints were
@@ -18,8 +18,8 @@ from dispatch import crypto
 
 
 # revision identifiers, used by Alembic.
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
