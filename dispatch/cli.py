@@ -23,6 +23,7 @@ from dispatch import create_app, privacy_cli
 from dispatch.crypto import KeyConfigError
 from dispatch.errors import DomainError
 from dispatch.extensions import db
+from dispatch.jobs.schedule import start_embedded
 from dispatch.models.plans import Plan
 from dispatch.planning.report import render_report
 from dispatch.planning.runner import townships_with_centres
@@ -320,6 +321,7 @@ def serve_cmd(host: str, port: int, workers: int, threads: int, timeout: int, de
             err=True,
         )
     if dev:
+        start_embedded(app)  # gunicorn's workers start it in their post_fork
         # Flask refuses app.run() inside a CLI command; werkzeug's server is what it would use.
         run_simple(host, port, app, threaded=True, use_reloader=True, use_debugger=False)
         return

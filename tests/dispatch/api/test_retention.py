@@ -10,6 +10,7 @@ from sqlalchemy import select, text, update
 
 from dispatch.cli import cli
 from dispatch.extensions import db
+from dispatch.jobs.schedule import retention_job
 from dispatch.models.cases import CustodyEvent, StatusChange
 from dispatch.services import branches, cases
 from dispatch.services.retention import PURGE_NOTE, Periods, purge_expired
@@ -156,3 +157,13 @@ def test_purge_command_reports_counts(app, world):
     with app.app_context():
         assert db.session.scalar(select(CustodyEvent.id).limit(1)) is not None
         db.session.remove()
+
+
+def test_the_embedded_schedule_runs_the_purge_once_a_day(app, world):
+    """Without Celery the server's daily job purges a case past its period, then waits a day."""
+    old = _case_with_receipt(world, closed_days_ago=500)
+    job = retention_job(app)
+    job.stamp.unlink(missing_ok=True)
+    assert job.run_if_due() is True
+    assert all(r.signature_hash is None and r.lon is None for r in _receipts(app, old))
+    assert job.run_if_due() is False
