@@ -27,6 +27,7 @@ from dispatch.models.register import TOWNSHIP_ITEMS, VILLAGE_ITEMS, RegisterEntr
 from dispatch.models.users import User
 from dispatch.services.cases import promised_date
 from dispatch.services.datafiles import DataFileError, read_json
+from dispatch.services.images import keep
 from dispatch.services.passwords import hash_password
 from dispatch.services.validation import id_check_char
 from dispatch.workdays import cst_date
@@ -370,7 +371,7 @@ def _entrust(session: DbSession, case: Case, agent: Agent) -> None:
             captured_at=CapturedAt.VILLAGE_ROOM,
             covers=Covers.TOWNSHIP,
             signed_at=case.registered_at,
-            signature_png=DEMO_SIGNATURE,
+            signature_hash=keep(DEMO_SIGNATURE, "signature_png"),
         )
     )
 

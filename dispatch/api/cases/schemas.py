@@ -49,7 +49,7 @@ class CustodyEventSchema(ma.Schema):
     lat = ma.fields.Float(allow_none=True)
     at = ma.fields.AwareDateTime()
     items = ma.fields.List(ma.fields.String())
-    has_signature = ma.fields.Function(lambda e: bool(e.signature_png))
+    has_signature = ma.fields.Function(lambda e: bool(e.signature_hash))
     note = ma.fields.String()
 
 
