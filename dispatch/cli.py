@@ -420,7 +420,8 @@ def purge_expired_cmd() -> None:
         f"{done.entrustments} 份委托书签名手印，{done.outbox} 条短信号码，删除图片文件 "
         f"{done.files} 个 / {done.receipts} "
         f"receipts and {done.entrustments} entrustments of {done.cases} closed cases "
-        f"and {done.outbox} SMS purged; {done.files} image files deleted"
+        f"and {done.outbox} SMS purged; {done.files} image files deleted; "
+        f"{done.home_stops} past home stops blurred"
     )
 
 

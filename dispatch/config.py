@@ -73,6 +73,7 @@ class Config:
         # SMS to a villager was sent, before its personal data is removed.
         self.RETAIN_RECEIPTS_DAYS = int(env.get("DAIBAN_RETAIN_RECEIPTS_DAYS", "365"))
         self.RETAIN_OUTBOX_DAYS = int(env.get("DAIBAN_RETAIN_OUTBOX_DAYS", "30"))
+        self.RETAIN_ROUTES_DAYS = int(env.get("DAIBAN_RETAIN_ROUTES_DAYS", "365"))
         # Signatures and photos, sealed, by content hash (dispatch.filestore); empty: next to a
         # SQLite database file, else instance/files.
         self.FILES_DIR = env.get("DAIBAN_FILES_DIR", "")

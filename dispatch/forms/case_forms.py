@@ -10,6 +10,7 @@ from reportlab.platypus import Flowable
 from dispatch.forms.pdf import WIDTH, fields, gap, grid, para, render, signatures, title
 from dispatch.models.cases import Case, CustodyEvent
 from dispatch.models.entrustments import Entrustment
+from dispatch.models.status_labels import status_text
 from dispatch.privacy import mask_id_number
 from dispatch.workdays import CST
 
@@ -41,6 +42,7 @@ def _header(sheet: CaseSheet) -> list[tuple[str, str]]:
         ("身份证号 ID number", mask_id_number(c.applicant.id_number)),
         ("所在村 Village", c.village.name),
         ("办理事项 Item", f"{c.item.name}（{c.item.code}）"),
+        ("办理状态 Status", status_text("case", c.status)),
     ]
 
 

@@ -19,6 +19,7 @@ from dispatch.models.users import Scope
 from dispatch.privacy import Disclosure, Subject, applicant_shown
 from dispatch.services.access_records import note_answer, note_reads
 from dispatch.services.applicants import apply_update
+from dispatch.services.home_stops import blur, stops_of
 from dispatch.services.images import forget, image
 from dispatch.services.signatures import clear_entrustments, clear_receipts, entrustments_of
 
@@ -148,6 +149,7 @@ def erase_applicant(
             "close or cancel it first",
             {"cases": list(open_cases)},
         )
+    blur(session, stops_of(session, a.id))  # before the name goes: it leaves their labels
     a.name, a.phone, a.address = ERASED_NAME, "", ""
     a.id_number = f"ERASED-{a.id}"  # keeps the blind index unique; no person's number
     a.lon = a.lat = 0.0
