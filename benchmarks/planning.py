@@ -55,7 +55,7 @@ from tqdm import tqdm
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dispatch import create_app  # noqa: E402
+from dispatch.app import create_app  # noqa: E402
 from dispatch.extensions import db  # noqa: E402
 from dispatch.models.cases import Case, Status  # noqa: E402
 from dispatch.models.plans import Job  # noqa: E402
@@ -277,8 +277,7 @@ def job_timer(api: Flask, label: str, target: str) -> JobTimer:
     process's solver pool, progress committed per township); with one, on the workers.
     """
     from dispatch.jobs import start_plan_job
-    from dispatch.models.users import Role
-    from dispatch.security import Scope
+    from dispatch.models.users import Role, Scope
 
     time_limit = inspect.signature(plan_city).parameters["time_limit"].default
     admin = Scope(user_id=0, username="bench", role=Role.ADMIN, prefix="")

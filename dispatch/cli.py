@@ -1,31 +1,59 @@
-"""The ``daiban`` command: a Flask CLI group bound to the app."""
+"""The ``daiban`` command: a Flask CLI group that builds the app, and its commands.
+
+The commands are the group's, not the app's: the group builds the app (and ``demo-setup``
+builds a second one on a temporary database), so the factory knows nothing of them.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from werkzeug.serving import run_simple
 
 from dispatch import privacy_cli
+from dispatch.app import create_app
 from dispatch.crypto import KeyConfigError
+from dispatch.errors import DomainError
+from dispatch.extensions import db
+from dispatch.jobs.schedule import start_embedded
+from dispatch.models.plans import Plan
+from dispatch.planning.report import render_report
+from dispatch.planning.runner import townships_with_centres
+from dispatch.planning.store import agent_names
+from dispatch.server import ServerOptions, run_server
 from dispatch.services import retention
+from dispatch.services.auth import create_user
 from dispatch.services.datafiles import DataFileError
+from dispatch.services.demo import (
+    DEMO_LOGINS,
+    DEMO_TOWNSHIP,
+    bind_demo_agent,
+    demo_is_seeded,
+    seed_demo,
+)
+from dispatch.services.demo_history import seed_history
+from dispatch.services.divisions import import_divisions
+from dispatch.services.due_dates import case_ids, count_recounted, recount_due_dates
 from dispatch.services.holiday_file import HolidayFileError
+from dispatch.services.notify import build_channels, make_sender, store_scope
+from dispatch.services.plans import plan_city
+from dispatch.services.ratings import apply_default_ratings
 from dispatch.services.rectification import flag_overdue
-from dispatch.workdays import CST
-
-if TYPE_CHECKING:
-    from dispatch.extensions import DbSession
+from dispatch.workdays import CST, is_working_day, next_working_day
+from notifications.worker import run_worker
 
 
 def _create_app() -> Flask:
-    from dispatch import create_app
-
     try:
         return create_app()
     except (HolidayFileError, KeyConfigError) as err:
@@ -38,12 +66,6 @@ def cli() -> None:
     """Daiban (代办) dispatch service."""
 
 
-def _session() -> DbSession:
-    from dispatch.extensions import db
-
-    return db.session
-
-
 @click.command("import-divisions")
 @click.option(
     "--path",
@@ -54,8 +76,6 @@ def _session() -> DbSession:
 @with_appcontext
 def import_divisions_cmd(path: Path | None) -> None:
     """Load Jieyang's divisions and place villages that have no point."""
-    from dispatch.services.divisions import import_divisions
-
     path = path or Path(current_app.config["DIVISIONS_DIR"]) / "divisions.csv"
     total = 1765
     with click.progressbar(length=total, label="导入区划 / importing divisions") as bar:
@@ -66,7 +86,7 @@ def import_divisions_cmd(path: Path | None) -> None:
             last[0] = i
 
         try:
-            report = import_divisions(_session(), path, on_progress=progress)
+            report = import_divisions(db.session, path, on_progress=progress)
         except DataFileError as err:
             raise click.ClickException(str(err)) from None
         bar.update(total - last[0])
@@ -91,11 +111,8 @@ def create_user_cmd(
     username: str, password: str, role: str, region_code: str | None, agent_id: int | None
 ) -> None:
     """Create a user from the shell."""
-    from dispatch.errors import DomainError
-    from dispatch.services.auth import create_user
-
     try:
-        user = create_user(_session(), username, password, role, region_code, agent_id)
+        user = create_user(db.session, username, password, role, region_code, agent_id)
     except DomainError as err:
         raise click.ClickException(f"{err.message} {err.errors or ''}".strip()) from None
     click.echo(f"created user {user.username} ({user.role}) id={user.id}")
@@ -103,18 +120,30 @@ def create_user_cmd(
 
 @click.command("seed-demo")
 @click.option("--seed", type=int, default=7, show_default=True)
+@click.option(
+    "--history-days",
+    type=click.IntRange(0, 250),
+    default=66,
+    show_default=True,
+    help="past working days of delivered cases and 好差评 to seed (0: none)",
+)
 @with_appcontext
-def seed_demo_cmd(seed: int) -> None:
-    """Seed the demo catalogue, population, cases and logins (deterministic per seed)."""
-    from dispatch.services.demo import seed_demo
-
+def seed_demo_cmd(seed: int, history_days: int) -> None:
+    """Seed the demo catalogue, population, cases and logins, and a history of delivered,
+    rated cases for the supervisor's page (deterministic per seed)."""
     with click.progressbar(length=108, label="生成示例数据 / seeding townships") as bar:
         try:
-            summary = seed_demo(_session(), seed=seed, on_township=lambda: bar.update(1))
+            summary = seed_demo(db.session, seed=seed, on_township=lambda: bar.update(1))
         except DataFileError as err:
             raise click.ClickException(str(err)) from None
     for key, value in summary.items():
         click.echo(f"  {key}: {value}")
+    if history_days:
+        click.echo(f"生成 {history_days} 个工作日的办件历史 / seeding {history_days} working days")
+        started = time.monotonic()
+        for key, value in seed_history(db.session, seed=seed, working_days=history_days).items():
+            click.echo(f"  history {key}: {value}")
+        click.echo(f"  history took {time.monotonic() - started:.1f} s")
 
 
 @click.command("demo-setup")
@@ -143,19 +172,15 @@ def _sqlite_file(uri: str) -> Path | None:
 
 
 def _set_up_demo(seed: int, day: date | None) -> None:
-    from flask_migrate import upgrade
-
-    from dispatch.services.demo import bind_demo_agent, demo_is_seeded
-
     upgrade()
     ctx = click.get_current_context()
-    if not demo_is_seeded(_session()):
+    if not demo_is_seeded(db.session):
         ctx.invoke(import_divisions_cmd, path=None)
         ctx.invoke(seed_demo_cmd, seed=seed)
     else:
         click.echo("demo data already present; keeping it")
     planned = date.fromisoformat(_plan_all(day)["day"])
-    agent = bind_demo_agent(_session(), planned)
+    agent = bind_demo_agent(db.session, planned)
     if agent is not None:
         click.echo(f"  demo login 'agent': {agent.name} (agent {agent.id}), stops on {planned}")
     if planned != datetime.now(CST).date():
@@ -164,9 +189,6 @@ def _set_up_demo(seed: int, day: date | None) -> None:
 
 def _build_sqlite(target: Path, seed: int, day: date | None) -> None:
     """Set up a fresh demo in ``target.building``, then rename it to ``target``."""
-    from dispatch import create_app
-    from dispatch.extensions import db
-
     building = target.with_name(target.name + ".building")
     building.unlink(missing_ok=True)
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{building}"})
@@ -188,20 +210,16 @@ def _build_sqlite(target: Path, seed: int, day: date | None) -> None:
 def _plan_all(
     day: date | None, codes: list[str] | None = None, objective: str = "distance"
 ) -> dict[str, Any]:
-    from dispatch.planning.runner import townships_with_centres
-    from dispatch.services.plans import plan_city
-    from dispatch.workdays import is_working_day, next_working_day
-
     if day is None:
         day = datetime.now(CST).date()
     if not is_working_day(day):
         later = next_working_day(day)
         click.echo(f"{day} 不是工作日 / is not a working day; planning {later} instead")
         day = later
-    codes = codes if codes is not None else townships_with_centres(_session())
+    codes = codes if codes is not None else townships_with_centres(db.session)
     with click.progressbar(length=len(codes), label=f"规划 / planning {day}") as bar:
         summary = plan_city(
-            _session(), day, codes=codes, objective=objective, on_progress=lambda n: bar.update(n)
+            db.session, day, codes=codes, objective=objective, on_progress=lambda n: bar.update(n)
         )
     click.echo(summary.text())
     return summary.as_dict()
@@ -248,26 +266,18 @@ def demo_cmd(
     seed: int, day: datetime | None, report: Path, township: str | None, report_lang: str
 ) -> None:
     """Fresh demo: migrate, import, seed, plan every township, summarise, write a report."""
-    from flask_migrate import upgrade
-    from sqlalchemy import select
-
-    from dispatch.models.plans import Plan
-    from dispatch.planning.report import render_report
-    from dispatch.planning.store import agent_names
-    from dispatch.services.demo import DEMO_TOWNSHIP, bind_demo_agent
-
     upgrade()
     ctx = click.get_current_context()
     ctx.invoke(import_divisions_cmd, path=None)
     ctx.invoke(seed_demo_cmd, seed=seed)
     summary = _plan_all(day.date() if day else None)
-    bind_demo_agent(_session(), date.fromisoformat(summary["day"]))
+    bind_demo_agent(db.session, date.fromisoformat(summary["day"]))
     code = township or DEMO_TOWNSHIP
-    plans = [p for p in _session().scalars(select(Plan).where(Plan.id.in_(summary["plan_ids"])))]
+    plans = [p for p in db.session.scalars(select(Plan).where(Plan.id.in_(summary["plan_ids"])))]
     plan = next((p for p in plans if p.township.code == code), plans[0] if plans else None)
     if plan is None:
         raise click.ClickException("no township could be planned; see the reasons above")
-    names = agent_names(_session(), [r.agent_id for r in plan.routes])
+    names = agent_names(db.session, [r.agent_id for r in plan.routes])
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(
         render_report(plan, summary, Path(current_app.config["DIVISIONS_DIR"]), names, report_lang),
@@ -307,8 +317,6 @@ def demo_cmd(
 @with_appcontext
 def serve_cmd(host: str, port: int, workers: int, threads: int, timeout: int, dev: bool) -> None:
     """Serve the app (gunicorn; --dev for werkzeug) and print where to find it."""
-    from dispatch.services.demo import DEMO_LOGINS
-
     base = f"http://{host}:{port}"
     click.echo(f"\nDaiban 代办调度 on {base}")
     click.echo(f"  API docs:        {base}/api/docs")
@@ -330,12 +338,10 @@ def serve_cmd(host: str, port: int, workers: int, threads: int, timeout: int, de
             err=True,
         )
     if dev:
+        start_embedded(app)  # gunicorn's workers start it in their post_fork
         # Flask refuses app.run() inside a CLI command; werkzeug's server is what it would use.
-        from werkzeug.serving import run_simple
-
         run_simple(host, port, app, threaded=True, use_reloader=True, use_debugger=False)
         return
-    from dispatch.server import ServerOptions, run_server
 
     run_server(app, ServerOptions(host, port, workers, threads, timeout))
 
@@ -346,11 +352,6 @@ def serve_cmd(host: str, port: int, workers: int, threads: int, timeout: int, de
 @with_appcontext
 def notify_worker_cmd(poll: float, once: bool) -> None:
     """Send outbox messages (push, SMS) until stopped; SIGTERM finishes the batch first."""
-    import threading
-
-    from dispatch.services.notify import build_channels, make_sender, store_scope
-    from notifications.worker import run_worker
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     channels, sender = build_channels(app), make_sender(app)
     if once:
@@ -372,16 +373,13 @@ def notify_worker_cmd(poll: float, once: bool) -> None:
 @with_appcontext
 def recount_due_dates_cmd(dry_run: bool, references: tuple[str, ...]) -> None:
     """Recount promised dates on the installed holiday calendar; villagers get an SMS."""
-    from dispatch.errors import DomainError
-    from dispatch.services.due_dates import case_ids, count_recounted, recount_due_dates
-
     try:
-        only = case_ids(_session(), references) if references else None
+        only = case_ids(db.session, references) if references else None
     except DomainError as err:
         raise click.ClickException(err.message) from None
-    total = count_recounted(_session(), only)
+    total = count_recounted(db.session, only)
     with click.progressbar(length=total, label="重算承诺办结日 / recounting due dates") as bar:
-        changes = recount_due_dates(_session(), dry_run=dry_run, on_progress=bar.update, only=only)
+        changes = recount_due_dates(db.session, dry_run=dry_run, on_progress=bar.update, only=only)
     for change in changes:
         click.echo(f"  {change.reference}: {change.old} → {change.new}")
     if dry_run:
@@ -400,9 +398,7 @@ def recount_due_dates_cmd(dry_run: bool, references: tuple[str, ...]) -> None:
 @with_appcontext
 def default_ratings_cmd() -> None:
     """好差评: deliveries unrated for 7 days get 基本满意 (daily; running it twice adds none)."""
-    from dispatch.services.ratings import apply_default_ratings
-
-    n = apply_default_ratings(_session())
+    n = apply_default_ratings(db.session)
     click.echo(f"默认好评 {n} 件 / {n} deliveries rated 基本满意 by default")
 
 
@@ -410,7 +406,7 @@ def default_ratings_cmd() -> None:
 @with_appcontext
 def flag_overdue_cmd() -> None:
     """好差评: flag rectifications past their working-day deadline (daily; idempotent)."""
-    n = flag_overdue(_session())
+    n = flag_overdue(db.session)
     click.echo(f"新标记超期整改 {n} 件 / {n} rectifications newly flagged overdue")
 
 
@@ -419,28 +415,30 @@ def flag_overdue_cmd() -> None:
 def purge_expired_cmd() -> None:
     """Retention: remove what closed cases no longer need (daily; idempotent)."""
     periods = retention.Periods.from_config(current_app.config)
-    done = retention.purge_expired(_session(), periods)
+    done = retention.purge_expired(db.session, periods)
     click.echo(
-        f"已清除 {done.cases} 件办结案件的 {done.receipts} 张交接单签名照片，"
-        f"{done.outbox} 条短信号码 / {done.receipts} receipts of {done.cases} closed cases "
-        f"and {done.outbox} SMS purged"
+        f"已清除 {done.cases} 件办结案件的 {done.receipts} 张交接单签名照片、"
+        f"{done.entrustments} 份委托书签名手印，{done.outbox} 条短信号码，删除图片文件 "
+        f"{done.files} 个 / {done.receipts} "
+        f"receipts and {done.entrustments} entrustments of {done.cases} closed cases "
+        f"and {done.outbox} SMS purged; {done.files} image files deleted; "
+        f"{done.home_stops} past home stops blurred"
     )
 
 
-def init_app(app: Flask) -> None:
-    privacy_cli.init_app(app)
-    for command in (
-        import_divisions_cmd,
-        create_user_cmd,
-        seed_demo_cmd,
-        demo_setup_cmd,
-        serve_cmd,
-        plan_cmd,
-        notify_worker_cmd,
-        demo_cmd,
-        recount_due_dates_cmd,
-        default_ratings_cmd,
-        flag_overdue_cmd,
-        purge_expired_cmd,
-    ):
-        app.cli.add_command(command)
+for _command in (
+    import_divisions_cmd,
+    create_user_cmd,
+    seed_demo_cmd,
+    demo_setup_cmd,
+    serve_cmd,
+    plan_cmd,
+    notify_worker_cmd,
+    demo_cmd,
+    recount_due_dates_cmd,
+    default_ratings_cmd,
+    flag_overdue_cmd,
+    purge_expired_cmd,
+    *privacy_cli.COMMANDS,
+):
+    cli.add_command(_command)

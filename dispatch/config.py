@@ -53,6 +53,9 @@ class Config:
         self.SMS_ACCESS_KEY_ID = env.get("DAIBAN_SMS_ACCESS_KEY_ID", "")
         self.SMS_ACCESS_KEY_SECRET = env.get("DAIBAN_SMS_ACCESS_KEY_SECRET", "")
         self.SMS_SIGN_NAME = env.get("DAIBAN_SMS_SIGN_NAME", "揭阳代办")
+        # The template codes Aliyun approved, "key=SMS_code" by commas or lines; a template left
+        # out keeps its shipped placeholder (README, SMS templates).
+        self.SMS_TEMPLATE_CODES = env.get("DAIBAN_SMS_TEMPLATE_CODES", "")
         self.PUSH_ACK_TIMEOUT_S = int(env.get("DAIBAN_PUSH_ACK_TIMEOUT_S", "900"))
         # A sender that dies holds its batch this long; longer than a batch takes to send.
         self.OUTBOX_LEASE_S = float(env.get("DAIBAN_OUTBOX_LEASE_S", "120"))
@@ -64,10 +67,20 @@ class Config:
         self.RECTIFY_VERIFY_DAYS = int(env.get("DAIBAN_RECTIFY_VERIFY_DAYS", "5"))
         self.RECTIFY_CLOSE_DAYS = int(env.get("DAIBAN_RECTIFY_CLOSE_DAYS", "10"))
         self.APPEAL_DECIDE_DAYS = int(env.get("DAIBAN_APPEAL_DECIDE_DAYS", "5"))
+        # KPI: documents held by one agent longer than this many working days are flagged.
+        self.KPI_HOLD_DAYS = int(env.get("DAIBAN_KPI_HOLD_DAYS", "3"))
         # Retention (README, Personal data): natural days after a case closes, and after an
         # SMS to a villager was sent, before its personal data is removed.
         self.RETAIN_RECEIPTS_DAYS = int(env.get("DAIBAN_RETAIN_RECEIPTS_DAYS", "365"))
         self.RETAIN_OUTBOX_DAYS = int(env.get("DAIBAN_RETAIN_OUTBOX_DAYS", "30"))
+        self.RETAIN_ROUTES_DAYS = int(env.get("DAIBAN_RETAIN_ROUTES_DAYS", "365"))
+        # Signatures and photos, sealed, by content hash (dispatch.filestore); empty: next to a
+        # SQLite database file, else instance/files.
+        self.FILES_DIR = env.get("DAIBAN_FILES_DIR", "")
+        self.FILES_MAX_BYTES = int(env.get("DAIBAN_FILES_MAX_BYTES", "1000000"))
+        # Without a broker, `daiban serve` runs the daily retention job itself
+        # (dispatch.jobs.schedule); with one, Celery beat does.
+        self.EMBEDDED_SCHEDULE = _flag(env.get("DAIBAN_EMBEDDED_SCHEDULE", "1"))
         self.PLAN_TIME_LIMIT_S = float(env.get("DAIBAN_PLAN_TIME_LIMIT_S", "2"))
         # A Celery worker's solver processes; its task threads (twice as many) do the
         # database work around the solves. Defaults to one per CPU.
@@ -76,6 +89,12 @@ class Config:
         self.CELERY_POOL = env.get("DAIBAN_CELERY_POOL", "threads")
         # Seconds after which a task taken by a worker that died is given to another one.
         self.CELERY_VISIBILITY_S = float(env.get("DAIBAN_CELERY_VISIBILITY_S", "300"))
+        # A plan job whose row has not changed for JOB_STALE_S (each township's progress writes
+        # it) has lost a township: the beat's sweep, every JOB_SWEEP_S, sends its townships
+        # not planned again, at most JOB_RESENDS times, then fails it naming them.
+        self.JOB_STALE_S = float(env.get("DAIBAN_JOB_STALE_S", "600"))
+        self.JOB_SWEEP_S = float(env.get("DAIBAN_JOB_SWEEP_S", "60"))
+        self.JOB_RESENDS = int(env.get("DAIBAN_JOB_RESENDS", "2"))
         # Map tiles: empty means the offline outline map.
         self.MAP_TILE_URL = env.get("DAIBAN_MAP_TILE_URL", "")
         self.MAP_TILE_DATUM = env.get("DAIBAN_MAP_TILE_DATUM", "WGS-84")

@@ -1,24 +1,13 @@
-"""Domain exceptions raised by services, and the one handler that turns them into HTTP answers.
+"""Domain exceptions raised by services, and the error body every answer has.
 
-Every error body has the flask-smorest shape ``{code, status, message, errors}``.
+Every error body has the flask-smorest shape ``{code, status, message, errors}``; the
+handlers that turn exceptions into answers are :mod:`dispatch.error_handlers`.
 """
 
 from __future__ import annotations
 
-import logging
-import math
-import time
 from http import HTTPStatus
 from typing import Any
-
-from flask import Flask, jsonify
-from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
-
-log = logging.getLogger(__name__)
-#: What a 503 tells the client to wait while the database connection is being restored.
-DB_RETRY_AFTER_S = 2
 
 
 class DomainError(Exception):
@@ -71,8 +60,11 @@ _HTTP_MESSAGES = {
     406: "无法提供所要的格式 / Cannot answer in the format asked for",
     409: "冲突 / Conflict with the current state",
     410: "已停用 / Gone",
+    412: "此记录在您读取后已被他人修改，请重新读取后再改 / It was changed since you read it: "
+    "GET it again and retry with its new ETag in If-Match",
     415: "请发送 JSON / Send the body as application/json",
     422: "输入有误，见 errors / The input is invalid; see errors",
+    428: "请带上 If-Match（先 GET 取得 ETag）/ Send If-Match with the ETag a GET gave you",
     429: "请求过于频繁 / Too many requests",
 }
 
@@ -107,58 +99,3 @@ def error_body(status: int, message: str, errors: Any = None, **extra: Any) -> d
         body["errors"] = errors
     body.update(extra)
     return body
-
-
-def init_app(app: Flask) -> None:
-    """Map domain errors, integrity errors and stray exceptions to JSON answers."""
-    from dispatch.extensions import db, limiter
-
-    @app.errorhandler(RateLimitExceeded)
-    def _too_many(err: RateLimitExceeded):  # type: ignore[no-untyped-def]
-        current = limiter.current_limit
-        wait = max(1, math.ceil(current.reset_at - time.time())) if current else 60
-        msg = f"请求过于频繁，请 {wait} 秒后再试 / Too many requests; try again in {wait} s"
-        body = error_body(429, msg, limit=str(err.limit.limit), retry_after=wait)
-        return jsonify(body), 429, {"Retry-After": str(wait)}
-
-    @app.errorhandler(DomainError)
-    def _domain(err: DomainError):  # type: ignore[no-untyped-def]
-        db.session.rollback()
-        body = jsonify(error_body(err.status, err.message, err.errors, **err.extra))
-        if isinstance(err, Unavailable):
-            return body, err.status, {"Retry-After": str(err.retry_after)}
-        return body, err.status
-
-    @app.errorhandler(IntegrityError)
-    def _integrity(err: IntegrityError):  # type: ignore[no-untyped-def]
-        db.session.rollback()
-        log.info("integrity error: %s", err.orig)
-        msg = "冲突：记录已存在或引用无效 / Conflict: a duplicate or a dangling reference"
-        return jsonify(error_body(409, msg)), 409
-
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    def _database_unavailable(err: Exception):  # type: ignore[no-untyped-def]
-        # The connection dropped or was refused (see dispatch.resilience): nothing was
-        # committed, so the client may simply try again.
-        try:
-            db.session.rollback()
-        except Exception:  # the session's connection is gone too; it is discarded anyway
-            log.debug("rollback after a lost connection failed", exc_info=True)
-        log.warning("database unavailable: %s", err)
-        msg = (
-            f"数据库暂时不可用，请 {DB_RETRY_AFTER_S} 秒后重试 / The database is briefly "
-            f"unavailable; try again in {DB_RETRY_AFTER_S} s"
-        )
-        body = error_body(503, msg, retry_after=DB_RETRY_AFTER_S)
-        return jsonify(body), 503, {"Retry-After": str(DB_RETRY_AFTER_S)}
-
-    @app.errorhandler(Exception)
-    def _unexpected(err: Exception):  # type: ignore[no-untyped-def]
-        if isinstance(err, HTTPException):
-            code = err.code or 500
-            return jsonify(error_body(code, err.description or HTTPStatus(code).phrase)), code
-        db.session.rollback()
-        log.exception("unhandled error")
-        msg = "服务器内部错误 / Internal error; it has been logged"
-        return jsonify(error_body(500, msg)), 500

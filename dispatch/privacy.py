@@ -3,7 +3,9 @@
 Every answer that shows a personal field goes through :func:`show`, which applies ``RULES``.
 A value shown whole is noted as a disclosure of the request in progress; the API records the
 request's disclosures (dispatch.services.access_records) before the answer leaves, so each
-whole read has its access record (GB/T 35273-2020 11.3, 处理活动记录).
+whole read has its access record (GB/T 35273-2020 11.3, 处理活动记录). A write records what its
+answer shows in its own commit (``note_answer``, with ``applicant_shown`` and the like here);
+each field is recorded once a request.
 """
 
 from __future__ import annotations
@@ -103,28 +105,55 @@ class Disclosure:
     fields: set[str] = field(default_factory=set)
 
 
-_reads: ContextVar[dict[tuple[str, int], Disclosure] | None] = ContextVar(
-    "daiban_disclosures", default=None
-)
+@dataclass
+class Reading:
+    """One request's whole reads: what it is (for the records), what was noted, what is
+    already recorded (a write's service records its answer in its own commit)."""
+
+    endpoint: str = ""
+    purpose: str = ""
+    request_id: str = ""
+    noted: dict[tuple[str, int], Disclosure] = field(default_factory=dict)
+    recorded: set[tuple[str, int, str]] = field(default_factory=set)
 
 
-def start_reads() -> None:
+_reads: ContextVar[Reading | None] = ContextVar("daiban_disclosures", default=None)
+
+
+def start_reads(endpoint: str = "", purpose: str = "", request_id: str = "") -> None:
     """Begin noting whole reads (one request); outside a request nothing is noted."""
-    _reads.set({})
+    _reads.set(Reading(endpoint, purpose, request_id))
 
 
 def stop_reads() -> None:
     _reads.set(None)
 
 
+def reading() -> Reading | None:
+    """The request in progress, or None outside one."""
+    return _reads.get()
+
+
 def take_reads() -> list[Disclosure]:
-    """The disclosures noted since the start, cleared."""
-    noted = _reads.get()
-    if not noted:
+    """The disclosures noted since the start and not recorded yet, marked as recorded."""
+    now = _reads.get()
+    if now is None:
         return []
-    taken = list(noted.values())
-    noted.clear()
+    taken = []
+    for d in now.noted.values():
+        new = {f for f in d.fields if (d.subject.kind, d.subject.id, f) not in now.recorded}
+        if new:
+            taken.append(Disclosure(d.subject, new))
+    mark_recorded(taken)
+    now.noted.clear()
     return taken
+
+
+def mark_recorded(reads: list[Disclosure]) -> None:
+    """These fields have their record in this request: they are not recorded twice."""
+    now = _reads.get()
+    if now is not None:
+        now.recorded |= {(d.subject.kind, d.subject.id, f) for d in reads for f in d.fields}
 
 
 def show(role: str, what: Field, value: Any, subject: Subject) -> Any:
@@ -136,8 +165,50 @@ def show(role: str, what: Field, value: Any, subject: Subject) -> Any:
         return None
     if rule is Display.MASKED:
         return _MASKS[what](value)
-    noted = _reads.get()
-    if noted is not None:
+    now = _reads.get()
+    if now is not None:
         key = (subject.kind, subject.id)
-        noted.setdefault(key, Disclosure(subject)).fields.add(what.value.split(".", 1)[1])
+        now.noted.setdefault(key, Disclosure(subject)).fields.add(what.value.split(".", 1)[1])
     return value
+
+
+def note_whole(subject: Subject, fields: set[str]) -> None:
+    """Note what a printed form shows of a person (their name, their signature): no role sees
+    a form but one that may see the case, and paper cannot be masked after it is printed."""
+    now = _reads.get()
+    if now is not None and fields:
+        now.noted.setdefault((subject.kind, subject.id), Disclosure(subject)).fields |= fields
+
+
+def applicant_subject(applicant: Any) -> Subject:
+    return Subject("applicant", applicant.id, applicant.village.code)
+
+
+def agent_subject(agent: Any) -> Subject:
+    return Subject("agent", agent.id, agent.region.code)
+
+
+SUBJECT_OF_RECIPIENT = {"villager": "applicant", "agent": "agent", "staff": "user"}
+
+
+def recipient_subject(message: Any) -> Subject:
+    kind = SUBJECT_OF_RECIPIENT.get(message.recipient_kind, "agent")
+    return Subject(kind, message.recipient_id, message.township_code)
+
+
+Shown = tuple[Subject, dict[Field, Any]]
+
+
+def applicant_shown(applicant: Any) -> Shown:
+    """What an applicant's answer (the API's ApplicantSchema) shows of them."""
+    a = applicant
+    values = {Field.ID_NUMBER: a.id_number, Field.PHONE: a.phone, Field.ADDRESS: a.address}
+    return applicant_subject(a), values | {Field.HOME_POINT: a.lon}
+
+
+def agent_shown(agent: Any) -> Shown:
+    return agent_subject(agent), {Field.AGENT_PHONE: agent.phone}
+
+
+def message_shown(message: Any) -> Shown:
+    return recipient_subject(message), {Field.RECIPIENT_PHONE: message.phone}

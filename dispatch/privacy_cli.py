@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 
 from dispatch import crypto
 from dispatch.extensions import db
+from dispatch.services.key_rotation import rotate_keys, stale_counts
 
 
 @click.command("generate-key")
@@ -24,8 +24,6 @@ def generate_key_cmd(key_id: str) -> None:
 @with_appcontext
 def rotate_keys_cmd(batch: int, check: bool) -> None:
     """Re-encrypt every sealed value under the newest key of DAIBAN_DATA_KEYS (resumable)."""
-    from dispatch.services.key_rotation import rotate_keys, stale_counts
-
     ring = crypto.keyring()
     if ring.development:
         click.echo("注意：开发密钥 / note: running on the development key", err=True)
@@ -47,6 +45,5 @@ def rotate_keys_cmd(batch: int, check: bool) -> None:
     click.echo(f"旧密钥下剩余 / rows left under older keys: {sum(left.values())} {left}")
 
 
-def init_app(app: Flask) -> None:
-    for command in (generate_key_cmd, rotate_keys_cmd):
-        app.cli.add_command(command)
+#: Added to the ``daiban`` group by :mod:`dispatch.cli`.
+COMMANDS = (generate_key_cmd, rotate_keys_cmd)

@@ -15,18 +15,6 @@ from dispatch.errors import Forbidden, Unauthorized
 from dispatch.extensions import jwt
 from dispatch.models.users import Role, Scope
 from dispatch.services.auth import is_revoked, scope_for_token
-from dispatch.services.passwords import hash_password, verify_password
-
-# Scope and the password functions live with users and the auth service; many modules still
-# import them from here, where the request's scope is read.
-__all__ = [
-    "Scope",
-    "current_scope",
-    "hash_password",
-    "init_app",
-    "roles_required",
-    "verify_password",
-]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

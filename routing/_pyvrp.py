@@ -30,6 +30,14 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyvrp
+from pyvrp.stop import (
+    MaxIterations,
+    MaxRuntime,
+    MultipleCriteria,
+    NoImprovement,
+    StoppingCriterion,
+)
 
 from routing._prepared import HORIZON, Prepared
 from routing.params import SolveParams
@@ -66,15 +74,6 @@ class _Kind:
     max_distance: int
 
 
-def available() -> bool:
-    """Whether PyVRP can be imported."""
-    try:
-        import pyvrp  # noqa: F401
-    except ImportError:  # pragma: no cover - pyvrp is a dependency
-        return False
-    return True
-
-
 def eligible(prep: Prepared, tasks: list[int]) -> bool:
     """Whether a seed can help: no locked prefixes, and between a handful and MAX_STOPS stops.
 
@@ -83,7 +82,7 @@ def eligible(prep: Prepared, tasks: list[int]) -> bool:
     served fewer tasks than OR-Tools' own prize-collecting search (324 against 382 of 500
     stops on an over-full pickup-and-delivery day).
     """
-    return 4 <= len(tasks) <= MAX_STOPS and not any(v.steps for v in prep.vehicles) and available()
+    return 4 <= len(tasks) <= MAX_STOPS and not any(v.steps for v in prep.vehicles)
 
 
 def seed(
@@ -95,15 +94,6 @@ def seed(
     seconds: float,
 ) -> dict[int, list[int]] | None:
     """Vehicle index -> task order from PyVRP within ``seconds``, or ``None``."""
-    import pyvrp
-    from pyvrp.stop import (
-        MaxIterations,
-        MaxRuntime,
-        MultipleCriteria,
-        NoImprovement,
-        StoppingCriterion,
-    )
-
     t0 = time.perf_counter()
     wanted = set(tasks)
     ids = [i for i in tasks if prep.tasks[i].kind != "delivery"]

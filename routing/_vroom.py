@@ -32,6 +32,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
+import vroom
 
 from routing._prepared import HORIZON, Prepared
 from routing.params import SolveParams
@@ -49,15 +50,6 @@ DEPTH = 8
 MAX_STOPS = 1200
 
 
-def available() -> bool:
-    """Whether pyvroom can be imported."""
-    try:
-        import vroom  # noqa: F401
-    except ImportError:  # pragma: no cover - pyvroom is a dependency
-        return False
-    return True
-
-
 def preferred(prep: Prepared, tasks: list[int]) -> bool:
     """Whether VROOM rather than PyVRP gives the seed: the day has what PyVRP's relaxation
     misses (breaks, or a shipment step with several windows), no locked prefixes, and not
@@ -67,7 +59,7 @@ def preferred(prep: Prepared, tasks: list[int]) -> bool:
     lossy = any(v.breaks for v in prep.vehicles) or any(
         len(prep.tasks[i].windows) > 1 for i in tasks if prep.tasks[i].kind != "job"
     )
-    return lossy and available()
+    return lossy
 
 
 def seed(
@@ -125,8 +117,6 @@ FIRST_STAGE = 0.25
 def _input(prep: Prepared, tasks: list[int], vehicles: list[int] | None = None) -> Any:
     """The problem over ``tasks`` (and ``vehicles``, default all) as a pyvroom ``Input``,
     its matrices cut down to the locations these use."""
-    import vroom
-
     fleet = list(range(len(prep.vehicles))) if vehicles is None else vehicles
     used = {prep.tasks[i].loc for i in tasks}
     used |= {x for v in fleet for x in (prep.starts[v], prep.ends[v]) if x is not None}
@@ -185,8 +175,6 @@ def _solve(
     inp: Any, searches: int, depth: int, seconds: float | None
 ) -> dict[int, list[int]] | None:
     """VROOM's routes as vehicle index -> task order, or ``None`` when it fails."""
-    import vroom
-
     timeout = None if seconds is None else timedelta(seconds=max(0.001, seconds))
     try:
         # pyvroom's public solve() takes a level only; its binding also takes searches and

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from routing._prepared import HORIZON, Prepared, prepare
+from routing.checker import check
 from routing.matrix import MatrixProvider
 from routing.model import Problem, TaskKey
 from routing.solution import REASONS, Route, Solution, Step, Summary, Unassigned
@@ -366,8 +367,6 @@ def try_insert(
         The solution with the task inserted, checked by :func:`routing.check`; ``None``
         when no position is feasible.
     """
-    from routing.checker import check
-
     prep = prepare(problem, provider)
     i = prep.task_of(task)
     pair = [i] if prep.tasks[i].partner is None else sorted([i, prep.tasks[i].partner or 0])

@@ -8,6 +8,7 @@ missing PostgreSQL or Redis is a failure, never a skip.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def demo_app(url: str, divisions_dir: Path, *, seed: int, only: set[str], **conf
     ``only`` townships. ``config`` adds to the test settings; ``now`` goes to the seed."""
     from flask_migrate import upgrade
 
-    from dispatch import create_app
+    from dispatch.app import create_app
     from dispatch.extensions import db
     from dispatch.services.demo import seed_demo
     from dispatch.services.divisions import import_divisions
@@ -64,6 +65,9 @@ def demo_app(url: str, divisions_dir: Path, *, seed: int, only: set[str], **conf
         "SQLALCHEMY_DATABASE_URI": url,
         "DIVISIONS_DIR": str(divisions_dir),
     }
+    if not url.startswith("sqlite:///"):
+        # A SQLite file has its image store beside it; any other database gets its own.
+        settings["FILES_DIR"] = tempfile.mkdtemp(prefix="daiban-files-")
     app = create_app(settings | {"JOBS_EAGER": True} | config)
     with app.app_context():
         upgrade()

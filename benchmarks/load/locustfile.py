@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import gevent
 from locust import FastHttpUser, LoadTestShape, between, events, task
+from locust.stats import calculate_response_time_percentile
 
 POP: dict[str, Any] = json.loads(open(os.environ["LOAD_POPULATION"]).read())  # noqa: SIM115
 DAY = POP["day"]
@@ -364,32 +365,78 @@ class RampReader(AgentUser):
         self.fetch_today()
 
 
+def _window(now: dict[str, Any], then: dict[str, Any]) -> dict[str, Any]:
+    """Requests, percentiles and 5xx answers between two ``_mark``s."""
+    times = {t: n - then["times"].get(t, 0) for t, n in now["times"].items()}
+    count = now["requests"] - then["requests"]
+    seconds = max(now["at"] - then["at"], 1e-9)
+    five = sum(
+        n - then["statuses"].get(k, 0)
+        for k, n in now["statuses"].items()
+        if k.rsplit(" ", 1)[1].startswith("5")
+    )
+    out = {"requests": count, "rps": round(count / seconds, 1), "5xx": five}
+    for name, q in (("p50_ms", 0.5), ("p95_ms", 0.95), ("p99_ms", 0.99)):
+        out[name] = calculate_response_time_percentile(times, count, q) if count else 0
+    return out
+
+
+def _mark(entry: Any, at: float | None = None) -> dict[str, Any]:
+    """What a stats entry holds now (with the status counts of its name), to diff against."""
+    name = None if entry.name == "Aggregated" else entry.name
+    return {
+        "at": time.monotonic() if at is None else at,
+        "times": dict(entry.response_times),
+        "requests": entry.num_requests,
+        "statuses": {
+            k: n for k, n in LEDGER["statuses"].items() if name is None or k.startswith(name + " ")
+        },
+    }
+
+
 if MODE == "full":
 
     class PeakThenRamp(LoadTestShape):
-        """The peak for ``LOAD_PEAK_S``, then 150 more phones a minute until p95 > 1 s."""
+        """The peak for ``LOAD_PEAK_S``, then 150 more phones a minute until a minute's p95
+        passes 1 s (the knee). The peak's figures per endpoint, and each ramp step's over the
+        whole step (not Locust's last 10 s), go to the ledger."""
 
-        step_s = 60.0
-        step_users = 150
+        step_s = float(os.environ.get("LOAD_STEP_S", "60"))
+        step_users = int(os.environ.get("LOAD_STEP_USERS", "150"))
         max_steps = 20
+        knee_ms = 1000
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.started: float | None = None
+            self.step = -1
+            self.step_mark: dict[str, Any] = {}
 
         def tick(self) -> tuple[int, float] | None:
             base = sum(c.fixed_count for c in (AgentUser, StaffUser, DispatcherUser, VillagerUser))
+            stats = self.runner.environment.stats
+            self.started = self.started or time.monotonic()
             t = self.get_run_time()
             if t < PEAK_S:
                 return base, 50.0
             step = int((t - PEAK_S) // self.step_s)
-            stats = self.runner.environment.stats.total
-            p95 = stats.get_current_response_time_percentile(0.95) or 0
-            if not LEDGER["ramp"] or LEDGER["ramp"][-1]["step"] != step:
-                LEDGER["ramp"].append(
-                    {
-                        "step": step,
-                        "users": self.runner.user_count,
-                        "rps": round(stats.current_rps, 1),
-                        "p95_ms": p95,
-                    }
-                )
-                if step > 1 and p95 > 1000 or step >= self.max_steps:
+            if self.step < 0:
+                self.record_peak(stats)
+            elif step != self.step:
+                level = _window(_mark(stats.total), self.step_mark)
+                users = base + self.step * self.step_users
+                LEDGER["ramp"].append({"step": self.step, "users": users} | level)
+                if level["p95_ms"] > self.knee_ms or step >= self.max_steps:
                     return None
+            if step != self.step:
+                self.step, self.step_mark = step, _mark(stats.total)
             return base + step * self.step_users, 20.0
+
+        def record_peak(self, stats: Any) -> None:
+            """The peak alone, per endpoint: everything up to its end."""
+            start = {"at": self.started, "times": {}, "requests": 0, "statuses": {}}
+            peak = {"all": _window(_mark(stats.total), start)}
+            for (name, method), entry in stats.entries.items():
+                if not name.endswith("(cut)"):
+                    peak[f"{method} {name}"] = _window(_mark(entry), start)
+            LEDGER["peak"] = {"seconds": PEAK_S, "endpoints": peak}

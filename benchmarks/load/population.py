@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from dispatch import create_app
+from dispatch.app import create_app
 from dispatch.extensions import db
 from dispatch.models.agents import Agent
 from dispatch.models.applicants import Applicant
@@ -27,8 +27,8 @@ from dispatch.models.catalog import ServiceItem
 from dispatch.models.plans import Plan, PlanStatus
 from dispatch.models.regions import Level, Region
 from dispatch.models.users import Role, User
-from dispatch.security import hash_password
 from dispatch.services.auth import issue_token
+from dispatch.services.passwords import hash_password
 
 LOAD_PASSWORD = "load-test-password-2026"
 

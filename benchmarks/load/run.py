@@ -28,6 +28,8 @@ from benchmarks.load.stack import BIN, ROOT, Stack, StackConfig
 HERE = Path(__file__).resolve().parent
 #: The phone's endpoints: the issue's target is p95 <= 300 ms for these.
 PHONE = ("/api/plans/today", "/api/plans/stops/[id]")
+#: The ramp's knee: where a step's p95 passes this.
+KNEE_MS = 1000
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ def run_locust(stack: Stack, args: argparse.Namespace, population: Path, ledger:
         LOAD_STAFF_THINK_S=str(args.staff_think),
         LOAD_PEAK_S=str(args.duration),
         LOAD_CUT_SYNCS=str(args.cut_syncs),
+        LOAD_STEP_S=str(args.step),
+        LOAD_STEP_USERS=str(args.step_users),
     )
     log_path = stack.config.run_dir / "locust.log"
     with open(log_path, "wb") as log:
@@ -142,12 +146,48 @@ def table(
         lines += [f"| syncs cut mid-request | {ledger['cuts']} |"]
     lines += [f"| **lost: {k}** | {v} |" for k, v in sorted(rec.lost.items())]
     lines += [f"| **lost** | {rec.lost_count} |"]
-    for step in ledger.get("ramp", []):
-        lines.append(
-            f"ramp step {step['step']}: {step['users']} users, {step['rps']} req/s, "
-            f"p95 {step['p95_ms']} ms"
-        )
+    if ledger.get("ramp"):
+        lines += ["", *ramp_table(ledger["ramp"])]
     return "\n".join(lines)
+
+
+def peak_endpoints(ledger: dict[str, Any]) -> tuple[list[Endpoint], Endpoint]:
+    """The full run's endpoint figures for the peak alone (the ramp's are in its table)."""
+    peak = ledger["peak"]["endpoints"]
+
+    def endpoint(name: str, w: dict[str, Any]) -> Endpoint:
+        return Endpoint(name, w["requests"], 0, w["p50_ms"], w["p95_ms"], w["p99_ms"], w["rps"])
+
+    rows = [endpoint(name, w) for name, w in peak.items() if name != "all"]
+    return rows, endpoint("all", peak["all"])
+
+
+def knee(ramp: list[dict[str, Any]]) -> str:
+    """Where a step's p95 first passed 1 s, and the last step that held."""
+    past = next((s for s in ramp if s["p95_ms"] > KNEE_MS), None)
+    held = [s for s in ramp if s["p95_ms"] <= KNEE_MS and (past is None or s is not past)]
+    last = (
+        f"last held: {held[-1]['users']} users, {held[-1]['rps']} req/s, "
+        f"p95 {held[-1]['p95_ms']} ms"
+        if held
+        else "no step held"
+    )
+    if past is None:
+        return f"knee: not reached in {len(ramp)} steps; {last}"
+    return f"knee: p95 passed 1 s at {past['users']} users ({past['rps']} req/s); {last}"
+
+
+def ramp_table(ramp: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| ramp step | users | req/s | p50 ms | p95 ms | p99 ms | 5xx |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in ramp:
+        lines.append(
+            f"| {s['step']} | {s['users']} | {s['rps']} | {s['p50_ms']} | {s['p95_ms']} "
+            f"| {s['p99_ms']} | {s['5xx']} |"
+        )
+    return [*lines, "", knee(ramp)]
 
 
 def summary_line(total: Endpoint, statuses: dict[str, int], lost: int) -> str:
@@ -169,6 +209,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--staff-think", type=float, default=60.0)
     p.add_argument("--cut-syncs", type=int, default=0, help="cut this many syncs mid-request")
     p.add_argument("--duration", type=float, default=0, help="s (quick 120, full peak 600)")
+    p.add_argument("--step", type=float, default=60.0, help="s per ramp step (full run)")
+    p.add_argument("--step-users", type=int, default=150, help="phones added per ramp step")
     p.add_argument("--port", type=int, default=5161)
     p.add_argument("--pg-url", default=StackConfig.pg_url)
     p.add_argument(
@@ -202,9 +244,11 @@ def main(argv: list[str] | None = None) -> int:
         rec = reconcile(app, ledger, date.fromisoformat(pop.day))
     finally:
         stack.stop()
-    endpoints, total = read_stats(stats)
+    endpoints, total = peak_endpoints(ledger) if "peak" in ledger else read_stats(stats)
     text = table(endpoints, total, ledger["statuses"], rec, ledger)
     line = summary_line(total, ledger["statuses"], rec.lost_count)
+    if ledger.get("ramp"):
+        line += f"; {knee(ledger['ramp'])}"
     print(text)
     for example in rec.examples:
         print(f"  lost: {example}")

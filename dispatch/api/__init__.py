@@ -8,6 +8,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
+from dispatch.api import disclosures
+from dispatch.extensions import api
+
 RESOURCES = (
     "auth",
     "regions",
@@ -45,9 +48,6 @@ class RowIdConverter(IntegerConverter):
 
 
 def register_blueprints(app: Flask) -> None:
-    from dispatch.api import disclosures
-    from dispatch.extensions import api
-
     disclosures.init_app(app)
 
     app.url_map.converters["int"] = RowIdConverter

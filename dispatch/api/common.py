@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
 
+from dispatch.hours import parse_weekly_hours
+from dispatch.models.status_labels import status_label
 from dispatch.privacy import Field, Subject, show
 from dispatch.security import current_scope
 from dispatch.services.validation import id_number_problem, mobile_problem, point_problem
@@ -17,6 +20,29 @@ Lat = ma.fields.Float(required=True, validate=validate.Range(-90, 90))
 # A row id as a path or body value: positive and inside a 32-bit integer column.
 ROW_ID = validate.Range(min=1, max=2**31 - 1)
 REGION_CODE = validate.Regexp(r"^\d{12}$", error="a 12-digit region code")
+# A material or item name, as the catalogue and the forms list them.
+NAME = validate.Length(1, 120)
+
+
+def note_field() -> ma.fields.String:
+    """A free note, empty when left out."""
+    return ma.fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+def signature_field() -> ma.fields.String:
+    """The signature canvas's PNG data URL (signature_pad's ``toDataURL``)."""
+    return ma.fields.String(validate=validate.Length(max=400_000))
+
+
+def photo_field() -> ma.fields.String:
+    """A JPEG data URL, scaled down on the phone (a hand-over photo, a thumbprint)."""
+    return ma.fields.String(validate=validate.Length(max=700_000))
+
+
+def names_field(required: bool = False, least: int = 0, most: int = 30) -> ma.fields.List[Any]:
+    """A list of names (materials, items), at most ``most`` of them."""
+    size = validate.Length(least or None, most)
+    return ma.fields.List(ma.fields.String(validate=NAME), required=required, validate=size)
 
 
 class StrictSchema(ma.Schema):
@@ -97,20 +123,10 @@ class Personal(ma.fields.Field[Any]):
         return show(current_scope().role, self.what, value, self.subject(obj))
 
 
-def applicant_subject(applicant: Any) -> Subject:
-    return Subject("applicant", applicant.id, applicant.village.code)
-
-
-def agent_subject(agent: Any) -> Subject:
-    return Subject("agent", agent.id, agent.region.code)
-
-
 class HoursField(ma.fields.Dict):
     """Weekly hours: {"1": [["08:30","12:00"],["14:30","17:30"]], ...} with isoweekday keys."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        from dispatch.hours import parse_weekly_hours
-
         value = super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-untyped-call]
         try:
             parse_weekly_hours(value)
@@ -124,8 +140,19 @@ def validate_recent(value: Any) -> None:
 
     Offline phones sync late, but never months late; absurd dates are a typo or a bad clock.
     """
-    from datetime import UTC, datetime, timedelta
-
     now = datetime.now(UTC)
     if not (now - timedelta(days=30) <= value <= now + timedelta(minutes=10)):
         raise ma.ValidationError("时间须在最近30天内 / must be within the last 30 days, not ahead")
+
+
+class StatusLabel(ma.fields.Function):
+    """The status's label in both languages, from the one table (``models.status_labels``)."""
+
+    def __init__(self, kind: str, attribute: str = "status") -> None:
+        super().__init__(
+            lambda obj: status_label(kind, ma.utils.get_value(obj, attribute)),
+            metadata={
+                "type": "object",
+                "description": f"The {kind}'s status as people read it: {{zh, en}}",
+            },
+        )

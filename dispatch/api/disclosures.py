@@ -1,9 +1,10 @@
 """Each answer that shows a person's data whole is recorded before it leaves.
 
-The serialisers note what they show whole (dispatch.privacy.show); after the view, one
-service call writes the request's access records. A read answer's only commit is that one, so
-the answer and its record stand or fall together: when the record cannot be written, the
-data is not sent (503).
+The serialisers note what they show whole (dispatch.privacy.show). A write's service records
+what its answer shows in its own commit (services.access_records.note_answer); for a read,
+after the view, one service call writes the request's access records, and that is the read's
+only commit. The answer and its record stand or fall together: when the record cannot be
+written, the data is not sent (503).
 """
 
 from __future__ import annotations
@@ -23,8 +24,12 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_S = 2
 
 
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
 def _start() -> None:
-    privacy.start_reads()
+    endpoint = f"{request.method} {request.path}"
+    privacy.start_reads(endpoint, purpose_of(request.blueprint), request_id() or "")
 
 
 def _record(response: Response) -> Response:
@@ -32,11 +37,14 @@ def _record(response: Response) -> Response:
     scope = g.get("scope")
     if not reads or scope is None or response.status_code >= 400:
         return response
-    endpoint = f"{request.method} {request.path}"
+    now = privacy.reading()
+    if now is None:
+        return response
+    if request.method in WRITES:
+        # A second transaction: the service should have recorded its answer (note_answer).
+        log.warning("%s showed %d unrecorded people whole", now.endpoint, len(reads))
     try:
-        record_reads(
-            db.session, scope, reads, endpoint, purpose_of(request.blueprint), request_id() or ""
-        )
+        record_reads(db.session, scope, reads, now.endpoint, now.purpose, now.request_id)
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("access record not written; the answer is withheld")

@@ -10,6 +10,7 @@ from reportlab.platypus import Flowable
 from dispatch.forms.pdf import WIDTH, fields, gap, grid, para, render, signatures, title
 from dispatch.models.cases import Case, CustodyEvent
 from dispatch.models.entrustments import Entrustment
+from dispatch.models.status_labels import status_text
 from dispatch.privacy import mask_id_number
 from dispatch.workdays import CST
 
@@ -41,6 +42,7 @@ def _header(sheet: CaseSheet) -> list[tuple[str, str]]:
         ("身份证号 ID number", mask_id_number(c.applicant.id_number)),
         ("所在村 Village", c.village.name),
         ("办理事项 Item", f"{c.item.name}（{c.item.code}）"),
+        ("办理状态 Status", status_text("case", c.status)),
     ]
 
 
@@ -107,12 +109,15 @@ def notice(sheet: CaseSheet, text: str) -> bytes:
     return render(story, f"一次性告知书 {c.reference}")
 
 
-def handover(sheet: CaseSheet, event: CustodyEvent, giver: str, receiver: str) -> bytes:
+def handover(
+    sheet: CaseSheet, event: CustodyEvent, giver: str, receiver: str, captured: str | None
+) -> bytes:
     """交接单: one hand-over, with the signature boxes of both sides.
 
     The phone captures the counterpart's signature (the villager at a collection, the centre
     at a drop), so the picture goes in the box of the side that is not the agent; the agent
-    signs the paper copy in ink.
+    signs the paper copy in ink. ``captured`` is that signature (a data URL from the file
+    store), if any.
     """
     c = sheet.case
     rows = [
@@ -126,7 +131,6 @@ def handover(sheet: CaseSheet, event: CustodyEvent, giver: str, receiver: str) -
         ("备注 Note", event.note or ""),
     ]
     counterpart_is_giver = event.from_kind != "agent"
-    captured = event.signature_png
     boxes = [
         ("交出方签字 Handed over by", captured if counterpart_is_giver else None),
         ("接收方签字 Received by", None if counterpart_is_giver else captured),
@@ -187,8 +191,23 @@ def decision(sheet: CaseSheet, refusal_reason: str = "", refusal_kind: str = "")
     return render(story, f"{zh} {c.reference}")
 
 
-def entrustment(sheet: CaseSheet, found: Entrustment, today: date) -> bytes:
-    """代办委托书: who entrusts whom, for which item, the materials, the validity, signed."""
+def _entrusted(found: Entrustment) -> tuple[str, str, str]:
+    """Whom the villager entrusts, as the form's row and in its text (Chinese, English)."""
+    agent = found.agent.name
+    if found.covers == "township":
+        village = found.case.village
+        township = village.parent.name if village.parent else ""
+        return (
+            f"{township}代办员（经办 {agent}）/ the township's agents",
+            f"{township}代办员（经办代办员 {agent}）",
+            f"the agents of the township (signed with agent {agent})",
+        )
+    return f"代办员 {agent}（agent）", f"代办员 {agent}", f"agent {agent}"
+
+
+def entrustment(sheet: CaseSheet, found: Entrustment, today: date, signed: str | None) -> bytes:
+    """代办委托书: who entrusts whom, for which item, the materials, the validity, signed
+    (``signed``: the signature or thumbprint, a data URL from the file store)."""
     c = sheet.case
     where = "代办员手机 / agent's phone" if found.captured_at == "phone" else "村便民服务室"
     if found.revoked_at is not None:
@@ -197,24 +216,24 @@ def entrustment(sheet: CaseSheet, found: Entrustment, today: date) -> bytes:
         state = "已过期 expired"
     else:
         state = "有效 in force"
+    whom, mandate, mandate_en = _entrusted(found)
     rows = _header(sheet) + [
         ("委托人 Entrusting", f"{c.applicant.name}（申请人 applicant）"),
-        ("受托人 Entrusted", f"代办员 {found.agent.name}（agent）"),
+        ("受托人 Entrusted", whom),
         ("交付材料 Materials handed over", "；".join(found.materials)),
         ("有效期至 Valid until", found.valid_until.isoformat()),
         ("签署 Signed", f"{local(found.signed_at)}，{where}"),
         ("状态 State", state),
     ]
-    signed = found.signature_png or found.thumbprint_jpeg
-    label = "委托人签名 Signature" if found.signature_png else "委托人手印 Thumbprint"
+    label = "委托人签名 Signature" if found.signature_hash else "委托人手印 Thumbprint"
     story = [
         *title("代办委托书", "Entrustment of an agent"),
         fields(rows),
         gap(),
         para(
-            f"本人委托代办员 {found.agent.name} 全程代办「{c.item.name}」，"
+            f"本人委托{mandate}全程代办「{c.item.name}」，"
             "代为递交、领取材料和证照，委托期限至上述日期；本人可随时通过村工作人员撤销委托。\n"
-            f"I entrust agent {found.agent.name} to carry this application through: hand in "
+            f"I entrust {mandate_en} to carry this application through: hand in "
             "and collect the documents and the certificate on my behalf until the date above. "
             "I may revoke this at any time through the village staff."
         ),

@@ -9,23 +9,30 @@ written to the database. With ``DAIBAN_CELERY_POOL=prefork`` each child solves i
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from celery import Celery, Task, chord, shared_task
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 from flask import Flask, current_app
-from sqlalchemy import select
 
-from dispatch.extensions import DbSession, db
-from dispatch.models.plans import Plan
-from dispatch.models.regions import Region
+from dispatch.extensions import db
+from dispatch.models.plans import Job
+from dispatch.planning import solvers
+from dispatch.planning.runner import CitySummary, Solver
 from dispatch.services import retention
+from dispatch.services.job_runs import finish_job, mark_running, progress, run_replan_job
+from dispatch.services.job_sweep import (
+    finish_resent_job,
+    job_reason,
+    planned_by_job,
+    sweep_stale_plan_jobs,
+)
+from dispatch.services.notify import drain_once
+from dispatch.services.plans import plan_city
+from dispatch.services.ratings import apply_default_ratings
 from dispatch.services.rectification import flag_overdue
-
-if TYPE_CHECKING:
-    from dispatch.planning.runner import CitySummary, Solver
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +78,11 @@ def celery_init_app(app: Flask) -> Celery:
         daiban_solver_processes=app.config["SOLVER_PROCESSES"],
         beat_schedule={
             "drain-outbox": {"task": "dispatch.jobs.celery_tasks.drain_outbox", "schedule": 5.0},
+            # A plan job whose township a killed worker lost is settled (services.job_sweep).
+            "sweep-plan-jobs": {
+                "task": "dispatch.jobs.celery_tasks.sweep_plan_jobs",
+                "schedule": app.config["JOB_SWEEP_S"],
+            },
             # 好差评: unrated deliveries count as 基本满意 after 7 days; hourly is enough and
             # the job is idempotent, so a missed beat costs nothing.
             "default-ratings": {
@@ -109,15 +121,11 @@ def _start_solvers(sender: Any, **_: object) -> None:
     """A thread-pool worker starts its solver processes before it takes the first task."""
     conf = sender.app.conf
     if conf.worker_pool == "threads":
-        from dispatch.planning import solvers
-
         solvers.warm(conf.daiban_solver_processes)
 
 
 @worker_shutdown.connect  # type: ignore[untyped-decorator]
 def _stop_solvers(**_: object) -> None:
-    from dispatch.planning import solvers
-
     solvers.shutdown()
 
 
@@ -125,15 +133,17 @@ def _solver() -> Solver | None:
     """The worker's shared solver pool, or ``None`` to solve in this process."""
     if _solve_here:
         return None
-    from dispatch.planning.solvers import solve_shared
+    return partial(solvers.solve_shared, processes=current_app.config["SOLVER_PROCESSES"])
 
-    return partial(solve_shared, processes=current_app.config["SOLVER_PROCESSES"])
+
+def _per_task(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: params[k] for k in ("day", "objective", "time_limit") if k in params}
 
 
 def fan_out_plan(job_id: str, codes: list[str], params: dict[str, Any]) -> None:
     """One task per township, with the job's parameters in each message (no database read
     per task); the first marks the job running, and the chord's callback finishes it."""
-    per_task = {k: params[k] for k in ("day", "objective", "time_limit") if k in params}
+    per_task = _per_task(params)
     chord(plan_one.s(job_id, code, per_task, first=n == 0) for n, code in enumerate(codes))(
         finish_plan.s(job_id)
     )
@@ -151,10 +161,6 @@ def plan_one(
     ``first`` township's task marks the job running: with 108 townships a read or a write of
     the job per task is measurable on a 2-core machine.
     """
-    from dispatch.models.plans import Job
-    from dispatch.planning.runner import CitySummary
-    from dispatch.services.job_runs import mark_running, progress
-
     if params is None:
         job = db.session.get(Job, job_id)
         assert job is not None
@@ -176,9 +182,6 @@ def plan_one(
 def _plan_township(
     job_id: str, code: str, day: date, params: dict[str, Any], reason: str
 ) -> CitySummary:
-    from dispatch.planning.runner import CitySummary
-    from dispatch.services.plans import plan_city
-
     try:
         summary = plan_city(
             db.session,
@@ -191,43 +194,51 @@ def _plan_township(
             reason=reason,
         )
     except Exception as err:  # a failed township must not leave the chord, and the job, hanging
-        log.exception("planning %s for job %s failed", code, job_id)
         db.session.rollback()
         summary = CitySummary(day=day, townships=1)
+        # A second delivery of the township (redelivered, or sent again by the sweep) that
+        # ran beside the first cannot publish over it (a 409): the first one's version counts.
+        done = planned_by_job(db.session, code, day, reason)
+        if done is not None:
+            summary.add(code, done.summary, done.id)
+            return summary
+        log.exception("planning %s for job %s failed", code, job_id)
         summary.skipped[code] = f"内部错误 / internal error: {type(err).__name__}"
     return summary
 
 
-def job_reason(job_id: str) -> str:
-    """The reason stored on the versions a planning job makes: it names the job."""
-    return f"daily plan, job {job_id}"
-
-
-def planned_by_job(session: DbSession, code: str, day: date, reason: str) -> Plan | None:
-    """The version this job already made for the township, if a worker that died made it.
-
-    Acks are late, so a task whose worker is killed after it published is delivered again;
-    it must not publish a second version of the same job.
-    """
-    return session.scalar(
-        select(Plan)
-        .join(Region, Plan.township_id == Region.id)
-        .where(Region.code == code, Plan.day == day, Plan.reason == reason)
-    )
-
-
 @shared_task(name="dispatch.jobs.celery_tasks.finish_plan")  # type: ignore[untyped-decorator]
 def finish_plan(results: list[dict[str, Any]], job_id: str) -> None:
-    from dispatch.services.job_runs import finish_job
-
     finish_job(db.session, job_id, merge_summaries(results))
+
+
+@shared_task(name="dispatch.jobs.celery_tasks.sweep_plan_jobs")  # type: ignore[untyped-decorator]
+def sweep_plan_jobs() -> int:
+    """The beat's sweep: settle stalled plan jobs, then send their townships again, each
+    batch a chord whose callback finishes the job. Returns how many townships were sent."""
+    config = current_app.config
+    resends = sweep_stale_plan_jobs(
+        db.session,
+        stale_after=timedelta(seconds=config["JOB_STALE_S"]),
+        resends=config["JOB_RESENDS"],
+    )
+    for resend in resends:
+        log.warning("job %s stalled: sending %s again", resend.job_id, ", ".join(resend.codes))
+        per_task = _per_task(resend.params)
+        chord(plan_one.s(resend.job_id, code, per_task) for code in resend.codes)(
+            finish_resent.s(resend.job_id)
+        )
+    return sum(len(r.codes) for r in resends)
+
+
+@shared_task(name="dispatch.jobs.celery_tasks.finish_resent")  # type: ignore[untyped-decorator]
+def finish_resent(results: list[dict[str, Any]], job_id: str) -> None:
+    finish_resent_job(db.session, job_id, merge_summaries(results)["skipped"])
 
 
 @shared_task(name="dispatch.jobs.celery_tasks.replan_day")  # type: ignore[untyped-decorator]
 def replan_day(job_id: str) -> None:
     """The re-plan a booking or a cancellation asked for (``services.job_runs.run_replan_job``)."""
-    from dispatch.services.job_runs import run_replan_job
-
     run_replan_job(db.session, job_id)
 
 
@@ -261,15 +272,11 @@ def merge_summaries(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 @shared_task(name="dispatch.jobs.celery_tasks.drain_outbox")  # type: ignore[untyped-decorator]
 def drain_outbox() -> int:
-    from dispatch.services.notify import drain_once
-
     return drain_once()
 
 
 @shared_task(name="dispatch.jobs.celery_tasks.default_ratings")  # type: ignore[untyped-decorator]
 def default_ratings() -> int:
-    from dispatch.services.ratings import apply_default_ratings
-
     return apply_default_ratings(db.session)
 
 

@@ -16,13 +16,13 @@ from sqlalchemy import select
 
 import routing
 from dispatch.errors import Conflict, Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.outbox import enqueue
 from dispatch.models.regions import township_code
+from dispatch.models.session import DbSession
 from dispatch.planning.build import routing_task
 from dispatch.planning.locks import lock_township_plans
 from dispatch.planning.rides import Ride, place_ride, rides_of
@@ -219,11 +219,7 @@ def book(
     _refuse_double_booking(session, applicant, window, slot_label)
     prep = prepare(session, township_code(applicant.village.code), day)
     if not _fits(prep, _base(session, prep), applicant, case, window):
-        raise Conflict(
-            "该时段已满 / That slot is no longer available; pick another",
-            {"slot": [f"{day} {slot_label} is full"]},
-            slot=slot_label,
-        )
+        _refuse_slot(prep, applicant, case, day, slot_label, window)
     apt = Appointment(
         applicant_id=applicant.id,
         case_id=case.id if case else None,
@@ -234,6 +230,31 @@ def book(
     session.flush()
     _confirm(session, apt, applicant, day, slot_label, case)
     return apt
+
+
+def _refuse_slot(
+    prep: Prepared,
+    applicant: Applicant,
+    case: Case | None,
+    day: date,
+    slot_label: str,
+    window: tuple[datetime, datetime],
+) -> None:
+    """A slot the day cannot hold even with no other stop is a 422 (no booking of anyone
+    takes it, so asking again cannot help); one that other stops filled is a 409."""
+    if not _fits(prep, routing.evaluate(prep.built.problem, {}), applicant, case, window):
+        raise Invalid(
+            f"{day} {slot_label} 无法上门：当天没有代办员能在此时段到达 / No agent on shift that "
+            f"day can reach this villager within {slot_label}; pick a slot that "
+            "GET /api/bookings/slots lists as available",
+            {"slot": [f"{day} {slot_label} does not fit any agent's day"]},
+            slot=slot_label,
+        )
+    raise Conflict(
+        "该时段已满 / That slot is no longer available; pick another",
+        {"slot": [f"{day} {slot_label} is full"]},
+        slot=slot_label,
+    )
 
 
 def _refuse_double_booking(

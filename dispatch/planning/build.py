@@ -141,12 +141,14 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
         partner = task.ride_out or ride_home.get(task.key)
         keys = (task.key, partner) if partner else (task.key,)
         pinned = next((overrides.pins[k] for k in keys if k in overrides.pins), None)
-        if task.held_by_agent is not None:
-            pinned = task.held_by_agent
+        # Documents an agent holds, or a villager entrusted to one agent, go with that agent.
+        bound = task.held_by_agent if task.held_by_agent is not None else task.entrusted_to
+        if bound is not None:
+            pinned = bound
         if pinned is not None:
             if pinned not in agent_vehicle:  # its agent is off today; the task waits for them
-                if task.held_by_agent is not None:
-                    _held_by_absent(ctx, task)
+                if bound is not None:
+                    _bound_to_absent(ctx, task, bound)
                 continue
             skills.add(PIN_SKILL_BASE + agent_vehicle[pinned])
         skills |= {forbid_skill[k] for k in keys if k in forbid_skill}
@@ -185,15 +187,16 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
     return Built(problem, vehicle_agent, task_of, places, off)
 
 
-def _held_by_absent(ctx: DayContext, task: TaskSpec) -> None:
-    """Documents with an agent who is off today wait for them, and the case says so."""
-    agent = task.held_by_agent
-    name = ctx.agent_names.get(agent or 0, f"#{agent}")
+def _bound_to_absent(ctx: DayContext, task: TaskSpec, agent: int) -> None:
+    """Documents with (or entrusted to) an agent who is off today wait for them, and the
+    case says so."""
+    name = ctx.agent_names.get(agent, f"#{agent}")
+    if task.held_by_agent is not None:
+        why = f"材料在代办员{name}手中，其今日不在岗 / the documents are with agent {name}, "
+    else:
+        why = f"村民只委托了代办员{name}，其今日不在岗 / the villager entrusted agent {name} only, "
     for cid in task.case_ids:
-        ctx.waiting[cid] = (
-            f"材料在代办员{name}手中，其今日不在岗 / the documents are with agent {name}, "
-            "who is not on shift today"
-        )
+        ctx.waiting[cid] = why + "who is not on shift today"
 
 
 @dataclass

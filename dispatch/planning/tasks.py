@@ -19,14 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from dispatch.errors import Conflict, NotFound
-from dispatch.extensions import DbSession
 from dispatch.hours import spans_on
 from dispatch.models.agents import Agent, Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, HolderKind, Status
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import CentreKind, ServiceCentre
+from dispatch.models.entrustments import Covers, Entrustment
 from dispatch.models.regions import Region, decision_code
+from dispatch.models.session import DbSession
 from dispatch.planning.labels import HOME_ZH, task_label
 from dispatch.workdays import CST, working_days_between
 
@@ -84,6 +85,9 @@ class TaskSpec:
     needs_car: bool = False
     priority: int = 30
     held_by_agent: int | None = None
+    # A collection the villager entrusted to this agent alone (``Covers.AGENT``): only they
+    # may take the documents, so the task is pinned to them.
+    entrusted_to: int | None = None
     ride_out: str | None = None  # a ride home: the key of the ride to the centre it follows
     carried: bool = False  # the open delivery of a shipment already picked up (a re-plan)
 
@@ -204,7 +208,8 @@ def derive_tasks(
     tasks = list(visits)
     centres = _centres_for(session, prefix)
     village_rooms = {c.region_id: c for c in centres.values() if c.kind == CentreKind.VILLAGE}
-    groups: dict[tuple[str, int], list[Case]] = defaultdict(list)
+    named = entrusted_agents(session, [c.id for c in cases], ctx.day)
+    groups: dict[tuple[str, int, int], list[Case]] = defaultdict(list)
     for case in cases:
         if case.id in visiting or case.id in on_board:
             continue
@@ -212,12 +217,27 @@ def derive_tasks(
         key = _leg(case, holder, ctx)
         if key is None:
             continue
-        groups[key].append(case)
-    for (leg, ref), members in sorted(groups.items()):
-        task = _group_task(leg, ref, members, ctx, hub, centres, village_rooms)
+        # Cases entrusted to different agents cannot share one collection.
+        pin = named.get(case.id, 0) if key[0] == "collect" else 0
+        groups[(*key, pin)].append(case)
+    for (leg, ref, pin), members in sorted(groups.items()):
+        task = _group_task(leg, ref, members, ctx, hub, centres, village_rooms, pin or None)
         if task is not None:
             tasks.append(task)
     return tasks
+
+
+def entrusted_agents(session: DbSession, case_ids: list[int], day: date) -> dict[int, int]:
+    """Case id -> the one agent its entrustment in force names (``Covers.AGENT``); cases
+    entrusted to the township's agents, or to nobody, are not in it."""
+    newest: dict[int, Entrustment] = {}
+    for found in session.scalars(
+        select(Entrustment).where(Entrustment.case_id.in_(case_ids)).order_by(Entrustment.id)
+    ):
+        newest[found.case_id] = found
+    return {
+        cid: e.agent_id for cid, e in newest.items() if e.in_force(day) and e.covers == Covers.AGENT
+    }
 
 
 def _leg(case: Case, holder: ServiceCentre | None, ctx: DayContext) -> tuple[str, int] | None:
@@ -291,6 +311,7 @@ def _group_task(
     hub: Place,
     centres: dict[int, ServiceCentre],
     rooms: dict[int, ServiceCentre],
+    entrusted_to: int | None = None,
 ) -> TaskSpec | None:
     ids = tuple(c.id for c in members)
     prio = max(urgency(c.due_date, ctx.day) for c in members)
@@ -307,7 +328,7 @@ def _group_task(
             )
         )
         return TaskSpec(
-            f"collect:{first.village.code}",
+            f"collect:{first.village.code}" + (f":agent:{entrusted_to}" if entrusted_to else ""),
             task_label("collect", first.village.name),
             hub,
             "collect",
@@ -316,6 +337,7 @@ def _group_task(
             service_s=service,
             bags=n,
             priority=prio,
+            entrusted_to=entrusted_to,
         )
     if leg == "drop":
         return TaskSpec(

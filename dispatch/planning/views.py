@@ -8,15 +8,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.applicants import Applicant
 from dispatch.models.plans import Plan, PlanRoute, PlanStop
 from dispatch.models.regions import Region
+from dispatch.models.session import DbSession
+from dispatch.models.users import Scope
 from dispatch.planning.geo import nav_links
 from dispatch.planning.labels import chinese_label, english_label, strip_role
 from dispatch.privacy import Field, Subject, show
-from dispatch.security import Scope
 
 
 def stop_view(stop: PlanStop, role: str, applicants: dict[int, Applicant]) -> dict[str, Any]:

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
 
 from dispatch.errors import Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.access import AccessRecord
+from dispatch.models.session import DbSession
 from dispatch.models.users import Scope
-from dispatch.privacy import Disclosure
+from dispatch.privacy import Disclosure, Shown, mark_recorded, reading, show, take_reads
 from dispatch.workdays import CST
 
 #: Why the data was read, by the blueprint that answered; the README lists them.
@@ -26,9 +26,11 @@ PURPOSES = {
     "plans": "service_route",
     "notifications": "message_delivery",
     "privacy": "rights_request",  # the rights services write their own purpose too
+    "forms": "printed_form",
 }
 DEFAULT_PURPOSE = "case_handling"
-FIELDS = ("id_number", "phone", "address", "home_point")
+# name and signature: what a printed form shows of a person (services.forms).
+FIELDS = ("id_number", "phone", "address", "home_point", "name", "signature")
 
 
 def purpose_of(blueprint: str | None) -> str:
@@ -44,6 +46,7 @@ def note_reads(
     request_id: str = "",
 ) -> list[AccessRecord]:
     """Add one record per person whose data an answer shows whole; the caller commits."""
+    reads = list(reads)
     records = [
         AccessRecord(
             user_id=scope.user_id,
@@ -60,7 +63,26 @@ def note_reads(
         for d in reads
     ]
     session.add_all(records)
+    mark_recorded(reads)
     return records
+
+
+def note_answer(
+    session: DbSession, scope: Scope, shown: Callable[[Any], Shown], *objects: Any
+) -> list[AccessRecord]:
+    """Add, to a write's own transaction, the records of what its answer will show whole.
+
+    The serialiser notes the same values again after the commit; they are recorded once
+    (dispatch.privacy.take_reads). Outside a request nothing is recorded, as nothing is shown.
+    """
+    now = reading()
+    if now is None:
+        return []
+    session.flush()  # a new row's id and region are known from here
+    for subject, values in map(shown, objects):
+        for what, value in values.items():
+            show(scope.role, what, value, subject)
+    return note_reads(session, scope, take_reads(), now.endpoint, now.purpose, now.request_id)
 
 
 def record_reads(

@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 
 from dispatch.errors import Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, Vehicle
 from dispatch.models.regions import Level, Region
-from dispatch.models.users import Role
-from dispatch.security import Scope
+from dispatch.models.session import DbSession
+from dispatch.models.users import Role, Scope
+from dispatch.privacy import agent_shown
+from dispatch.services.access_records import note_answer
 from dispatch.services.scoping import field_region, in_region, one_or_404, writable
 from dispatch.services.vehicles import scoped_vehicles
 
@@ -79,6 +80,7 @@ def create_agent(
     _check_vehicle(session, scope, fields.get("vehicle_id"))
     agent = Agent(region_id=township.id, zone=_zone(session, township, zone), **fields)
     session.add(agent)
+    note_answer(session, scope, agent_shown, agent)
     session.commit()
     return agent
 
@@ -97,5 +99,6 @@ def update_agent(session: DbSession, scope: Scope, agent: Agent, **fields: Any) 
         _check_vehicle(session, scope, fields["vehicle_id"])
     for key, value in fields.items():
         setattr(agent, key, value)
+    note_answer(session, scope, agent_shown, agent)
     session.commit()
     return agent

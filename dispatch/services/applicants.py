@@ -8,13 +8,14 @@ from sqlalchemy import Select, or_, select
 
 from dispatch.crypto import id_number_index
 from dispatch.errors import Conflict, Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.agents import agent_zone
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
 from dispatch.models.regions import Level, Region
-from dispatch.models.users import Role
-from dispatch.security import Scope
+from dispatch.models.session import DbSession
+from dispatch.models.users import Role, Scope
+from dispatch.privacy import applicant_shown
+from dispatch.services.access_records import note_answer
 from dispatch.services.cases import scoped_cases
 from dispatch.services.scoping import field_region, in_region, one_or_404
 
@@ -88,6 +89,7 @@ def create_applicant(
     _unique_id_number(session, id_number)
     applicant = Applicant(village_id=place.id, id_number=id_number, **fields)
     session.add(applicant)
+    note_answer(session, scope, applicant_shown, applicant)
     session.commit()
     return applicant
 
@@ -96,6 +98,7 @@ def update_applicant(
     session: DbSession, scope: Scope, applicant: Applicant, **fields: Any
 ) -> Applicant:
     apply_update(session, scope, applicant, **fields)
+    note_answer(session, scope, applicant_shown, applicant)
     session.commit()
     return applicant
 

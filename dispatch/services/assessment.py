@@ -20,10 +20,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from dispatch.errors import Forbidden, Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.regions import Level, Region
-from dispatch.models.users import Role
-from dispatch.security import Scope
+from dispatch.models.session import DbSession
+from dispatch.models.users import Role, Scope
 from dispatch.services.datafiles import read_json
 from dispatch.services.kpis import figures_for_townships, load_rows, parse_period
 from dispatch.services.register import completeness

@@ -17,8 +17,10 @@ NEXT: dict[Status, tuple[Status, ...]] = {
     S.RETURNED: (S.REGISTERED, S.CANCELLED),
     # The agent may find a document missing at collection: back with a written notice.
     S.MATERIALS_CHECKED: (S.WITH_AGENT, S.AT_TOWNSHIP, S.RETURNED, S.CANCELLED),
-    S.WITH_AGENT: (S.AT_TOWNSHIP, S.CANCELLED),
-    S.AT_TOWNSHIP: (S.AT_COUNTY, S.DECIDED, S.CANCELLED),
+    # Held by an agent or a centre: a cancel is a withdrawal (services.branches.withdraw),
+    # which brings the documents back down; a bare cancel would leave them where they are.
+    S.WITH_AGENT: (S.AT_TOWNSHIP,),
+    S.AT_TOWNSHIP: (S.AT_COUNTY, S.DECIDED),
     S.AT_COUNTY: (S.DECIDED,),
     S.DECIDED: (S.RETURNING,),
     S.RETURNING: (S.DELIVERED,),

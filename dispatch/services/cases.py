@@ -10,17 +10,19 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import OPEN, Case, CustodyEvent, HolderKind, Status, StatusChange
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import ServiceCentre
 from dispatch.models.regions import Region, decision_code, township_code
-from dispatch.models.users import Role
-from dispatch.security import Scope
+from dispatch.models.session import DbSession
+from dispatch.models.users import Role, Scope
+from dispatch.services import outbox
+from dispatch.services.assignments import agent_case_ids
 from dispatch.services.case_flow import GOING_DOWN, GOING_UP, NO_HAND_OVER, allowed_next
 from dispatch.services.entrustments import require_entrustment, township_agent
+from dispatch.services.images import keep
 from dispatch.workdays import (
     add_working_days,
     cst_date,
@@ -35,8 +37,6 @@ def scoped_cases(scope: Scope) -> Select[Case]:
     """Cases the caller may see: their region's, or for an agent the ones they hold."""
     stmt = select(Case).join(Case.village)
     if scope.role == Role.AGENT:
-        from dispatch.services.assignments import agent_case_ids
-
         return stmt.where(
             or_(
                 (Case.holder_kind == HolderKind.AGENT) & (Case.holder_id == scope.agent_id),
@@ -178,6 +178,9 @@ def transition(
     except ValueError:
         raise Invalid("未知状态 / Unknown status", {"to": [f"'{to}' is not a status"]}) from None
     allowed = allowed_next(Status(case.status), case.item.level)
+    if target == Status.CANCELLED and case.holder_kind != HolderKind.APPLICANT:
+        rest = [s.value for s in allowed if s != Status.CANCELLED]
+        raise Conflict(_held_elsewhere(session, case), allowed=rest)
     if target not in allowed:
         raise Conflict(
             f"不能从 {case.status} 转到 {target} / Cannot move from {case.status} to {target}",
@@ -193,6 +196,17 @@ def transition(
     apply_move(session, scope, case, target, note, now or datetime.now(UTC))
     session.commit()
     return case
+
+
+def _held_elsewhere(session: DbSession, case: Case) -> str:
+    """Why a bare cancel is refused when someone other than the villager holds the file."""
+    holder = holder_label(session, case.holder_kind, case.holder_id)
+    return (
+        f"材料在{holder}处，不能直接取消；请办理撤回，材料退回申请人 / The documents are with "
+        f"{holder}: a plain cancel would leave them there. Withdraw the case instead "
+        f"(POST /api/cases/{case.id}/withdrawal with a reason): its documents come back down "
+        "to the villager, and it is cancelled when they reach them"
+    )
 
 
 def apply_move(
@@ -351,7 +365,9 @@ def hand_over(
     now = at or datetime.now(UTC)
     # Taking a villager's documents up needs their mandate; bringing them home never does.
     if kind == HolderKind.AGENT and case.channel == "agent" and status in GOING_UP:
-        require_entrustment(session, case, cst_date(now))
+        require_entrustment(
+            session, case, cst_date(now), _entrusted_agent_needed(session, case, to_id)
+        )
     implied = IMPLIED.get((status, kind, centre.kind if centre else None))
     if implied and implied not in allowed_next(status, case.item.level):
         implied = None
@@ -380,6 +396,18 @@ def hand_over(
         case.version += 1
     session.commit()
     return event
+
+
+def _entrusted_agent_needed(session: DbSession, case: Case, to_id: int) -> int | None:
+    """The agent an entrustment must name for them to take the documents: anyone taking them
+    from the villager, the village room or another agent. From a township (or county, city)
+    centre on, the file is in the offices' own relay (the car's county run): the entrustment
+    must still be in force, but the driver need not be named in it."""
+    if case.holder_kind == HolderKind.CENTRE:
+        centre = session.get(ServiceCentre, case.holder_id)
+        if centre is not None and centre.kind != "village":
+            return None
+    return to_id
 
 
 def no_hand_over_message(case: Case) -> str:
@@ -412,6 +440,8 @@ def record_custody(
     ) + 1
     fields["items"] = fields.get("items") or []
     fields["note"] = fields.get("note") or ""
+    fields["signature_hash"] = keep(fields.pop("signature_png", None), "signature_png")
+    fields["photo_hash"] = keep(fields.pop("photo_jpeg", None), "photo_jpeg")
     event = CustodyEvent(
         case_id=case.id,
         seq=seq,
@@ -446,8 +476,6 @@ def enqueue_case_event(
     session: DbSession, case: Case, kind: str, extra: dict[str, str] | None = None
 ) -> None:
     """Write the villager-facing message for this change into the outbox (same transaction)."""
-    from dispatch.services import outbox
-
     outbox.enqueue_case_message(session, case, kind, extra)
 
 

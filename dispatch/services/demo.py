@@ -14,19 +14,20 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, AgentLevel, Vehicle, VehicleKind
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import CentreKind, ServiceCentre
-from dispatch.models.entrustments import CapturedAt, Entrustment
+from dispatch.models.entrustments import CapturedAt, Covers, Entrustment
 from dispatch.models.plans import Plan, PlanStatus
 from dispatch.models.regions import Level, Region, code_at, township_code
 from dispatch.models.register import TOWNSHIP_ITEMS, VILLAGE_ITEMS, RegisterEntry
+from dispatch.models.session import DbSession
 from dispatch.models.users import User
 from dispatch.services.cases import promised_date
 from dispatch.services.datafiles import DataFileError, read_json
+from dispatch.services.images import keep
 from dispatch.services.passwords import hash_password
 from dispatch.services.validation import id_check_char
 from dispatch.workdays import cst_date
@@ -359,7 +360,8 @@ DEMO_SIGNATURE = (
 
 
 def _entrust(session: DbSession, case: Case, agent: Agent) -> None:
-    """An agent case starts with its entrustment (代办委托书), signed at the village room."""
+    """An agent case starts with its entrustment (代办委托书), signed at the village room and
+    written to the township's agents (委托本镇代办员), so the planner may send any of them."""
     session.add(
         Entrustment(
             case=case,
@@ -367,8 +369,9 @@ def _entrust(session: DbSession, case: Case, agent: Agent) -> None:
             materials=[m["name"] for m in case.item.materials],
             valid_until=case.due_date + timedelta(days=90),
             captured_at=CapturedAt.VILLAGE_ROOM,
+            covers=Covers.TOWNSHIP,
             signed_at=case.registered_at,
-            signature_png=DEMO_SIGNATURE,
+            signature_hash=keep(DEMO_SIGNATURE, "signature_png"),
         )
     )
 
@@ -410,6 +413,11 @@ def _seed_custody(
     case.holder_kind, case.holder_id = holder
 
 
+# The demo's township dispatcher and county supervisor get made-up mobiles, so the SMS of an
+# overdue rectification has somewhere to go (the log channel, unless SMS is configured).
+DEMO_STAFF_PHONES = {"dispatcher": "13800000101", "county": "13800000102"}
+
+
 def _seed_users(session: DbSession) -> None:
     township = session.scalar(select(Region).where(Region.code == DEMO_TOWNSHIP))
     assert township is not None
@@ -439,6 +447,7 @@ def _seed_users(session: DbSession) -> None:
                 role=login.role,
                 region_id=region_id,
                 agent_id=agent.id if login.role == "agent" and agent else None,
+                phone=DEMO_STAFF_PHONES.get(login.username, ""),
             )
         )
 

@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.cases import OPEN, Case, Channel
-from dispatch.models.entrustments import CapturedAt, Entrustment
+from dispatch.models.entrustments import CapturedAt, Covers, Entrustment
 from dispatch.models.regions import township_code
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
+from dispatch.services.images import keep
 from dispatch.workdays import cst_date
 
 # The villager's staff and the agent record it; supervisors read.
@@ -38,8 +39,12 @@ def get_entrustment(session: DbSession, case: Case) -> Entrustment:
     return found
 
 
-def require_entrustment(session: DbSession, case: Case, today: date) -> Entrustment:
-    """The entrustment in force, else a 422 that says what is missing and how to fix it."""
+def require_entrustment(
+    session: DbSession, case: Case, today: date, agent_id: int | None = None
+) -> Entrustment:
+    """The entrustment in force, and when ``agent_id`` is given one that entrusts that agent
+    (by name, or as one of the township's agents); else a 422 that says what is missing and
+    how to fix it."""
     found = latest(session, case)
     fix = (
         f"请村民签署代办委托书（代办员手机或村便民服务室）/ capture an entrustment signed by "
@@ -52,11 +57,27 @@ def require_entrustment(session: DbSession, case: Case, today: date) -> Entrustm
         why = "委托已撤销 / The entrustment was revoked"
     elif found.valid_until < today:
         why = f"委托已于 {found.valid_until} 到期 / The entrustment ran out on {found.valid_until}"
-    else:
+    elif agent_id is None or found.names(agent_id):
         return found
+    else:
+        raise _not_named(session, case, found, agent_id)
     raise Invalid(
         f"{why}：代办员不能接收材料 / no agent may take the documents. {fix}",
         {"entrustment": [why]},
+    )
+
+
+def _not_named(session: DbSession, case: Case, found: Entrustment, agent_id: int) -> Invalid:
+    """The 422 for an agent the entrustment does not name."""
+    other = session.get(Agent, agent_id)
+    who = other.name if other else f"#{agent_id}"
+    named = found.agent.name
+    return Invalid(
+        f"委托书只委托了代办员{named}，{who}不能接收材料 / The entrustment names agent {named} "
+        f"only; {who} may not take the documents. Hand them to {named}, or have the villager "
+        f"revoke it and sign a new one (POST /api/cases/{case.id}/entrustment/revocation, then "
+        f"POST /api/cases/{case.id}/entrustment)",
+        {"entrustment": [f"names agent {found.agent_id}, not agent {agent_id}"]},
     )
 
 
@@ -69,6 +90,7 @@ def capture(
     materials: list[str],
     valid_until: date,
     captured_at: str,
+    covers: str = Covers.AGENT,
     signature_png: str | None = None,
     thumbprint_jpeg: str | None = None,
     now: datetime | None = None,
@@ -109,10 +131,11 @@ def capture(
         materials=list(materials),
         valid_until=valid_until,
         captured_at=where,
+        covers=Covers(covers),
         signed_at=now,
         recorded_by_id=scope.user_id,
-        signature_png=signature_png,
-        thumbprint_jpeg=thumbprint_jpeg,
+        signature_hash=keep(signature_png, "signature_png"),
+        thumbprint_hash=keep(thumbprint_jpeg, "thumbprint_jpeg"),
     )
     session.add(found)
     case.version += 1

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import case, update
 
 from dispatch.errors import DomainError
-from dispatch.extensions import DbSession
 from dispatch.models.plans import Job
+from dispatch.models.session import DbSession
 from dispatch.resilience import run_again_on_disconnect
 from dispatch.services.bookings import replan_failed
 from dispatch.services.plans import plan_city, replan_published
@@ -109,9 +109,13 @@ def run_replan_job(session: DbSession, job_id: str) -> None:
 
 def finish_job(session: DbSession, job_id: str, result: dict[str, Any]) -> None:
     """The one way a job ends well or badly: failed when townships were skipped and none
-    planned (in-process and Celery alike)."""
+    planned (in-process and Celery alike). A job already done stays as it is: with Celery a
+    plan job can be finished both by its chord and by the sweep (``services.job_sweep``)."""
     job = session.get(Job, job_id)
     assert job is not None
+    if job.status == "done":
+        session.rollback()
+        return
     job.result = result
     job.done = job.total
     skipped = result.get("skipped") or {}

@@ -7,6 +7,7 @@ claims row by row with a compare-and-set ``UPDATE`` whose ``rowcount`` says who 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -17,17 +18,24 @@ from sqlalchemy import CursorResult, and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from dispatch.errors import Conflict, Forbidden, NotFound
-from dispatch.extensions import DbSession, db
+from dispatch.extensions import db
 from dispatch.models.outbox import Device, OutboxAttempt, OutboxMessage, OutboxStatus
-from dispatch.models.users import Role
-from dispatch.security import Scope
+from dispatch.models.session import DbSession
+from dispatch.models.users import Role, Scope
+from dispatch.privacy import message_shown
+from dispatch.services.access_records import note_answer
 from notifications import messages as nm
 from notifications.channels import Channel, LogChannel
+from notifications.channels.fcm import FcmChannel, FcmConfig
+from notifications.channels.sms import AliyunSmsChannel, AliyunSmsConfig
 from notifications.outbox import Sender, SendReport
+from notifications.templates import parse_template_codes, unconfigured
 
 LEASE = timedelta(minutes=2)
 # "Due now" for rows the sender itself enqueues: its clock may be a moment behind ours.
 DUE_AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)
+
+log = logging.getLogger(__name__)
 
 
 def _data(values: Mapping[str, Any]) -> dict[str, str]:
@@ -205,22 +213,25 @@ def build_channels(app: Flask) -> dict[str, Channel]:
     cfg = app.config
     channels: dict[str, Channel] = {"log": LogChannel()}
     if cfg["PUSH_CHANNEL"] == "fcm":
-        from notifications.channels.fcm import FcmChannel, FcmConfig
-
         channels["push"] = FcmChannel(
             FcmConfig(credentials_file=cfg["FCM_CREDENTIALS"], fcm_url=cfg["FCM_URL"] or None)
         )
     else:
         channels["push"] = LogChannel("push")
     if cfg["SMS_CHANNEL"] == "aliyun":
-        from notifications.channels.sms import AliyunSmsChannel, AliyunSmsConfig
-
+        codes = parse_template_codes(cfg["SMS_TEMPLATE_CODES"])
+        if unconfigured(codes):
+            log.warning(
+                "SMS templates on their placeholder codes (set DAIBAN_SMS_TEMPLATE_CODES): %s",
+                ", ".join(unconfigured(codes)),
+            )
         channels["sms"] = AliyunSmsChannel(
             AliyunSmsConfig(
                 access_key_id=cfg["SMS_ACCESS_KEY_ID"],
                 access_key_secret=cfg["SMS_ACCESS_KEY_SECRET"],
                 sign_name=cfg["SMS_SIGN_NAME"],
                 endpoint=cfg["SMS_ENDPOINT"],
+                template_codes=codes,
             )
         )
     else:
@@ -309,5 +320,6 @@ def resend(session: DbSession, scope: Scope, message_id: str) -> OutboxMessage:
         None,
     )
     row.attempts = 0
+    note_answer(session, scope, message_shown, row)
     session.commit()
     return row

@@ -10,7 +10,6 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 
 from dispatch.errors import Forbidden, Invalid, NotFound, Unavailable
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.cases import Case
 from dispatch.models.plans import (
@@ -22,13 +21,13 @@ from dispatch.models.plans import (
     PlanStatus,
 )
 from dispatch.models.regions import Region
-from dispatch.models.users import Role
+from dispatch.models.session import DbSession
+from dispatch.models.users import Role, Scope
 from dispatch.planning import manual, runner
 from dispatch.planning import service as planning
 from dispatch.planning.locks import lock_township_plans
 from dispatch.planning.runner import CitySummary, heaviest_first, townships_with_centres
 from dispatch.planning.views import located_view, plan_view, task_names
-from dispatch.security import Scope
 from dispatch.services.regions import region_in_scope
 from dispatch.workdays import CST
 

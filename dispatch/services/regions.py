@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from dispatch.errors import Forbidden, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.regions import Region
-from dispatch.security import Scope
+from dispatch.models.session import DbSession
+from dispatch.models.users import Scope
 
 
 def list_regions(

@@ -10,11 +10,10 @@ from typing import Any
 from sqlalchemy import select
 
 from dispatch.errors import Forbidden, Invalid, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.regions import Level, Region, township_code
 from dispatch.models.register import ITEM_NAMES, TOWNSHIP_ITEMS, VILLAGE_ITEMS, RegisterEntry
-from dispatch.models.users import Role
-from dispatch.security import Scope
+from dispatch.models.session import DbSession
+from dispatch.models.users import Role, Scope
 from dispatch.workdays import cst_date
 
 READERS = {Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER}
@@ -86,6 +85,46 @@ def _entries(session: DbSession, region_ids: list[int]) -> dict[int, dict[str, R
     return out
 
 
+def _lookup(
+    session: DbSession, scope: Scope, code: str, item: str, writing: bool
+) -> tuple[Region, RegisterEntry | None]:
+    """The region and its entry for ``item`` (None: never recorded); 403, 404, 422 else."""
+    county = scope.role == Role.SUPERVISOR and len(scope.prefix) == 6
+    if writing and not (county or scope.role == Role.ADMIN):
+        raise Forbidden("建设台账由县（区）工作人员填报 / County staff keep the register")
+    if scope.role not in READERS:
+        raise Forbidden("无权查看建设台账 / Your role cannot see the construction register")
+    region = session.scalar(select(Region).where(Region.code == code))
+    if region is None or not region.code.startswith(scope.prefix):
+        raise NotFound(f"没有区划 {code}，或不在您的辖区 / No region {code} in your scope")
+    keys = KEYS_OF.get(Level(region.level))
+    if keys is None or item not in keys:
+        allowed = ", ".join(keys) if keys else "none: only villages and townships"
+        raise Invalid(
+            f"{region.name}没有此项 / No such item for a {region.level}", {"item": [allowed]}
+        )
+    stmt = select(RegisterEntry).where(
+        RegisterEntry.region_id == region.id, RegisterEntry.item == item
+    )
+    # A writer locks the row until its commit: a second writer holding the same ETag waits,
+    # then reads the new row and gets its 412 (two first records collide on the unique key).
+    return region, session.scalar(stmt.with_for_update() if writing else stmt)
+
+
+def _recorded(region: Region, item: str, entry: RegisterEntry | None) -> dict[str, Any]:
+    entries = {item: entry} if entry else {}
+    return _place(region, entries) | {"item": _item_rows((item,), entries)[0]}
+
+
+def register_item(
+    session: DbSession, scope: Scope, code: str, item: str, writing: bool = False
+) -> dict[str, Any]:
+    """One item of a place as it stands (its ETag guards a PUT); ``writing`` checks the
+    caller may change it, so a reader's PUT is a 403 before any If-Match question."""
+    region, entry = _lookup(session, scope, code, item, writing)
+    return _recorded(region, item, entry)
+
+
 def record_item(
     session: DbSession,
     scope: Scope,
@@ -96,33 +135,20 @@ def record_item(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """County staff record an item done on a date (or not done: None); who and when are kept."""
-    county = scope.role == Role.SUPERVISOR and len(scope.prefix) == 6
-    if not (county or scope.role == Role.ADMIN):
-        raise Forbidden("建设台账由县（区）工作人员填报 / County staff keep the register")
-    region = session.scalar(select(Region).where(Region.code == code))
-    if region is None or not region.code.startswith(scope.prefix):
-        raise NotFound(f"没有区划 {code}，或不在您的辖区 / No region {code} in your scope")
-    keys = KEYS_OF.get(Level(region.level))
-    if keys is None or item not in keys:
-        allowed = ", ".join(keys) if keys else "none: only villages and townships"
-        raise Invalid(
-            f"{region.name}没有此项 / No such item for a {region.level}", {"item": [allowed]}
-        )
+    region, entry = _lookup(session, scope, code, item, writing=True)
     now = now or datetime.now(UTC)
     if completed_on is not None and completed_on > cst_date(now):
         raise Invalid(
             "完成日期不能晚于今天 / The completion date cannot be in the future",
             {"completed_on": [f"on or before {cst_date(now)}"]},
         )
-    same = (RegisterEntry.region_id == region.id, RegisterEntry.item == item)
-    entry = session.scalar(select(RegisterEntry).where(*same))
     if entry is None:
         entry = RegisterEntry(region_id=region.id, item=item)
         session.add(entry)
     entry.completed_on, entry.note = completed_on, note.strip()
     entry.updated_at, entry.updated_by_id = now, scope.user_id
     session.commit()
-    return _place(region, {item: entry}) | {"item": _item_rows((item,), {item: entry})[0]}
+    return _recorded(region, item, entry)
 
 
 @dataclass

@@ -8,20 +8,24 @@ from typing import Any
 from sqlalchemy import select
 
 from dispatch.errors import Conflict
-from dispatch.extensions import DbSession
 from dispatch.models.access import AccessRecord
 from dispatch.models.agents import Appointment
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import OPEN, Case
 from dispatch.models.outbox import OutboxMessage
 from dispatch.models.ratings import Rating
+from dispatch.models.session import DbSession
 from dispatch.models.users import Scope
-from dispatch.privacy import Disclosure, Subject
-from dispatch.services.access_records import note_reads
+from dispatch.privacy import Disclosure, Subject, applicant_shown
+from dispatch.services.access_records import note_answer, note_reads
 from dispatch.services.applicants import apply_update
+from dispatch.services.home_stops import blur, stops_of
+from dispatch.services.images import forget, image
+from dispatch.services.signatures import clear_entrustments, clear_receipts, entrustments_of
 
 ERASED_NAME = "已删除"
 PERSONAL = ("name", "phone", "id_number", "address", "lon", "lat")
+ENTRUSTMENT = ("id", "valid_until", "captured_at", "signed_at", "revoked_at", "revoke_reason")
 
 
 def _record(
@@ -50,7 +54,7 @@ def export_applicant(
 ) -> dict[str, Any]:
     """Everything held on one applicant, whole (a request to see or copy, Art. 45)."""
     cases = list(session.scalars(select(Case).where(Case.applicant_id == a.id).order_by(Case.id)))
-    held = {
+    held: dict[str, Any] = {
         "applicant": _row(a, "id", *PERSONAL, "vulnerable", "created_at")
         | {"village": a.village.code},
         "cases": [
@@ -60,8 +64,17 @@ def export_applicant(
                 "history": [_row(h, "to_status", "at", "note") for h in c.history],
                 "custody": [
                     _row(e, "seq", "receipt_no", "from_kind", "to_kind", "at", "lon", "lat")
-                    | {"signature_png": e.signature_png, "photo_jpeg": e.photo_jpeg}
+                    | {"signature_png": image(e.signature_hash), "photo_jpeg": image(e.photo_hash)}
                     for e in c.custody
+                ],
+                "entrustments": [
+                    _row(e, *ENTRUSTMENT)
+                    | {"agent": e.agent.name, "materials": list(e.materials)}
+                    | {
+                        "signature_png": image(e.signature_hash),
+                        "thumbprint_jpeg": image(e.thumbprint_hash),
+                    }
+                    for e in entrustments_of(session, c)
                 ],
             }
             for c in cases
@@ -88,10 +101,19 @@ def export_applicant(
         ],
     }
     fields = {"id_number", "phone", "address", "home_point"}
+    if _signed(held["cases"]):
+        fields.add("signature")
     path = f"GET /api/privacy/applicants/{a.id}/export"
     _record(session, scope, a, fields, path, "rights_export", request_id)
     session.commit()
     return held
+
+
+def _signed(cases: list[dict[str, Any]]) -> bool:
+    """Whether the copy holds a signature, photo or thumbprint."""
+    rows = [r for c in cases for r in (*c["custody"], *c["entrustments"])]
+    images = ("signature_png", "photo_jpeg", "thumbprint_jpeg")
+    return any(r.get(k) for r in rows for k in images)
 
 
 def _messages(session: DbSession, a: Applicant) -> list[OutboxMessage]:
@@ -109,6 +131,7 @@ def correct_applicant(
     changed = {"home_point" if f in ("lon", "lat") else f for f in fields}
     path = f"POST /api/privacy/applicants/{a.id}/correction ({reason[:80]})"
     _record(session, scope, a, changed, path, "rights_correction", request_id)
+    note_answer(session, scope, applicant_shown, a)  # the answer shows the rest whole
     session.commit()
     return a
 
@@ -126,18 +149,22 @@ def erase_applicant(
             "close or cancel it first",
             {"cases": list(open_cases)},
         )
+    blur(session, stops_of(session, a.id))  # before the name goes: it leaves their labels
     a.name, a.phone, a.address = ERASED_NAME, "", ""
     a.id_number = f"ERASED-{a.id}"  # keeps the blind index unique; no person's number
     a.lon = a.lat = 0.0
     a.vulnerable = False
+    names: set[str] = set()
     for case in session.scalars(select(Case).where(Case.applicant_id == a.id)):
-        for event in case.custody:
-            event.signature_png = event.photo_jpeg = None
-            event.lon = event.lat = None
+        names |= clear_receipts(case)[1] | clear_entrustments(session, case)[1]
     for message in _messages(session, a):
         message.phone, message.variables = "", {}
-    fields = {"name", "id_number", "phone", "address", "home_point", "receipts"}
+    fields = {"name", "id_number", "phone", "address", "home_point", "receipts", "entrustments"}
     path = f"POST /api/privacy/applicants/{a.id}/erase ({reason[:80]})"
     _record(session, scope, a, fields, path, "rights_erasure", request_id)
+    note_answer(session, scope, applicant_shown, a)
     session.commit()
+    # The files are not in the transaction: deleted now that no row names them (a failure
+    # leaves them to the daily sweep, services.retention).
+    forget(session, names)
     return a

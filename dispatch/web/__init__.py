@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import xstatic.pkg.leaflet as xleaflet
 from babel.messages.extract import extract
 from flask import (
     Blueprint,
@@ -23,6 +24,8 @@ from flask import (
     send_from_directory,
 )
 from flask_babel import Babel, get_locale, gettext
+
+from dispatch.models.status_labels import labels_in
 
 LANGS = ("zh", "en")
 LANG_COOKIE = "daiban_lang"
@@ -77,6 +80,7 @@ def _page_context() -> dict[str, Any]:
             "push": cfg.get("PUSH_CHANNEL") == "fcm" and bool(cfg.get("FCM_URL")),
         },
         "js_strings": js_strings(),
+        "status_labels": labels_in(str(get_locale() or "zh")),
     }
 
 
@@ -155,6 +159,12 @@ def supervise() -> Any:
     return _page("supervise.html")
 
 
+@bp.route("/results")
+def results() -> Any:
+    """The public monthly 好差评 results (公示); no login, no personal data."""
+    return _page("results.html")
+
+
 @bp.route("/rate/<token>")
 def rate(token: str) -> Any:
     """The public rating page of an SMS link; the page checks the token through the API."""
@@ -165,8 +175,6 @@ def rate(token: str) -> Any:
 
 @bp.route("/web/vendor/leaflet/<path:filename>")
 def leaflet(filename: str) -> Any:
-    import xstatic.pkg.leaflet as xleaflet
-
     return send_from_directory(xleaflet.BASE_DIR, filename, max_age=86400)
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
-from dispatch import create_app
+from dispatch.app import create_app
 from dispatch.extensions import db
 from dispatch.services.demo import DEMO_LOGINS, DEMO_TOWNSHIP
 
@@ -27,7 +28,7 @@ AGENT_PASSWORD = "route-agent-test-2026"
 def agent_login(app: Flask, agent_id: int) -> tuple[str, str]:
     """Username and password of an agent, making a login for one who has none."""
     from dispatch.models.users import Role, User
-    from dispatch.security import hash_password
+    from dispatch.services.passwords import hash_password
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.agent_id == agent_id))
@@ -111,3 +112,16 @@ def supplement() -> Iterator[Callable[..., None]]:
     workdays.use_supplement(None)
     yield workdays.use_supplement
     workdays.use_supplement(None)
+
+
+@pytest.fixture()
+def commits() -> Iterator[list[Session]]:
+    """Every commit of any session while the test runs."""
+    seen: list[Session] = []
+
+    def note(session: Session) -> None:
+        seen.append(session)
+
+    event.listen(Session, "before_commit", note)
+    yield seen
+    event.remove(Session, "before_commit", note)

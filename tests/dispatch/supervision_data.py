@@ -11,7 +11,7 @@ from dispatch.extensions import db
 from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.outbox import OutboxMessage
 from dispatch.models.regions import Region
-from dispatch.security import Scope
+from dispatch.models.users import Scope
 from dispatch.services import applicants, cases, entrustments
 
 from .api.conftest import SIGNATURE, applicant_body

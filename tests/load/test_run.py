@@ -36,3 +36,34 @@ def test_a_run_that_writes_no_ledger_raises_with_its_log(
     message = _run(tmp_path)
     assert "exited with 2 without writing" in message
     assert "ImportError: no module named gevent" in message
+
+
+RAMP = [
+    {"step": 0, "users": 560, "rps": 18.0, "p50_ms": 30, "p95_ms": 240, "p99_ms": 600, "5xx": 0},
+    {"step": 1, "users": 710, "rps": 23.1, "p50_ms": 60, "p95_ms": 900, "p99_ms": 1500, "5xx": 0},
+    {"step": 2, "users": 860, "rps": 24.0, "p50_ms": 400, "p95_ms": 2100, "p99_ms": 4000, "5xx": 1},
+]
+
+
+@pytest.mark.parametrize(
+    ("ramp", "said"),
+    [
+        (RAMP, "knee: p95 passed 1 s at 860 users (24.0 req/s); last held: 710 users, 23.1 req/s"),
+        (RAMP[:2], "knee: not reached in 2 steps; last held: 710 users, 23.1 req/s, p95 900 ms"),
+        (RAMP[2:], "knee: p95 passed 1 s at 860 users (24.0 req/s); no step held"),
+    ],
+)
+def test_the_knee_is_the_first_step_whose_p95_passed_1_s(ramp: list, said: str) -> None:  # type: ignore[type-arg]
+    """The ramp's knee, and the last step that held, as the table's last line says them."""
+    assert run.knee(ramp).startswith(said)
+    assert run.ramp_table(ramp)[-1] == run.knee(ramp)
+    assert len(run.ramp_table(ramp)) == 2 + len(ramp) + 2
+
+
+def test_the_full_run_reports_the_peak_alone() -> None:
+    """The endpoint table of a full run is the peak's, not the peak's and the ramp's."""
+    window = {"requests": 10, "rps": 1.0, "5xx": 0, "p50_ms": 5, "p95_ms": 9, "p99_ms": 9}
+    ledger = {"peak": {"endpoints": {"all": window, "GET /api/plans/today": window}}}
+    rows, total = run.peak_endpoints(ledger)
+    assert [r.name for r in rows] == ["GET /api/plans/today"]
+    assert (total.name, total.requests, total.p95, total.rps) == ("all", 10, 9, 1.0)

@@ -41,8 +41,9 @@ def stale_report(web_app, report_day) -> dict[str, Any]:
     for case in stop["cases"]:
         url = f"/api/cases/{case['id']}"
         etag = c.get(url, headers=head).headers["ETag"]
-        body = {"to": "cancelled", "note": "withdrawn"}
-        resp = c.post(f"{url}/transitions", json=body, headers=head | {"If-Match": etag})
+        # Withdrawn, not cancelled bare: a held file comes back down.
+        body = {"reason": "withdrawn"}
+        resp = c.post(f"{url}/withdrawal", json=body, headers=head | {"If-Match": etag})
         assert resp.status_code == 200, resp.get_json()
     resp = c.post(f"/api/plans/{plan['id']}/replan", headers=head, json={"reason": "withdrawn"})
     assert resp.status_code == 201, resp.get_json()

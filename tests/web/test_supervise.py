@@ -9,8 +9,7 @@ from sqlalchemy import select
 from dispatch.extensions import db
 from dispatch.models.agents import Agent, AgentLevel
 from dispatch.models.regions import Region
-from dispatch.models.users import Role, User
-from dispatch.security import Scope
+from dispatch.models.users import Role, Scope, User
 from dispatch.services.demo import DEMO_TOWNSHIP
 from dispatch.services.ratings import record_rating
 from tests.dispatch.supervision_data import deliver_case

@@ -6,11 +6,11 @@ from dispatch.api.common import (
     ROW_ID,
     Personal,
     StrictSchema,
-    agent_subject,
     validate_mobile,
 )
+from dispatch.hours import parse_shift
 from dispatch.models.agents import AgentLevel
-from dispatch.privacy import Field
+from dispatch.privacy import Field, agent_subject
 
 LEVELS = [lv.value for lv in AgentLevel]
 
@@ -19,8 +19,6 @@ class ShiftField(ma.fields.Dict):
     """A weekly shift: {"1": ["08:00", "18:00"], ...} with isoweekday keys."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        from dispatch.hours import parse_shift
-
         value = super()._deserialize(value, attr, data, **kwargs)
         try:
             parse_shift(value)

@@ -5,12 +5,11 @@ from dispatch.api.common import (
     REGION_CODE,
     Personal,
     StrictSchema,
-    applicant_subject,
     check_optional_point,
     validate_id_number,
     validate_mobile,
 )
-from dispatch.privacy import Field
+from dispatch.privacy import Field, applicant_subject
 
 VILLAGE = REGION_CODE
 

@@ -1,9 +1,15 @@
 """The branches of a case: its entrustment, on-site completion, 补正, refusal, 中止 / 续办,
-withdrawal. Each move is a POST that needs the case's ETag in If-Match, like a transition."""
+withdrawal. Each move is a POST that needs the case's ETag in If-Match, like a transition.
+
+The moves differ only in their URL, body, service function and roles, so they are one table
+(``MOVES``) and one view shape made from each row (``_move_view``).
+"""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -28,13 +34,61 @@ blp = Blueprint("branches", __name__, description="委托与分支 / Entrustment
 blp.METHODS_NEEDING_CHECK_ETAG = [*blp.METHODS_NEEDING_CHECK_ETAG, "POST"]
 WRITERS = (Role.DISPATCHER, Role.VILLAGE_STAFF, Role.AGENT)
 DESK = (Role.DISPATCHER, Role.VILLAGE_STAFF)
+DECIDER = (Role.DISPATCHER,)
 
 
-def _move(case_id: int, step: Callable[..., Any], data: dict[str, Any]) -> Any:
-    """Find the case in scope, check its ETag, take the step."""
-    case = cases.get_case(db.session, current_scope(), case_id)
-    blp.check_etag(case, CaseDetailSchema)
-    return step(db.session, current_scope(), case, **data)
+@dataclass(frozen=True)
+class Move:
+    """One branch move: ``POST /api/cases/<id>/<url>`` with ``schema``, calling ``step``."""
+
+    name: str  # the view's name, hence its endpoint and its OpenAPI operation
+    url: str
+    schema: type[ma.Schema]
+    step: Callable[..., Any]
+    roles: tuple[Role, ...]
+    summary: str
+
+
+MOVES = (
+    Move("EntrustmentRevocation", "entrustment/revocation", ReasonSchema,
+         branches.revoke_entrustment, DESK,
+         "The villager revokes the entrustment (through village staff): the file comes back"),
+    Move("OnSiteCompletion", "on-site-completion", OnSiteSchema, branches.complete_on_site, DESK,
+         "现场受理、办结、出证: a village item decided and delivered at the room"),
+    Move("SupplementRequest", "supplement-request", SupplementRequestSchema,
+         branches.request_supplement, DECIDER,
+         "补正: the deciding centre names the missing materials; the clock stops"),
+    Move("SupplementReceived", "supplement-received", SupplementReceivedSchema,
+         branches.receive_supplement, WRITERS,
+         "The villager's supplement is in: materials checked again, the clock runs on"),
+    Move("Refusal", "refusal", RefusalSchema, branches.refuse, DECIDER,
+         "不予受理 / 不予许可 with the legal reason: the notice and the file go back down"),
+    Move("Suspension", "suspension", ReasonSchema, branches.suspend, WRITERS,
+         "中止: legs held where the file is, the clock stopped"),
+    Move("Continuation", "continuation", NoteSchema, branches.continue_case, WRITERS,
+         "续办: on from where it was suspended; the stopped days join the promise"),
+    Move("Withdrawal", "withdrawal", ReasonSchema, branches.withdraw, WRITERS,
+         "撤回 at the villager's request: the file comes back down"),
+)  # fmt: skip
+
+
+def _move_view(move: Move) -> type[MethodView]:
+    """The view of one row: find the case in scope, check its ETag, take the step."""
+
+    def post(self: MethodView, data: dict[str, Any], case_id: int) -> Any:
+        case = cases.get_case(db.session, current_scope(), case_id)
+        blp.check_etag(case, CaseDetailSchema)
+        return move.step(db.session, current_scope(), case, **data)
+
+    post.__doc__ = move.summary
+    post = roles_required(*move.roles)(post)
+    post = blp.response(200, CaseDetailSchema)(post)
+    post = blp.arguments(move.schema)(post)
+    return type(move.name, (MethodView,), {"post": blp.etag(post)})
+
+
+for _move in MOVES:
+    blp.route(f"/<int:case_id>/{_move.url}")(_move_view(_move))
 
 
 @blp.route("/<int:case_id>/entrustment")
@@ -54,91 +108,3 @@ class CaseEntrustment(MethodView):
         """Record the villager's signed entrustment (on the agent's phone or at the room)"""
         case = cases.get_case(db.session, current_scope(), case_id)
         return entrustments.capture(db.session, current_scope(), case, **data)
-
-
-@blp.route("/<int:case_id>/entrustment/revocation")
-class EntrustmentRevocation(MethodView):
-    @blp.etag
-    @blp.arguments(ReasonSchema)
-    @blp.response(200, CaseDetailSchema)
-    @roles_required(*DESK)
-    def post(self, data, case_id):
-        """The villager revokes the entrustment (through village staff): the file comes back"""
-        return _move(case_id, branches.revoke_entrustment, data)
-
-
-@blp.route("/<int:case_id>/on-site-completion")
-class OnSiteCompletion(MethodView):
-    @blp.etag
-    @blp.arguments(OnSiteSchema)
-    @blp.response(200, CaseDetailSchema)
-    @roles_required(*DESK)
-    def post(self, data, case_id):
-        """现场受理、办结、出证: a village item decided and delivered at the room"""
-        return _move(case_id, branches.complete_on_site, data)
-
-
-@blp.route("/<int:case_id>/supplement-request")
-class SupplementRequest(MethodView):
-    @blp.etag
-    @blp.arguments(SupplementRequestSchema)
-    @blp.response(200, CaseDetailSchema)
-    @roles_required(Role.DISPATCHER)
-    def post(self, data, case_id):
-        """补正: the deciding centre names the missing materials; the clock stops"""
-        return _move(case_id, branches.request_supplement, data)
-
-
-@blp.route("/<int:case_id>/supplement-received")
-class SupplementReceived(MethodView):
-    @blp.etag
-    @blp.arguments(SupplementReceivedSchema)
-    @blp.response(200, CaseDetailSchema)
-    @roles_required(*WRITERS)
-    def post(self, data, case_id):
-        """The villager's supplement is in: materials checked again, the clock runs on"""
-        return _move(case_id, branches.receive_supplement, data)
-
-
-@blp.route("/<int:case_id>/refusal")
-class Refusal(MethodView):
-    @blp.etag
-    @blp.arguments(RefusalSchema)
-    @blp.response(200, CaseDetailSchema)
-    @roles_required(Role.DISPATCHER)
-    def post(self, data, case_id):
-        """不予受理 / 不予许可 with the legal reason: the notice and the file go back down"""
-        return _move(case_id, branches.refuse, data)
-
-
-@blp.route("/<int:case_id>/suspension")
-class Suspension(MethodView):
-    @blp.etag
-    @blp.arguments(ReasonSchema)
-    @blp.response(200, CaseDetailSchema)
-    @roles_required(*WRITERS)
-    def post(self, data, case_id):
-        """中止: legs held where the file is, the clock stopped"""
-        return _move(case_id, branches.suspend, data)
-
-
-@blp.route("/<int:case_id>/continuation")
-class Continuation(MethodView):
-    @blp.etag
-    @blp.arguments(NoteSchema)
-    @blp.response(200, CaseDetailSchema)
-    @roles_required(*WRITERS)
-    def post(self, data, case_id):
-        """续办: on from where it was suspended; the stopped days join the promise"""
-        return _move(case_id, branches.continue_case, data)
-
-
-@blp.route("/<int:case_id>/withdrawal")
-class Withdrawal(MethodView):
-    @blp.etag
-    @blp.arguments(ReasonSchema)
-    @blp.response(200, CaseDetailSchema)
-    @roles_required(*WRITERS)
-    def post(self, data, case_id):
-        """撤回 at the villager's request: the file comes back down"""
-        return _move(case_id, branches.withdraw, data)

@@ -1,16 +1,20 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from dispatch.api.common import ROW_ID, StrictSchema
-from dispatch.models.entrustments import CapturedAt
+from dispatch.api.common import (
+    ROW_ID,
+    StrictSchema,
+    names_field,
+    note_field,
+    photo_field,
+    signature_field,
+)
+from dispatch.models.entrustments import CapturedAt, Covers
 from dispatch.services.cases import today_cst
 
-NAME = ma.fields.String(validate=validate.Length(1, 120))
-REASON = validate.Length(1, 2000)
 
-
-def names(required: bool = True, most: int = 30) -> ma.fields.List[str]:
-    return ma.fields.List(NAME, required=required, validate=validate.Length(1, most))
+def reason_field() -> ma.fields.String:
+    return ma.fields.String(required=True, validate=validate.Length(1, 2000))
 
 
 class EntrustmentSchema(ma.Schema):
@@ -21,9 +25,10 @@ class EntrustmentSchema(ma.Schema):
     materials = ma.fields.List(ma.fields.String())
     valid_until = ma.fields.Date()
     captured_at = ma.fields.String()
+    covers = ma.fields.String()
     signed_at = ma.fields.AwareDateTime()
-    has_signature = ma.fields.Function(lambda e: bool(e.signature_png))
-    has_thumbprint = ma.fields.Function(lambda e: bool(e.thumbprint_jpeg))
+    has_signature = ma.fields.Function(lambda e: bool(e.signature_hash))
+    has_thumbprint = ma.fields.Function(lambda e: bool(e.thumbprint_hash))
     revoked_at = ma.fields.AwareDateTime(allow_none=True)
     revoke_reason = ma.fields.String()
     in_force = ma.fields.Function(
@@ -36,42 +41,49 @@ class EntrustmentCreateSchema(StrictSchema):
     agent_id = ma.fields.Integer(
         validate=ROW_ID, metadata={"description": "The entrusted agent; on the phone, yourself"}
     )
-    materials = names(most=50)
+    materials = names_field(required=True, least=1, most=50)
     valid_until = ma.fields.Date(required=True)
     captured_at = ma.fields.String(
         required=True, validate=validate.OneOf([c.value for c in CapturedAt])
     )
-    signature_png = ma.fields.String(validate=validate.Length(max=400_000))
-    thumbprint_jpeg = ma.fields.String(validate=validate.Length(max=700_000))
+    covers = ma.fields.String(
+        load_default=Covers.AGENT.value,
+        validate=validate.OneOf([c.value for c in Covers]),
+        metadata={
+            "description": "agent: only the agent named may take the documents (委托代办员某某); "
+            "township: any agent of the case's township (委托本镇代办员)"
+        },
+    )
+    signature_png = signature_field()
+    thumbprint_jpeg = photo_field()
 
 
 class ReasonSchema(StrictSchema):
-    reason = ma.fields.String(required=True, validate=REASON)
+    reason = reason_field()
 
 
 class NoteSchema(StrictSchema):
-    note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    note = note_field()
 
 
 class OnSiteSchema(NoteSchema):
-    signature_png = ma.fields.String(validate=validate.Length(max=400_000))
+    signature_png = signature_field()
 
 
 class SupplementRequestSchema(NoteSchema):
-    missing = names()
+    missing = names_field(required=True, least=1)
 
 
 class SupplementReceivedSchema(NoteSchema):
-    items = names()
+    items = names_field(required=True, least=1)
 
 
-class RefusalSchema(StrictSchema):
+class RefusalSchema(ReasonSchema):
     kind = ma.fields.String(
         required=True,
         validate=validate.OneOf(["not_accepted", "not_permitted"]),
         metadata={"description": "not_accepted: 不予受理; not_permitted: 不予许可"},
     )
-    reason = ma.fields.String(required=True, validate=REASON)
     legal_basis = ma.fields.String(
         required=True,
         validate=validate.Length(1, 500),

@@ -3,7 +3,18 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from dispatch.api.common import Lat, Lon, StrictSchema, check_point, validate_recent
+from dispatch.api.common import (
+    Lat,
+    Lon,
+    StatusLabel,
+    StrictSchema,
+    check_point,
+    names_field,
+    note_field,
+    photo_field,
+    signature_field,
+    validate_recent,
+)
 from dispatch.models.cases import Channel, HolderKind, Status
 from dispatch.services.cases import date_basis
 
@@ -39,7 +50,7 @@ class CustodyEventSchema(ma.Schema):
     lat = ma.fields.Float(allow_none=True)
     at = ma.fields.AwareDateTime()
     items = ma.fields.List(ma.fields.String())
-    has_signature = ma.fields.Function(lambda e: bool(e.signature_png))
+    has_signature = ma.fields.Function(lambda e: bool(e.signature_hash))
     note = ma.fields.String()
 
 
@@ -55,6 +66,7 @@ class CaseSchema(ma.Schema):
     village_code = ma.fields.Function(lambda c: c.village.code)
     channel = ma.fields.String()
     status = ma.fields.String()
+    status_label = StatusLabel("case")
     registered_at = ma.fields.AwareDateTime()
     due_date = ma.fields.Date()
     promised_days = ma.fields.Integer(allow_none=True)  # working days promised at acceptance
@@ -96,7 +108,7 @@ class CaseCreateSchema(StrictSchema):
     applicant_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     item_code = ma.fields.String(required=True, validate=validate.Length(1, 40))
     channel = ma.fields.String(required=True, validate=validate.OneOf([c.value for c in Channel]))
-    note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    note = note_field()
     urgent = ma.fields.Boolean(load_default=False)
 
 
@@ -111,10 +123,8 @@ class CaseQueryArgsSchema(StrictSchema):
 
 class TransitionSchema(StrictSchema):
     to = ma.fields.String(required=True, validate=validate.OneOf(STATUSES))
-    note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
-    missing = ma.fields.List(
-        ma.fields.String(validate=validate.Length(1, 120)), validate=validate.Length(max=30)
-    )
+    note = note_field()
+    missing = names_field()
 
 
 class HandOverSchema(StrictSchema):
@@ -126,12 +136,10 @@ class HandOverSchema(StrictSchema):
     centre_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     lon = Lon
     lat = Lat
-    items = ma.fields.List(
-        ma.fields.String(validate=validate.Length(1, 120)), validate=validate.Length(max=50)
-    )
-    signature_png = ma.fields.String(validate=validate.Length(max=400_000))
-    photo_jpeg = ma.fields.String(validate=validate.Length(max=700_000))
-    note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    items = names_field(most=50)
+    signature_png = signature_field()
+    photo_jpeg = photo_field()
+    note = note_field()
     idempotency_key = ma.fields.String(validate=validate.Length(8, 64))
 
     def __init__(self, *args, **kwargs):

@@ -1,15 +1,8 @@
-from typing import Any
-
 import marshmallow as ma
 from marshmallow import validate
 
-from dispatch.api.common import Personal, StrictSchema
-from dispatch.privacy import Field, Subject
-
-
-def recipient_subject(message: Any) -> Subject:
-    kind = "applicant" if message.recipient_kind == "villager" else "agent"
-    return Subject(kind, message.recipient_id, message.township_code)
+from dispatch.api.common import Personal, StatusLabel, StrictSchema
+from dispatch.privacy import Field, recipient_subject
 
 
 class DeviceSchema(StrictSchema):
@@ -47,6 +40,7 @@ class MessageSchema(ma.Schema):
     phone = Personal(Field.RECIPIENT_PHONE, recipient_subject)
     variables = ma.fields.Dict()
     status = ma.fields.String()
+    status_label = StatusLabel("outbox")
     attempts = ma.fields.Integer()
     next_attempt_at = ma.fields.AwareDateTime()
     provider_message_id = ma.fields.String()

@@ -16,8 +16,7 @@ from dispatch.models.agents import Agent, AgentLevel, Appointment, Vehicle
 from dispatch.models.cases import OPEN, Case, CustodyEvent, Status
 from dispatch.models.centres import ServiceCentre
 from dispatch.models.regions import Region
-from dispatch.models.users import Role, User
-from dispatch.security import Scope
+from dispatch.models.users import Role, Scope, User
 from dispatch.services import applicants, auth, cases, centres, entrustments
 from dispatch.services.demo import DEMO_SIGNATURE, DEMO_TOWNSHIP
 from dispatch.services.validation import id_check_char

@@ -80,9 +80,9 @@ def test_completing_the_register_earns_the_subsidy(app, client, auth):
     village = client.get("/api/register/?township=445203103000", headers=county).get_json()[
         "villages"
     ][0]["code"]
-    put = client.put(
-        f"/api/register/{village}/printer", json={"completed_on": None}, headers=county
-    )
+    path = f"/api/register/{village}/printer"
+    etag = client.get(path, headers=county).headers["ETag"]
+    put = client.put(path, json={"completed_on": None}, headers=county | {"If-Match": etag})
     assert put.status_code == 200
     again = client.get("/api/assessment?year=2026", headers=county).get_json()
     unit = next(u for u in again["units"] if u["name"] == "揭东区")

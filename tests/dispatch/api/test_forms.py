@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from dispatch.extensions import db
+from dispatch.models.access import AccessRecord
 from dispatch.services import cases
 
 from .conftest import World
@@ -111,3 +114,23 @@ def test_unknown_form_is_404(client, auth, world):
         f"/api/cases/{world.home.case}/forms/nonsense.pdf", headers=auth("dispatcher")
     )
     assert resp.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kind", "role", "fields"),
+    [("receipt", "staff", ["name"]), ("entrustment", "dispatcher", ["name", "signature"])],
+)
+def test_a_printed_form_is_recorded(app, client, auth, world, kind, role, fields):
+    """A form names the villager (the entrustment carries their signature): each print has
+    its access record, with the purpose printed_form."""
+    cid = world.case(world.home)
+    rid = uuid.uuid4().hex
+    path = f"/api/cases/{cid}/forms/{kind}.pdf"
+    resp = client.get(path, headers=auth(role) | {"X-Request-ID": rid})
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+    with app.app_context():
+        [record] = db.session.scalars(select(AccessRecord).where(AccessRecord.request_id == rid))
+        db.session.remove()
+    assert (record.subject_kind, record.subject_id) == ("applicant", world.home.applicant)
+    assert (record.field_list, record.purpose) == (fields, "printed_form")
+    assert record.endpoint == f"GET {path}" and record.username == role

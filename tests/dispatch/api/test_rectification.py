@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from dispatch.extensions import db
 from dispatch.models.outbox import OutboxMessage
-from dispatch.models.users import Role, User
-from dispatch.security import Scope
+from dispatch.models.users import Role, Scope, User
 from dispatch.services import ratings, rectification
 
 from ..supervision_data import deliver_case

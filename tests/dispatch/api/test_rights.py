@@ -11,8 +11,9 @@ from dispatch.extensions import db
 from dispatch.models.access import AccessRecord
 from dispatch.services import cases
 
+from .conftest import SIGNATURE as SIGNED_MANDATE
 from .conftest import World
-from .test_retention import SIGNATURE, signed_hand_over
+from .test_retention import SIGNATURE, signed_hand_over, withdrawn_home
 
 
 def _applicant_with_receipt(world: World) -> tuple[int, int, str]:
@@ -47,7 +48,11 @@ def test_export_holds_everything_whole_and_is_recorded(app, client, auth, world)
     assert held["applicant"]["id"] == aid and "*" not in held["applicant"]["id_number"]
     [case] = held["cases"]
     assert case["reference"] == ref and case["custody"][0]["signature_png"] == SIGNATURE
-    assert _purposes(app, aid)["rights_export"] == {"id_number", "phone", "address", "home_point"}
+    [mandate] = case["entrustments"]
+    assert mandate["signature_png"] == SIGNED_MANDATE and mandate["materials"]
+    assert mandate["agent"] and mandate["valid_until"] and mandate["revoked_at"] is None
+    shown = {"id_number", "phone", "address", "home_point", "signature"}
+    assert _purposes(app, aid)["rights_export"] == shown
 
 
 def test_correction_changes_and_records_the_fields(app, client, auth, world):
@@ -79,7 +84,7 @@ def test_erase_waits_for_open_cases_then_leaves_nothing(app, client, auth, world
             text("SELECT phone, id_number FROM applicants WHERE id = :a"), {"a": aid}
         ).one()
         case = cases.get_case(db.session, world.scope, cid)
-        cases.transition(db.session, world.scope, case, "cancelled")
+        withdrawn_home(world, case)
         db.session.remove()
     done = client.post(url, json={"reason": "本人申请"}, headers=auth("admin"))
     assert done.status_code == 200 and done.get_json()["name"] == "已删除"
@@ -88,12 +93,23 @@ def test_erase_waits_for_open_cases_then_leaves_nothing(app, client, auth, world
             text("SELECT name, phone, id_number FROM applicants WHERE id = :a"), {"a": aid}
         ).one()
         receipts = db.session.execute(
-            text("SELECT seq, signature_png, photo_jpeg FROM custody_events WHERE case_id = :c"),
+            text("SELECT seq, signature_hash, photo_hash FROM custody_events WHERE case_id = :c"),
+            {"c": cid},
+        ).all()
+        mandates = db.session.execute(
+            text(
+                "SELECT agent_id, signature_hash, thumbprint_hash FROM entrustments "
+                "WHERE case_id = :c"
+            ),
             {"c": cid},
         ).all()
         db.session.remove()
     assert row.name == "已删除" and row.phone == "" and row.id_number != before.id_number
-    assert receipts and all(r.signature_png is None and r.photo_jpeg is None for r in receipts)
+    assert receipts and all(r.signature_hash is None and r.photo_hash is None for r in receipts)
+    assert mandates and all(
+        m.signature_hash is None and m.thumbprint_hash is None for m in mandates
+    )
+    assert all(m.agent_id == world.home.agent for m in mandates)  # the mandate stays on record
     assert "id_number" in _purposes(app, aid)["rights_erasure"]
     after = client.get(f"/api/applicants/{aid}", headers=auth("admin")).get_json()
     assert after["id_number"].startswith("ERASED-") and after["phone"] == ""

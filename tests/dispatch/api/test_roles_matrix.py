@@ -491,6 +491,13 @@ TABLE = [
     ),
     Row("GET", "/api/users/<int:user_id>", lambda w: f"/api/users/{w.admin_id}", ADMIN_ONLY),
     Row(
+        "PATCH",
+        "/api/users/<int:user_id>",
+        lambda w: f"/api/users/{w.user()}",
+        ADMIN_ONLY,
+        {"phone": "13800138000"},
+    ),
+    Row(
         "DELETE",
         "/api/users/<int:user_id>",
         lambda w: f"/api/users/{w.user()}",
@@ -699,6 +706,18 @@ TABLE = [
         "GET",
         "/api/register/",
         "/api/register/?township=445222102000",
+        codes(404, admin=200, supervisor=200, agent=403, staff=403),
+    ),
+    Row(
+        "GET",
+        "/api/register/<string:code>/<string:item>",
+        "/api/register/445203103000/service_car",
+        codes(200, agent=403, staff=403),
+    ),
+    Row(
+        "GET",
+        "/api/register/<string:code>/<string:item>",
+        "/api/register/445222102000/service_car",
         codes(404, admin=200, supervisor=200, agent=403, staff=403),
     ),
     Row(

@@ -6,12 +6,14 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-BIN = ROOT / ".venv" / "bin"
+# The running interpreter's scripts: the checkout's .venv in CI, the shared one in a worktree.
+BIN = Path(sys.executable).parent
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str, every: float = 0.05) -> None:

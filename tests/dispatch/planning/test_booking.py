@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from dispatch.extensions import db
 from dispatch.models.agents import Agent, AgentLevel, Appointment
 from dispatch.models.applicants import Applicant
 from dispatch.models.regions import Region
+from dispatch.workdays import CST
 
 TIGHT_TOWNSHIP = "445203102000"  # 云路镇: the tests leave it one agent with a short morning
 
@@ -59,6 +61,34 @@ def test_slots_are_those_the_plan_can_absorb(client, auth, tight, work_day):
     assert resp.status_code == 200, resp.get_json()
     available = [s["label"] for s in resp.get_json() if s["available"]]
     assert available == ["08:30-10:30"]
+
+
+def _as_cst(moment: datetime) -> datetime:
+    """SQLite gives the stored UTC moment back without its zone."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(CST)
+
+
+@pytest.mark.parametrize("slot", ["10:30-12:00", "14:30-16:30", "16:00-18:00"])
+def test_a_slot_outside_every_shift_is_422_saying_why(app, client, auth, tight, work_day, slot):
+    """A slot the list marks unavailable because no agent works then is not "full" (409):
+    no booking frees it, so it is a 422 naming the slot, in Chinese and English."""
+    villager, _ = tight
+    resp = client.post(
+        "/api/bookings/",
+        headers=auth("admin"),
+        json={"applicant_id": villager, "date": work_day.isoformat(), "slot": slot},
+    )
+    body = resp.get_json()
+    assert resp.status_code == 422, body
+    assert "slot" in body["errors"] and body["slot"] == slot
+    assert "无法上门" in body["message"] and "No agent on shift" in body["message"]
+    with app.app_context():
+        starts = db.session.scalars(
+            select(Appointment.window_start).where(Appointment.applicant_id == villager)
+        )
+        assert f"{work_day} {slot[:5]}" not in {
+            _as_cst(t).strftime("%Y-%m-%d %H:%M") for t in starts
+        }
 
 
 @pytest.mark.parametrize(

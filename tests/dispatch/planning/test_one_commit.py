@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
 from dispatch.extensions import db
 from dispatch.jobs import runner
 from dispatch.models.plans import Job, Override
-
-
-@pytest.fixture()
-def commits() -> Iterator[list[Session]]:
-    """Every commit of any session while the test runs."""
-    seen: list[Session] = []
-
-    def note(session: Session) -> None:
-        seen.append(session)
-
-    event.listen(Session, "before_commit", note)
-    yield seen
-    event.remove(Session, "before_commit", note)
 
 
 def test_a_move_a_lock_and_its_lifting_commit_once_each(client, auth, planned, commits):

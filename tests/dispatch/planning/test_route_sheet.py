@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 
 import pytest
+from sqlalchemy import select
+
+from dispatch.extensions import db
+from dispatch.models.access import AccessRecord
+from dispatch.models.cases import Case
 
 from ..api.test_forms import pdf_text
 from ..conftest import agent_login
@@ -18,16 +24,25 @@ def _busy_route(planned: dict) -> dict:
     return next(r for r in planned["routes"] if any(s["cases"] for s in r["stops"]))
 
 
-def test_route_sheet_lists_the_stops_cases(client, auth, planned, tmp_path):
-    """The dispatcher's print of a route names the agent and every case on its stops."""
+def test_route_sheet_lists_the_stops_cases(client, app, auth, planned, tmp_path):
+    """The dispatcher's print of a route names the agent and every case on its stops, and
+    each villager it names has an access record of the print."""
     route = _busy_route(planned)
     url = f"/api/agents/{route['agent_id']}/route-sheet.pdf?day={planned['day']}"
-    resp = client.get(url, headers=auth("dispatcher"))
+    rid = uuid.uuid4().hex
+    resp = client.get(url, headers=auth("dispatcher") | {"X-Request-ID": rid})
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
     text = pdf_text(resp.data, tmp_path, "route")
     assert "路线单" in text
     refs = {c["reference"] for s in route["stops"] for c in s["cases"]}
     assert refs and all(ref in text for ref in refs)
+    with app.app_context():
+        records = db.session.scalars(select(AccessRecord).where(AccessRecord.request_id == rid))
+        named = {r.subject_id: (r.field_list, r.purpose) for r in records}
+        whose = set(db.session.scalars(select(Case.applicant_id).where(Case.reference.in_(refs))))
+        db.session.remove()
+    assert whose and whose <= set(named)
+    assert all(v == (["name"], "printed_form") for v in named.values())
 
 
 def _login(client, app, agent_id: int) -> dict[str, str]:

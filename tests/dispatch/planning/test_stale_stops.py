@@ -110,12 +110,14 @@ def test_report_on_a_current_stop_names_itself(client, auth, own_plan):
 
 
 def cancel(client, auth, case_id: int) -> None:
+    """The villager withdraws: cancelled at once if they hold the file, else it comes back
+    down (a held case is never cancelled bare)."""
     head = auth("dispatcher")
     etag = client.get(f"/api/cases/{case_id}", headers=head).headers["ETag"]
     resp = client.post(
-        f"/api/cases/{case_id}/transitions",
+        f"/api/cases/{case_id}/withdrawal",
         headers=head | {"If-Match": etag},
-        json={"to": "cancelled", "note": "withdrawn by the villager"},
+        json={"reason": "withdrawn by the villager"},
     )
     assert resp.status_code == 200, resp.get_json()
 

@@ -10,13 +10,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from dispatch.cli import cli
 from dispatch.extensions import db
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, Status, StatusChange
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.outbox import OutboxMessage
-from dispatch.models.users import Role, User
-from dispatch.security import Scope
+from dispatch.models.users import Role, Scope, User
 from dispatch.services import cases
 from dispatch.services.due_dates import recount_due_dates
 from dispatch.workdays import OfficialYear
@@ -232,17 +232,17 @@ def test_the_command_prints_each_change_and_the_count(app, register, supplement)
     db.session.remove()
     runner = app.test_cli_runner()
     # The whole database, dry: other modules' cases may move too, nothing is written.
-    dry = runner.invoke(args=["recount-due-dates", "--dry-run"])
+    dry = runner.invoke(cli, args=["recount-due-dates", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert f"{later}: 2031-01-13 → 2031-01-14" in dry.output
     assert "would change" in dry.output and "nothing written" in dry.output
     assert made.due("later") == MOVED_LATER[1]
     # Applied to this test's cases only, so no other module's case changes under it.
-    dry = runner.invoke(args=["recount-due-dates", "--dry-run", *ours])
+    dry = runner.invoke(cli, args=["recount-due-dates", "--dry-run", *ours])
     assert "would change 2 of 3 open cases" in dry.output, dry.output
-    unknown = runner.invoke(args=["recount-due-dates", "--reference", "NO-SUCH-CASE"])
+    unknown = runner.invoke(cli, args=["recount-due-dates", "--reference", "NO-SUCH-CASE"])
     assert unknown.exit_code != 0 and "NO-SUCH-CASE" in unknown.output
-    real = runner.invoke(args=["recount-due-dates", *ours])
+    real = runner.invoke(cli, args=["recount-due-dates", *ours])
     assert real.exit_code == 0, real.output
     assert f"{later}: 2031-01-13 → 2031-01-14" in real.output
     assert "已改 2 件" in real.output and "changed 2 of" in real.output
