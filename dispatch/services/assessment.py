@@ -20,8 +20,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from dispatch.errors import Forbidden, Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.regions import Level, Region
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.services.datafiles import read_json
 from dispatch.services.kpis import figures_for_townships, load_rows, parse_period
