@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from dispatch import crypto
-from dispatch.extensions import DbSession, images
+from dispatch.extensions import images
 from dispatch.models.base import Base
+from dispatch.models.session import DbSession
 from dispatch.models.types import Sealed
 
 FILES = "files"  # the file store's images (dispatch.filestore), beside the tables
