@@ -1,9 +1,10 @@
 /* Daiban agent app service worker: the shell and today's plan work without a signal. */
-const SHELL = "daiban-shell-v2";
+const SHELL = "daiban-shell-v3";
 const URLS = {{ [
   "/app",
   url_for('web.static', filename='css/daiban.css'),
   url_for('web.static', filename='js/common.js'),
+  url_for('web.static', filename='js/entrust.js'),
   url_for('web.static', filename='js/agent.js'),
   url_for('web.static', filename='vendor/idb.umd.js'),
   url_for('web.static', filename='vendor/signature_pad.umd.min.js'),

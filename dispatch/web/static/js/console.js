@@ -450,5 +450,6 @@
     guarded(loadOverdue);
     guarded(loadOutbox);
     guarded(loadReports);
+    DaibanBranches.init();
   });
 })();
