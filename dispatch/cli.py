@@ -7,6 +7,7 @@ builds a second one on a temporary database), so the factory knows nothing of th
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from dispatch import create_app, privacy_cli
 from dispatch.crypto import KeyConfigError
 from dispatch.errors import DomainError
 from dispatch.extensions import db
+from dispatch.jobs.schedule import start_embedded
 from dispatch.models.plans import Plan
 from dispatch.planning.report import render_report
 from dispatch.planning.runner import townships_with_centres
@@ -38,6 +40,7 @@ from dispatch.services.demo import (
     demo_is_seeded,
     seed_demo,
 )
+from dispatch.services.demo_history import seed_history
 from dispatch.services.divisions import import_divisions
 from dispatch.services.due_dates import case_ids, count_recounted, recount_due_dates
 from dispatch.services.holiday_file import HolidayFileError
@@ -116,9 +119,17 @@ def create_user_cmd(
 
 @click.command("seed-demo")
 @click.option("--seed", type=int, default=7, show_default=True)
+@click.option(
+    "--history-days",
+    type=click.IntRange(0, 250),
+    default=66,
+    show_default=True,
+    help="past working days of delivered cases and 好差评 to seed (0: none)",
+)
 @with_appcontext
-def seed_demo_cmd(seed: int) -> None:
-    """Seed the demo catalogue, population, cases and logins (deterministic per seed)."""
+def seed_demo_cmd(seed: int, history_days: int) -> None:
+    """Seed the demo catalogue, population, cases and logins, and a history of delivered,
+    rated cases for the supervisor's page (deterministic per seed)."""
     with click.progressbar(length=108, label="生成示例数据 / seeding townships") as bar:
         try:
             summary = seed_demo(db.session, seed=seed, on_township=lambda: bar.update(1))
@@ -126,6 +137,12 @@ def seed_demo_cmd(seed: int) -> None:
             raise click.ClickException(str(err)) from None
     for key, value in summary.items():
         click.echo(f"  {key}: {value}")
+    if history_days:
+        click.echo(f"生成 {history_days} 个工作日的办件历史 / seeding {history_days} working days")
+        started = time.monotonic()
+        for key, value in seed_history(db.session, seed=seed, working_days=history_days).items():
+            click.echo(f"  history {key}: {value}")
+        click.echo(f"  history took {time.monotonic() - started:.1f} s")
 
 
 @click.command("demo-setup")
@@ -320,6 +337,7 @@ def serve_cmd(host: str, port: int, workers: int, threads: int, timeout: int, de
             err=True,
         )
     if dev:
+        start_embedded(app)  # gunicorn's workers start it in their post_fork
         # Flask refuses app.run() inside a CLI command; werkzeug's server is what it would use.
         run_simple(host, port, app, threaded=True, use_reloader=True, use_debugger=False)
         return
@@ -399,9 +417,11 @@ def purge_expired_cmd() -> None:
     done = retention.purge_expired(db.session, periods)
     click.echo(
         f"已清除 {done.cases} 件办结案件的 {done.receipts} 张交接单签名照片、"
-        f"{done.entrustments} 份委托书签名手印，{done.outbox} 条短信号码 / {done.receipts} "
+        f"{done.entrustments} 份委托书签名手印，{done.outbox} 条短信号码，删除图片文件 "
+        f"{done.files} 个 / {done.receipts} "
         f"receipts and {done.entrustments} entrustments of {done.cases} closed cases "
-        f"and {done.outbox} SMS purged"
+        f"and {done.outbox} SMS purged; {done.files} image files deleted; "
+        f"{done.home_stops} past home stops blurred"
     )
 
 

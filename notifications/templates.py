@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Audience = Literal["agent", "villager"]
+Audience = Literal["agent", "villager", "staff"]
 
 
 @dataclass(frozen=True)
@@ -276,6 +276,18 @@ _ALL = (
         body_en="Hello ${name}, your ${service} (reference ${reference}) has stopped "
         "(${reason}); your documents will come back to you.",
         sms_code="SMS_468120023",
+    ),
+    # To staff (township dispatchers, county supervisors): SMS. No villager's data in them.
+    MessageTemplate(
+        key="rectification_overdue",
+        audience="staff",
+        title_zh="差评整改超期",
+        body_zh="${township}差评整改第${rectification}号${stage}已超期（期限${due}），"
+        "请登录代办系统处理。",
+        title_en="Rectification overdue",
+        body_en="Rectification no. ${rectification} in ${township} is overdue at ${stage} "
+        "(due ${due}). Log in to Daiban to deal with it.",
+        sms_code="SMS_468120024",
     ),
 )
 

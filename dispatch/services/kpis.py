@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -37,7 +38,6 @@ from dispatch.workdays import CST, cst_date, working_days_between
 
 LEVELS = ("city", "county", "township", "agent")
 READERS = {Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER, Role.AGENT}
-HOLD_DAYS = 3  # documents held by one agent longer than this many working days are flagged
 DONE = (Status.DELIVERED, Status.CLOSED)
 NOT_YET = {Status.DELIVERED, Status.CLOSED, Status.CANCELLED}
 
@@ -155,6 +155,8 @@ class Rows:
     ratings: list[Rating]
     rects: list[Rectification]
     as_of: datetime
+    # Documents held by one agent longer than this many working days are flagged.
+    hold_days: int
 
 
 def load_rows(session: DbSession, prefix: str, period: Period) -> Rows:
@@ -246,6 +248,7 @@ def load_rows(session: DbSession, prefix: str, period: Period) -> Rows:
         list(ratings),
         list(rects),
         as_of,
+        current_app.config["KPI_HOLD_DAYS"],
     )
 
 
@@ -366,7 +369,7 @@ def _custody(rows: Rows, mine: Callable[[str, int | None], bool]) -> dict[str, A
         or mine(code, e.to_id if e.to_kind == HolderKind.AGENT else None)
     ]
     # A hand-over's receipt (交接单) is signed or photographed; a bare row is not one.
-    bare = [e for e in events if not e.signature_png and not e.photo_jpeg]
+    bare = [e for e in events if not e.signature_hash and not e.photo_hash]
     as_of = cst_date(rows.as_of)
     held = [
         c
@@ -374,13 +377,13 @@ def _custody(rows: Rows, mine: Callable[[str, int | None], bool]) -> dict[str, A
         if c.holder_kind == HolderKind.AGENT
         and mine(c.village.code, c.holder_id)
         and c.custody
-        and working_days_between(cst_date(c.custody[-1].at), as_of) > HOLD_DAYS
+        and working_days_between(cst_date(c.custody[-1].at), as_of) > rows.hold_days
     ]
     return {
         "hand_overs": len(events),
         "without_receipt": len(bare),
         "held_too_long": len(held),
-        "hold_days": HOLD_DAYS,
+        "hold_days": rows.hold_days,
     }
 
 

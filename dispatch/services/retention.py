@@ -22,7 +22,10 @@ from dispatch.extensions import DbSession
 from dispatch.models.cases import Case, CustodyEvent, Status, StatusChange
 from dispatch.models.entrustments import Entrustment
 from dispatch.models.outbox import OutboxMessage, OutboxStatus
+from dispatch.services.home_stops import blur, stops_before
+from dispatch.services.images import forget, sweep
 from dispatch.services.signatures import clear_entrustments, clear_receipts
+from dispatch.workdays import cst_date
 
 ENDED = (Status.CLOSED, Status.CANCELLED)
 PURGE_NOTE = (
@@ -38,10 +41,15 @@ class Periods:
 
     receipts_days: int = 365
     outbox_days: int = 30
+    routes_days: int = 365  # a past plan's stops at villagers' homes, from the plan's day
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Periods:
-        return cls(int(config["RETAIN_RECEIPTS_DAYS"]), int(config["RETAIN_OUTBOX_DAYS"]))
+        return cls(
+            int(config["RETAIN_RECEIPTS_DAYS"]),
+            int(config["RETAIN_OUTBOX_DAYS"]),
+            int(config["RETAIN_ROUTES_DAYS"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,8 @@ class Purged:
     receipts: int
     outbox: int
     entrustments: int = 0
+    files: int = 0
+    home_stops: int = 0
 
 
 def _ended_before(session: DbSession, cutoff: datetime) -> list[Case]:
@@ -76,16 +86,21 @@ def _ended_before(session: DbSession, cutoff: datetime) -> list[Case]:
 
 
 def purge_expired(session: DbSession, periods: Periods, now: datetime | None = None) -> Purged:
-    """The daily retention job: one commit, idempotent."""
+    """The daily retention job: one commit, then the files it freed; idempotent."""
     now = now or datetime.now(UTC)
     cases = _ended_before(session, now - timedelta(days=periods.receipts_days))
     purged_cases = receipts = mandates = 0
+    names: set[str] = set()
     for case in cases:
-        cleared = clear_receipts(case), clear_entrustments(session, case)
-        if any(cleared):
+        (on_receipts, of_receipts), (on_mandates, of_mandates) = (
+            clear_receipts(case),
+            clear_entrustments(session, case),
+        )
+        names |= of_receipts | of_mandates
+        if on_receipts or on_mandates:
             purged_cases += 1
-            receipts += cleared[0]
-            mandates += cleared[1]
+            receipts += on_receipts
+            mandates += on_mandates
             session.add(StatusChange.note_on(case, now, PURGE_NOTE))
     messages = [
         m
@@ -100,5 +115,10 @@ def purge_expired(session: DbSession, periods: Periods, now: datetime | None = N
     ]
     for message in messages:
         message.phone, message.variables = "", {}
+    old_routes = cst_date(now) - timedelta(days=periods.routes_days)
+    blurred = blur(session, stops_before(session, old_routes))
     session.commit()
-    return Purged(purged_cases, receipts, len(messages), mandates)
+    # Files are not in the transaction: deleted once the rows no longer name them, with any
+    # file a failed write left behind (the sweep); a crash here leaves them to the next run.
+    files = forget(session, names) + sweep(session)
+    return Purged(purged_cases, receipts, len(messages), mandates, files, blurred)

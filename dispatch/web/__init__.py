@@ -25,6 +25,8 @@ from flask import (
 )
 from flask_babel import Babel, get_locale, gettext
 
+from dispatch.models.status_labels import labels_in
+
 LANGS = ("zh", "en")
 LANG_COOKIE = "daiban_lang"
 DIVISION_FILES = {"counties": "counties.geojson", "townships": "townships.geojson"}
@@ -78,6 +80,7 @@ def _page_context() -> dict[str, Any]:
             "push": cfg.get("PUSH_CHANNEL") == "fcm" and bool(cfg.get("FCM_URL")),
         },
         "js_strings": js_strings(),
+        "status_labels": labels_in(str(get_locale() or "zh")),
     }
 
 
@@ -154,6 +157,12 @@ def console() -> Any:
 @bp.route("/supervise")
 def supervise() -> Any:
     return _page("supervise.html")
+
+
+@bp.route("/results")
+def results() -> Any:
+    """The public monthly 好差评 results (公示); no login, no personal data."""
+    return _page("results.html")
 
 
 @bp.route("/rate/<token>")

@@ -13,6 +13,7 @@ from dispatch.extensions import db
 from dispatch.models.cases import Case, CustodyEvent
 from dispatch.models.entrustments import Entrustment
 from dispatch.models.regions import Region
+from dispatch.services.images import image
 from dispatch.workdays import CST, next_working_day
 from tests.dispatch.api.conftest import applicant_body
 from tests.dispatch.conftest import agent_login
@@ -105,7 +106,7 @@ def test_entrustment_signed_offline_syncs_before_the_receipt(browser, server, we
     with web_app.app_context():
         (found,) = db.session.scalars(select(Entrustment).where(Entrustment.case_id == cid))
         assert (found.captured_at, found.covers, found.agent_id) == ("phone", "agent", got["agent"])
-        assert (found.signature_png or "").startswith("data:image/png")
+        assert (image(found.signature_hash) or "").startswith("data:image/png")
         assert found.materials and found.valid_until > got["day"]
         receipts = db.session.scalars(
             select(CustodyEvent).where(CustodyEvent.case_id == cid, CustodyEvent.to_kind == "agent")

@@ -3,12 +3,10 @@
  * case's ETag; the server decides, and its message is shown when it refuses. */
 (function (global) {
   "use strict";
-  const { t, N_, el, api, toast } = Daiban;
+  const { t, N_, el, api, toast, statusLabel } = Daiban;
   const GOING_UP = ["registered", "returned", "materials_checked", "with_agent", "at_township", "at_county"];
   const STOPPED = ["supplement", "supplementing", "suspended"];
   const state = { case: null, etag: null, move: null };
-  // The branch statuses, shown with t(status): listed so that pybabel extracts them.
-  const WORDS = [N_("supplement"), N_("supplementing"), N_("refused"), N_("withdrawn"), N_("suspended"), N_("returned")];
 
   /** Whether the case is at the centre that decides its item (补正 and refusal start there). */
   function atDecision(c) {
@@ -55,7 +53,7 @@
     state.case = res.data;
     state.etag = res.headers.get("ETag");
     const c = state.case;
-    const facts = [c.reference + " · " + c.item_name, t(c.status), t("due {d}", { d: c.due_date })];
+    const facts = [c.reference + " · " + c.item_name, statusLabel("case", c.status), t("due {d}", { d: c.due_date })];
     if (c.clock_stopped) facts.push(t("clock stopped"));
     document.getElementById("case-box").replaceChildren(
       el("p", { id: "case-facts", "data-status": c.status }, facts.join(" · ")),
@@ -110,5 +108,5 @@
     document.getElementById("branch-cancel").addEventListener("click", () => document.getElementById("branch-dialog").close());
   }
 
-  global.DaibanBranches = { init, WORDS };
+  global.DaibanBranches = { init };
 })(window);
