@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from werkzeug.serving import run_simple
 
-from dispatch import create_app, privacy_cli
+from dispatch import privacy_cli
+from dispatch.app import create_app
 from dispatch.crypto import KeyConfigError
 from dispatch.errors import DomainError
 from dispatch.extensions import db

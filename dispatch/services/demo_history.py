@@ -21,7 +21,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, update
 
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, AgentLevel
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
@@ -30,6 +29,7 @@ from dispatch.models.centres import ServiceCentre
 from dispatch.models.outbox import OutboxMessage, OutboxStatus
 from dispatch.models.ratings import Rating
 from dispatch.models.regions import Level, Region, decision_code
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope, User
 from dispatch.services import cases, entrustments, ratings, rectification
 from dispatch.services.demo import DEMO_SIGNATURE

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from dispatch.extensions import DbSession
 from dispatch.models.applicants import Applicant
 from dispatch.models.plans import Plan, PlanRoute, PlanStop
+from dispatch.models.session import DbSession
 from dispatch.privacy import mask_coordinate
 
 VILLAGER = "村民"

@@ -24,7 +24,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from dispatch.errors import Forbidden, Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
@@ -32,6 +31,7 @@ from dispatch.models.plans import Plan, PlanRoute, PlanStatus, PlanStop, StopEve
 from dispatch.models.ratings import LEVEL_NAMES, Level, Rating, Rectification
 from dispatch.models.regions import Level as RegionLevel
 from dispatch.models.regions import Region, township_code
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.services.rectification import closed_on_time
 from dispatch.workdays import CST, cst_date, working_days_between

@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from dispatch.extensions import DbSession
 from dispatch.models.cases import Case, CustodyEvent, Status, StatusChange
 from dispatch.models.entrustments import Entrustment
 from dispatch.models.outbox import OutboxMessage, OutboxStatus
+from dispatch.models.session import DbSession
 from dispatch.services.home_stops import blur, stops_before
 from dispatch.services.images import forget, sweep
 from dispatch.services.signatures import clear_entrustments, clear_receipts

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import select
 
 from dispatch.errors import Conflict
-from dispatch.extensions import DbSession
 from dispatch.models.access import AccessRecord
 from dispatch.models.agents import Appointment
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import OPEN, Case
 from dispatch.models.outbox import OutboxMessage
 from dispatch.models.ratings import Rating
+from dispatch.models.session import DbSession
 from dispatch.models.users import Scope
 from dispatch.privacy import Disclosure, Subject, applicant_shown
 from dispatch.services.access_records import note_answer, note_reads

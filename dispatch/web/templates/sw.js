@@ -3,6 +3,7 @@ const SHELL = "daiban-shell-v3";
 const URLS = {{ [
   "/app",
   url_for('web.static', filename='css/daiban.css'),
+  url_for('web.static', filename='vendor/gcoord.global.prod.js'),
   url_for('web.static', filename='js/common.js'),
   url_for('web.static', filename='js/entrust.js'),
   url_for('web.static', filename='js/agent.js'),
