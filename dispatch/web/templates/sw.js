@@ -1,5 +1,5 @@
 /* Daiban agent app service worker: the shell and today's plan work without a signal. */
-const SHELL = "daiban-shell-v3";
+const SHELL = "daiban-shell-v4";
 const URLS = {{ [
   "/app",
   url_for('web.static', filename='css/daiban.css'),
