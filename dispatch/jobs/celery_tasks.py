@@ -76,8 +76,8 @@ def celery_init_app(app: Flask) -> Celery:
         else app.config["SOLVER_PROCESSES"],
         timezone="Asia/Shanghai",
         daiban_solver_processes=app.config["SOLVER_PROCESSES"],
-        beat_schedule={
-            "drain-outbox": {"task": "dispatch.jobs.celery_tasks.drain_outbox", "schedule": 5.0},
+        beat_schedule=_drain(app.config["OUTBOX_DRAIN_S"])
+        | {
             # A job whose message a killed worker lost is settled (services.job_sweep).
             "sweep-jobs": {
                 "task": "dispatch.jobs.celery_tasks.sweep_jobs",
@@ -104,6 +104,12 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def _drain(every: float) -> dict[str, Any]:
+    """Beat's outbox drain, unless a ``daiban notify-worker`` sends instead (``every`` 0)."""
+    task = {"task": "dispatch.jobs.celery_tasks.drain_outbox", "schedule": every}
+    return {"drain-outbox": task} if every > 0 else {}
 
 
 # Set in a prefork child: the child is itself a solver process and needs no pool.
