@@ -23,6 +23,7 @@ from dispatch.api import register_blueprints
 from dispatch.config import Config
 from dispatch.jobs.celery_tasks import celery_init_app
 from dispatch.services import holiday_file
+from notifications.templates import parse_template_codes
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -34,6 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Once per app, so the working-day functions stay pure; a bad file stops the start.
     holidays = app.config.get("HOLIDAYS_FILE")
     workdays.use_supplement(holiday_file.load_holiday_file(holidays) if holidays else None)
+    # A bad SMS template code stops the start too, not the first SMS hours later.
+    parse_template_codes(app.config["SMS_TEMPLATE_CODES"])
     # Once per process, like the holidays: the column types read the installed keyring.
     crypto.use_keyring(crypto.keyring_from(app.config["DATA_KEYS"], app.config["INDEX_KEY"]))
     requestlog.init_app(app)

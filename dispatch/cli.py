@@ -23,6 +23,7 @@ from dispatch import create_app, privacy_cli
 from dispatch.crypto import KeyConfigError
 from dispatch.errors import DomainError
 from dispatch.extensions import db
+from dispatch.jobs.schedule import start_embedded
 from dispatch.models.plans import Plan
 from dispatch.planning.report import render_report
 from dispatch.planning.runner import townships_with_centres
@@ -320,6 +321,7 @@ def serve_cmd(host: str, port: int, workers: int, threads: int, timeout: int, de
             err=True,
         )
     if dev:
+        start_embedded(app)  # gunicorn's workers start it in their post_fork
         # Flask refuses app.run() inside a CLI command; werkzeug's server is what it would use.
         run_simple(host, port, app, threaded=True, use_reloader=True, use_debugger=False)
         return
@@ -399,9 +401,10 @@ def purge_expired_cmd() -> None:
     done = retention.purge_expired(db.session, periods)
     click.echo(
         f"已清除 {done.cases} 件办结案件的 {done.receipts} 张交接单签名照片、"
-        f"{done.entrustments} 份委托书签名手印，{done.outbox} 条短信号码 / {done.receipts} "
+        f"{done.entrustments} 份委托书签名手印，{done.outbox} 条短信号码，删除图片文件 "
+        f"{done.files} 个 / {done.receipts} "
         f"receipts and {done.entrustments} entrustments of {done.cases} closed cases "
-        f"and {done.outbox} SMS purged"
+        f"and {done.outbox} SMS purged; {done.files} image files deleted"
     )
 
 

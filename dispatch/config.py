@@ -54,6 +54,9 @@ class Config:
         self.SMS_ACCESS_KEY_ID = env.get("DAIBAN_SMS_ACCESS_KEY_ID", "")
         self.SMS_ACCESS_KEY_SECRET = env.get("DAIBAN_SMS_ACCESS_KEY_SECRET", "")
         self.SMS_SIGN_NAME = env.get("DAIBAN_SMS_SIGN_NAME", "揭阳代办")
+        # The template codes Aliyun approved, "key=SMS_code" by commas or lines; a template left
+        # out keeps its shipped placeholder (README, SMS templates).
+        self.SMS_TEMPLATE_CODES = env.get("DAIBAN_SMS_TEMPLATE_CODES", "")
         self.PUSH_ACK_TIMEOUT_S = int(env.get("DAIBAN_PUSH_ACK_TIMEOUT_S", "900"))
         # A sender that dies holds its batch this long; longer than a batch takes to send.
         self.OUTBOX_LEASE_S = float(env.get("DAIBAN_OUTBOX_LEASE_S", "120"))
@@ -72,6 +75,13 @@ class Config:
         # SMS to a villager was sent, before its personal data is removed.
         self.RETAIN_RECEIPTS_DAYS = int(env.get("DAIBAN_RETAIN_RECEIPTS_DAYS", "365"))
         self.RETAIN_OUTBOX_DAYS = int(env.get("DAIBAN_RETAIN_OUTBOX_DAYS", "30"))
+        # Signatures and photos, sealed, by content hash (dispatch.filestore); empty: next to a
+        # SQLite database file, else instance/files.
+        self.FILES_DIR = env.get("DAIBAN_FILES_DIR", "")
+        self.FILES_MAX_BYTES = int(env.get("DAIBAN_FILES_MAX_BYTES", "1000000"))
+        # Without a broker, `daiban serve` runs the daily retention job itself
+        # (dispatch.jobs.schedule); with one, Celery beat does.
+        self.EMBEDDED_SCHEDULE = _flag(env.get("DAIBAN_EMBEDDED_SCHEDULE", "1"))
         self.PLAN_TIME_LIMIT_S = float(env.get("DAIBAN_PLAN_TIME_LIMIT_S", "2"))
         # A Celery worker's solver processes; its task threads (twice as many) do the
         # database work around the solves. Defaults to one per CPU.

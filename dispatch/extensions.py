@@ -18,11 +18,13 @@ from flask_smorest.error_handler import ErrorSchema
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSqlaSession
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, scoped_session
 from werkzeug.exceptions import HTTPException
 
+from dispatch.config import ROOT
 from dispatch.errors import http_message
+from dispatch.filestore import Images, LocalStore
 from dispatch.models.base import Base
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -93,8 +95,29 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cur.close()
 
 
+def files_dir(config: Any) -> Path:
+    """FILES_DIR, else next to a SQLite database file (so every process on it shares the
+    images), else instance/files."""
+    if config.get("FILES_DIR"):
+        return Path(config["FILES_DIR"])
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        database = Path(url.database)
+        return database.with_name(database.stem + "-files")
+    return ROOT / "instance" / "files"
+
+
+def images() -> Images:
+    """The app's image store (signatures and photos, dispatch.filestore)."""
+    found: Images = current_app.extensions["daiban.files"]
+    return found
+
+
 def init_app(app: Flask) -> None:
     """Bind the extensions and serve the vendored Swagger UI from the app itself."""
+    app.extensions["daiban.files"] = Images(
+        LocalStore(files_dir(app.config)), int(app.config["FILES_MAX_BYTES"])
+    )
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     api.init_app(app)

@@ -188,8 +188,11 @@ def agent_subject(agent: Any) -> Subject:
     return Subject("agent", agent.id, agent.region.code)
 
 
+SUBJECT_OF_RECIPIENT = {"villager": "applicant", "agent": "agent", "staff": "user"}
+
+
 def recipient_subject(message: Any) -> Subject:
-    kind = "applicant" if message.recipient_kind == "villager" else "agent"
+    kind = SUBJECT_OF_RECIPIENT.get(message.recipient_kind, "agent")
     return Subject(kind, message.recipient_id, message.township_code)
 
 

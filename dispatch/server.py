@@ -9,6 +9,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from dispatch.extensions import db
+from dispatch.jobs.schedule import start_embedded
 
 #: gunicorn's own log lines (start, worker boot, shutdown) in the same JSON shape as the app's.
 LOG_CONFIG: dict[str, Any] = {
@@ -77,11 +78,14 @@ class DaibanServer(BaseApplication):  # type: ignore[misc]
 
 
 def _post_fork(server: Any, worker: Any) -> None:
-    """A worker must not share the master's database connections; start its pools empty."""
+    """A worker must not share the master's database connections; start its pools empty.
+    Without Celery, each worker also starts the daily jobs' thread (they run once a day
+    across the workers, dispatch.jobs.schedule)."""
     app = server.app.application
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
+    start_embedded(app)
 
 
 def run_server(app: Flask, options: ServerOptions) -> None:

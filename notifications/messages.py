@@ -11,11 +11,11 @@ from typing import Literal
 from notifications.templates import TEMPLATES
 
 ChannelName = Literal["push", "sms", "log"]
-RecipientKind = Literal["agent", "villager"]
+RecipientKind = Literal["agent", "villager", "staff"]
 SendStatus = Literal["sent", "retry", "dead"]
 
 CHANNEL_NAMES: tuple[ChannelName, ...] = ("push", "sms", "log")
-RECIPIENT_KINDS: tuple[RecipientKind, ...] = ("agent", "villager")
+RECIPIENT_KINDS: tuple[RecipientKind, ...] = ("agent", "villager", "staff")
 SEND_STATUSES: tuple[SendStatus, ...] = ("sent", "retry", "dead")
 
 # uuid5 namespace for ids derived from other messages (SMS fallbacks), so that deriving the
@@ -29,14 +29,15 @@ def _utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Recipient:
-    """Who a message is for: an agent (push, SMS fallback) or a villager (SMS).
+    """Who a message is for: an agent (push, SMS fallback), a villager (SMS) or a staff user
+    such as a township dispatcher or a county supervisor (SMS).
 
     Parameters
     ----------
     kind
-        ``"agent"`` or ``"villager"``.
+        ``"agent"``, ``"villager"`` or ``"staff"``.
     ref
-        The id of the agent or villager in the dispatch service.
+        The id of the agent, villager or staff user in the dispatch service.
     phone
         Mainland mobile number for SMS, or ``None``.
     device_tokens

@@ -204,7 +204,7 @@ class Sender:
         return (
             self.quiet_hours is not None
             and message.channel == "sms"
-            and message.recipient.kind == "villager"
+            and message.recipient.kind in ("villager", "staff")
             and not message.urgent
             and self.quiet_hours.is_quiet(now)
         )

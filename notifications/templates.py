@@ -1,18 +1,21 @@
 """Message templates: Simplified Chinese first, English alongside, ``${name}`` variables.
 
 The ``${name}`` syntax is the one Aliyun uses in its pre-approved SMS templates, so the
-Chinese body here is the text submitted for approval under ``sms_code``; an SMS carries only
-the variables (``TemplateParam``), never the text.
+Chinese body here is the text submitted for approval; an SMS carries only the variables
+(``TemplateParam``), never the text. ``sms_code`` is the shipped default code of each text,
+a placeholder until Aliyun approves it: the codes Aliyun gives are configuration
+(``parse_template_codes``, read from ``DAIBAN_SMS_TEMPLATE_CODES`` by the dispatch service).
 """
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Audience = Literal["agent", "villager"]
+Audience = Literal["agent", "villager", "staff"]
 
 
 @dataclass(frozen=True)
@@ -274,6 +277,18 @@ _ALL = (
         "(${reason}); your documents will come back to you.",
         sms_code="SMS_468120023",
     ),
+    # To staff (township dispatchers, county supervisors): SMS. No villager's data in them.
+    MessageTemplate(
+        key="rectification_overdue",
+        audience="staff",
+        title_zh="差评整改超期",
+        body_zh="${township}差评整改第${rectification}号${stage}已超期（期限${due}），"
+        "请登录代办系统处理。",
+        title_en="Rectification overdue",
+        body_en="Rectification no. ${rectification} in ${township} is overdue at ${stage} "
+        "(due ${due}). Log in to Daiban to deal with it.",
+        sms_code="SMS_468120024",
+    ),
 )
 
 TEMPLATES: Mapping[str, MessageTemplate] = {t.key: t for t in _ALL}
@@ -291,3 +306,39 @@ def get_template(key: str) -> MessageTemplate:
 def render(key: str, variables: Mapping[str, object]) -> Rendered:
     """Render template ``key`` in Chinese and English with ``variables``."""
     return get_template(key).render(variables)
+
+
+SMS_CODE = re.compile(r"^SMS_\d+$")
+
+
+def parse_template_codes(text: str) -> dict[str, str]:
+    """Approved SMS template codes by template key, from ``key=SMS_code`` entries separated
+    by commas or new lines (empty: none, the defaults stand).
+
+    A malformed entry, an unknown key, a key given twice or a code that is not
+    ``SMS_<digits>`` is a ``ValueError`` naming the entry.
+    """
+    codes: dict[str, str] = {}
+    for raw in re.split(r"[,\n]", text):
+        entry = raw.strip()
+        if not entry:
+            continue
+        key, sep, code = (part.strip() for part in entry.partition("="))
+        if not sep or not key or not code:
+            raise ValueError(f"SMS template code entry {entry!r}: write it as key=SMS_<digits>")
+        if key not in TEMPLATES:
+            raise ValueError(
+                f"SMS template code entry {entry!r}: no template {key!r}; "
+                f"known: {', '.join(TEMPLATES)}"
+            )
+        if key in codes:
+            raise ValueError(f"SMS template code entry {entry!r}: {key} is given twice")
+        if not SMS_CODE.match(code):
+            raise ValueError(f"SMS template code entry {entry!r}: {code!r} is not SMS_<digits>")
+        codes[key] = code
+    return codes
+
+
+def unconfigured(codes: Mapping[str, str]) -> list[str]:
+    """The template keys still on their shipped placeholder code (not in ``codes``)."""
+    return [key for key in TEMPLATES if key not in codes]

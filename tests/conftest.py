@@ -8,6 +8,7 @@ missing PostgreSQL or Redis is a failure, never a skip.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,6 +65,9 @@ def demo_app(url: str, divisions_dir: Path, *, seed: int, only: set[str], **conf
         "SQLALCHEMY_DATABASE_URI": url,
         "DIVISIONS_DIR": str(divisions_dir),
     }
+    if not url.startswith("sqlite:///"):
+        # A SQLite file has its image store beside it; any other database gets its own.
+        settings["FILES_DIR"] = tempfile.mkdtemp(prefix="daiban-files-")
     app = create_app(settings | {"JOBS_EAGER": True} | config)
     with app.app_context():
         upgrade()

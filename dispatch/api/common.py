@@ -10,6 +10,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from dispatch.hours import parse_weekly_hours
+from dispatch.models.status_labels import status_label
 from dispatch.privacy import Field, Subject, show
 from dispatch.security import current_scope
 from dispatch.services.validation import id_number_problem, mobile_problem, point_problem
@@ -142,3 +143,16 @@ def validate_recent(value: Any) -> None:
     now = datetime.now(UTC)
     if not (now - timedelta(days=30) <= value <= now + timedelta(minutes=10)):
         raise ma.ValidationError("时间须在最近30天内 / must be within the last 30 days, not ahead")
+
+
+class StatusLabel(ma.fields.Function):
+    """The status's label in both languages, from the one table (``models.status_labels``)."""
+
+    def __init__(self, kind: str, attribute: str = "status") -> None:
+        super().__init__(
+            lambda obj: status_label(kind, ma.utils.get_value(obj, attribute)),
+            metadata={
+                "type": "object",
+                "description": f"The {kind}'s status as people read it: {{zh, en}}",
+            },
+        )

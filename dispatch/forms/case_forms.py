@@ -10,6 +10,7 @@ from reportlab.platypus import Flowable
 from dispatch.forms.pdf import WIDTH, fields, gap, grid, para, render, signatures, title
 from dispatch.models.cases import Case, CustodyEvent
 from dispatch.models.entrustments import Entrustment
+from dispatch.models.status_labels import status_text
 from dispatch.privacy import mask_id_number
 from dispatch.workdays import CST
 
@@ -41,6 +42,7 @@ def _header(sheet: CaseSheet) -> list[tuple[str, str]]:
         ("身份证号 ID number", mask_id_number(c.applicant.id_number)),
         ("所在村 Village", c.village.name),
         ("办理事项 Item", f"{c.item.name}（{c.item.code}）"),
+        ("办理状态 Status", status_text("case", c.status)),
     ]
 
 
@@ -107,12 +109,15 @@ def notice(sheet: CaseSheet, text: str) -> bytes:
     return render(story, f"一次性告知书 {c.reference}")
 
 
-def handover(sheet: CaseSheet, event: CustodyEvent, giver: str, receiver: str) -> bytes:
+def handover(
+    sheet: CaseSheet, event: CustodyEvent, giver: str, receiver: str, captured: str | None
+) -> bytes:
     """交接单: one hand-over, with the signature boxes of both sides.
 
     The phone captures the counterpart's signature (the villager at a collection, the centre
     at a drop), so the picture goes in the box of the side that is not the agent; the agent
-    signs the paper copy in ink.
+    signs the paper copy in ink. ``captured`` is that signature (a data URL from the file
+    store), if any.
     """
     c = sheet.case
     rows = [
@@ -126,7 +131,6 @@ def handover(sheet: CaseSheet, event: CustodyEvent, giver: str, receiver: str) -
         ("备注 Note", event.note or ""),
     ]
     counterpart_is_giver = event.from_kind != "agent"
-    captured = event.signature_png
     boxes = [
         ("交出方签字 Handed over by", captured if counterpart_is_giver else None),
         ("接收方签字 Received by", None if counterpart_is_giver else captured),
@@ -201,8 +205,9 @@ def _entrusted(found: Entrustment) -> tuple[str, str, str]:
     return f"代办员 {agent}（agent）", f"代办员 {agent}", f"agent {agent}"
 
 
-def entrustment(sheet: CaseSheet, found: Entrustment, today: date) -> bytes:
-    """代办委托书: who entrusts whom, for which item, the materials, the validity, signed."""
+def entrustment(sheet: CaseSheet, found: Entrustment, today: date, signed: str | None) -> bytes:
+    """代办委托书: who entrusts whom, for which item, the materials, the validity, signed
+    (``signed``: the signature or thumbprint, a data URL from the file store)."""
     c = sheet.case
     where = "代办员手机 / agent's phone" if found.captured_at == "phone" else "村便民服务室"
     if found.revoked_at is not None:
@@ -220,8 +225,7 @@ def entrustment(sheet: CaseSheet, found: Entrustment, today: date) -> bytes:
         ("签署 Signed", f"{local(found.signed_at)}，{where}"),
         ("状态 State", state),
     ]
-    signed = found.signature_png or found.thumbprint_jpeg
-    label = "委托人签名 Signature" if found.signature_png else "委托人手印 Thumbprint"
+    label = "委托人签名 Signature" if found.signature_hash else "委托人手印 Thumbprint"
     story = [
         *title("代办委托书", "Entrustment of an agent"),
         fields(rows),

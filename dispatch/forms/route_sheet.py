@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from dispatch.forms.pdf import WIDTH, fields, gap, grid, para, render, signatures, title
-from dispatch.models.plans import Plan, PlanRoute
+from dispatch.models.plans import Plan, PlanRoute, StopStatus
+from dispatch.models.status_labels import status_text
 from dispatch.workdays import CST
 
 ACTIONS = {
@@ -60,7 +61,10 @@ def route_sheet(plan: Plan, route: PlanRoute, printed_at: datetime) -> bytes:
                 para(stop.label, 8),
                 para(ACTIONS.get(stop.action, stop.action), 8),
                 para(refs, 7),
-                para("□", 10),
+                # Printed mid-day (a flat phone): what is reported already says so.
+                para("□", 10)
+                if stop.status == StopStatus.PLANNED
+                else para(status_text("stop", stop.status), 8),
             ]
         )
     widths = [0.05, 0.09, 0.13, 0.25, 0.12, 0.28, 0.08]

@@ -13,7 +13,6 @@ from dispatch.models.applicants import Applicant
 from dispatch.models.base import Base, utcnow
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.regions import Region
-from dispatch.models.types import Encrypted
 
 
 class Channel(enum.StrEnum):
@@ -140,8 +139,9 @@ class CustodyEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     items: Mapped[list[Any]] = mapped_column(default=list)
-    signature_png: Mapped[str | None] = mapped_column(Encrypted("custody_events.signature_png"))
-    photo_jpeg: Mapped[str | None] = mapped_column(Encrypted("custody_events.photo_jpeg"))
+    # The content hashes of the signature and photo in the file store (dispatch.filestore).
+    signature_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    photo_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     # Set by offline clients so a retried sync never records a hand-over twice.
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)

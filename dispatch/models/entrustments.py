@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dispatch.models.agents import Agent
 from dispatch.models.base import Base, utcnow
 from dispatch.models.cases import Case
-from dispatch.models.types import Encrypted
 
 
 class CapturedAt(enum.StrEnum):
@@ -45,9 +44,10 @@ class Entrustment(Base):
     covers: Mapped[str] = mapped_column(String(20), default=Covers.AGENT, server_default="agent")
     signed_at: Mapped[datetime] = mapped_column(default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # The villager's signature, or a thumbprint photo for one who cannot sign.
-    signature_png: Mapped[str | None] = mapped_column(Encrypted("entrustments.signature_png"))
-    thumbprint_jpeg: Mapped[str | None] = mapped_column(Encrypted("entrustments.thumbprint_jpeg"))
+    # The villager's signature, or a thumbprint photo for one who cannot sign: their content
+    # hashes in the file store (dispatch.filestore).
+    signature_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    thumbprint_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     revoked_at: Mapped[datetime | None]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoke_reason: Mapped[str] = mapped_column(Text, default="")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.models.base import Base, utcnow
 from dispatch.models.regions import Region
+from dispatch.models.types import Encrypted
 
 
 class Role(enum.StrEnum):
@@ -48,6 +49,8 @@ class User(Base):
     role: Mapped[Role] = mapped_column(String(20))
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), unique=True)
+    # Staff's mobile for the SMS that reach them (overdue rectifications); "" is none.
+    phone: Mapped[str] = mapped_column(Encrypted("users.phone"), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -22,6 +22,7 @@ from dispatch.services import outbox
 from dispatch.services.assignments import agent_case_ids
 from dispatch.services.case_flow import GOING_DOWN, GOING_UP, NO_HAND_OVER, allowed_next
 from dispatch.services.entrustments import require_entrustment, township_agent
+from dispatch.services.images import keep
 from dispatch.workdays import (
     add_working_days,
     cst_date,
@@ -439,6 +440,8 @@ def record_custody(
     ) + 1
     fields["items"] = fields.get("items") or []
     fields["note"] = fields.get("note") or ""
+    fields["signature_hash"] = keep(fields.pop("signature_png", None), "signature_png")
+    fields["photo_hash"] = keep(fields.pop("photo_jpeg", None), "photo_jpeg")
     event = CustodyEvent(
         case_id=case.id,
         seq=seq,

@@ -27,6 +27,7 @@ from dispatch.models.register import TOWNSHIP_ITEMS, VILLAGE_ITEMS, RegisterEntr
 from dispatch.models.users import User
 from dispatch.services.cases import promised_date
 from dispatch.services.datafiles import DataFileError, read_json
+from dispatch.services.images import keep
 from dispatch.services.passwords import hash_password
 from dispatch.services.validation import id_check_char
 from dispatch.workdays import cst_date
@@ -370,7 +371,7 @@ def _entrust(session: DbSession, case: Case, agent: Agent) -> None:
             captured_at=CapturedAt.VILLAGE_ROOM,
             covers=Covers.TOWNSHIP,
             signed_at=case.registered_at,
-            signature_png=DEMO_SIGNATURE,
+            signature_hash=keep(DEMO_SIGNATURE, "signature_png"),
         )
     )
 
@@ -412,6 +413,11 @@ def _seed_custody(
     case.holder_kind, case.holder_id = holder
 
 
+# The demo's township dispatcher and county supervisor get made-up mobiles, so the SMS of an
+# overdue rectification has somewhere to go (the log channel, unless SMS is configured).
+DEMO_STAFF_PHONES = {"dispatcher": "13800000101", "county": "13800000102"}
+
+
 def _seed_users(session: DbSession) -> None:
     township = session.scalar(select(Region).where(Region.code == DEMO_TOWNSHIP))
     assert township is not None
@@ -441,6 +447,7 @@ def _seed_users(session: DbSession) -> None:
                 role=login.role,
                 region_id=region_id,
                 agent_id=agent.id if login.role == "agent" and agent else None,
+                phone=DEMO_STAFF_PHONES.get(login.username, ""),
             )
         )
 

@@ -13,6 +13,7 @@ from dispatch.models.cases import OPEN, Case, Channel
 from dispatch.models.entrustments import CapturedAt, Covers, Entrustment
 from dispatch.models.regions import township_code
 from dispatch.models.users import Role, Scope
+from dispatch.services.images import keep
 from dispatch.workdays import cst_date
 
 # The villager's staff and the agent record it; supervisors read.
@@ -133,8 +134,8 @@ def capture(
         covers=Covers(covers),
         signed_at=now,
         recorded_by_id=scope.user_id,
-        signature_png=signature_png,
-        thumbprint_jpeg=thumbprint_jpeg,
+        signature_hash=keep(signature_png, "signature_png"),
+        thumbprint_hash=keep(thumbprint_jpeg, "thumbprint_jpeg"),
     )
     session.add(found)
     case.version += 1

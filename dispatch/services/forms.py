@@ -23,6 +23,7 @@ from dispatch.models.users import Scope
 from dispatch.privacy import applicant_subject, note_whole
 from dispatch.services import entrustments
 from dispatch.services.cases import get_case, holder_label, today_cst
+from dispatch.services.images import image
 
 KINDS = ("receipt", "notice", "handover", "decision", "entrustment")
 DECIDED = {Status.DECIDED, Status.RETURNING, Status.DELIVERED, Status.CLOSED}
@@ -50,12 +51,13 @@ def _render(session: DbSession, case: Case, kind: str, seq: int | None) -> tuple
         giver = holder_label(session, event.from_kind, event.from_id)
         receiver = holder_label(session, event.to_kind, event.to_id)
         villager = HolderKind.APPLICANT in (event.from_kind, event.to_kind)
-        signed = villager and bool(event.signature_png)
-        return case_forms.handover(sheet, event, giver, receiver), signed
+        captured = image(event.signature_hash)
+        body = case_forms.handover(sheet, event, giver, receiver, captured)
+        return body, villager and captured is not None
     if kind == "entrustment":
         found = entrustments.get_entrustment(session, case)
-        signed = bool(found.signature_png or found.thumbprint_jpeg)
-        return case_forms.entrustment(sheet, found, today_cst()), signed
+        signed = image(found.signature_hash or found.thumbprint_hash)
+        return case_forms.entrustment(sheet, found, today_cst(), signed), signed is not None
     return _unsigned(case, sheet, kind), False
 
 

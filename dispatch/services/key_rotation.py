@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from dispatch import crypto
-from dispatch.extensions import DbSession
+from dispatch.extensions import DbSession, images
 from dispatch.models.base import Base
 from dispatch.models.types import Encrypted, EncryptedFloat
+
+FILES = "files"  # the file store's images (dispatch.filestore), beside the tables
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ def stale_counts(session: DbSession) -> dict[str, int]:
             )
             or 0
         )
+    out[FILES] = len(images().stale())
     return out
 
 
@@ -103,7 +106,23 @@ def rotate_keys(
             report.rewritten[sealed.name] = report.rewritten.get(sealed.name, 0) + len(rows)
             if on_batch:
                 on_batch(sealed.name, len(rows))
+    _rotate_files(report, batch, on_batch)
     return report
+
+
+def _rotate_files(
+    report: RotationReport, batch: int, on_batch: Callable[[str, int], None] | None
+) -> None:
+    """The signatures and photos in the file store, each file replaced whole (atomically)."""
+    stale = images().stale()
+    for start in range(0, len(stale), batch):
+        names = stale[start : start + batch]
+        for name in names:
+            images().reseal(name)
+        report.batches += 1
+        report.rewritten[FILES] = report.rewritten.get(FILES, 0) + len(names)
+        if on_batch:
+            on_batch(FILES, len(names))
 
 
 def _reseal(ring: crypto.Keyring, stored: str | None, context: str) -> str | None:

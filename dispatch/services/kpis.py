@@ -366,7 +366,7 @@ def _custody(rows: Rows, mine: Callable[[str, int | None], bool]) -> dict[str, A
         or mine(code, e.to_id if e.to_kind == HolderKind.AGENT else None)
     ]
     # A hand-over's receipt (交接单) is signed or photographed; a bare row is not one.
-    bare = [e for e in events if not e.signature_png and not e.photo_jpeg]
+    bare = [e for e in events if not e.signature_hash and not e.photo_hash]
     as_of = cst_date(rows.as_of)
     held = [
         c

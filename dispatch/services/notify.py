@@ -7,6 +7,7 @@ claims row by row with a compare-and-set ``UPDATE`` whose ``rowcount`` says who 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -27,10 +28,13 @@ from notifications.channels import Channel, LogChannel
 from notifications.channels.fcm import FcmChannel, FcmConfig
 from notifications.channels.sms import AliyunSmsChannel, AliyunSmsConfig
 from notifications.outbox import Sender, SendReport
+from notifications.templates import parse_template_codes, unconfigured
 
 LEASE = timedelta(minutes=2)
 # "Due now" for rows the sender itself enqueues: its clock may be a moment behind ours.
 DUE_AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)
+
+log = logging.getLogger(__name__)
 
 
 def _data(values: Mapping[str, Any]) -> dict[str, str]:
@@ -218,12 +222,19 @@ def build_channels(app: Flask) -> dict[str, Channel]:
     else:
         channels["push"] = LogChannel("push")
     if cfg["SMS_CHANNEL"] == "aliyun":
+        codes = parse_template_codes(cfg["SMS_TEMPLATE_CODES"])
+        if unconfigured(codes):
+            log.warning(
+                "SMS templates on their placeholder codes (set DAIBAN_SMS_TEMPLATE_CODES): %s",
+                ", ".join(unconfigured(codes)),
+            )
         channels["sms"] = AliyunSmsChannel(
             AliyunSmsConfig(
                 access_key_id=cfg["SMS_ACCESS_KEY_ID"],
                 access_key_secret=cfg["SMS_ACCESS_KEY_SECRET"],
                 sign_name=cfg["SMS_SIGN_NAME"],
                 endpoint=cfg["SMS_ENDPOINT"],
+                template_codes=codes,
             )
         )
     else:

@@ -29,6 +29,7 @@ from dispatch.models.ratings import (
     RectStatus,
 )
 from dispatch.models.users import Role, Scope
+from dispatch.services.overdue_alerts import alert_overdue
 from dispatch.workdays import CST, add_working_days, cst_date
 
 TOWNSHIP_ROLES = {Role.ADMIN, Role.DISPATCHER}
@@ -64,6 +65,7 @@ def flag_overdue(session: DbSession, now: datetime | None = None) -> int:
     A flag is kept on the row (when, which step), so the township's queue and the county's
     (both read ``GET /api/ratings/rectifications?overdue=true``) show since when it is late;
     a rectification flagged at verification is flagged again when its close date passes.
+    Each flag queues an SMS to the township's dispatchers and the county's supervisors.
     """
     now = now or datetime.now(UTC)
     on = cst_date(now)
@@ -77,6 +79,7 @@ def flag_overdue(session: DbSession, now: datetime | None = None) -> int:
         stage = overdue_stage(rect, on)
         if stage is not None and stage != rect.flagged_stage:
             rect.flagged_at, rect.flagged_stage = now, stage
+            alert_overdue(session, rect, stage)
             flagged += 1
     session.commit()
     return flagged

@@ -22,6 +22,7 @@ from dispatch.extensions import DbSession
 from dispatch.models.cases import Case, CustodyEvent, Status, StatusChange
 from dispatch.models.entrustments import Entrustment
 from dispatch.models.outbox import OutboxMessage, OutboxStatus
+from dispatch.services.images import forget, sweep
 from dispatch.services.signatures import clear_entrustments, clear_receipts
 
 ENDED = (Status.CLOSED, Status.CANCELLED)
@@ -50,6 +51,7 @@ class Purged:
     receipts: int
     outbox: int
     entrustments: int = 0
+    files: int = 0
 
 
 def _ended_before(session: DbSession, cutoff: datetime) -> list[Case]:
@@ -76,16 +78,21 @@ def _ended_before(session: DbSession, cutoff: datetime) -> list[Case]:
 
 
 def purge_expired(session: DbSession, periods: Periods, now: datetime | None = None) -> Purged:
-    """The daily retention job: one commit, idempotent."""
+    """The daily retention job: one commit, then the files it freed; idempotent."""
     now = now or datetime.now(UTC)
     cases = _ended_before(session, now - timedelta(days=periods.receipts_days))
     purged_cases = receipts = mandates = 0
+    names: set[str] = set()
     for case in cases:
-        cleared = clear_receipts(case), clear_entrustments(session, case)
-        if any(cleared):
+        (on_receipts, of_receipts), (on_mandates, of_mandates) = (
+            clear_receipts(case),
+            clear_entrustments(session, case),
+        )
+        names |= of_receipts | of_mandates
+        if on_receipts or on_mandates:
             purged_cases += 1
-            receipts += cleared[0]
-            mandates += cleared[1]
+            receipts += on_receipts
+            mandates += on_mandates
             session.add(StatusChange.note_on(case, now, PURGE_NOTE))
     messages = [
         m
@@ -101,4 +108,7 @@ def purge_expired(session: DbSession, periods: Periods, now: datetime | None = N
     for message in messages:
         message.phone, message.variables = "", {}
     session.commit()
-    return Purged(purged_cases, receipts, len(messages), mandates)
+    # Files are not in the transaction: deleted once the rows no longer name them, with any
+    # file a failed write left behind (the sweep); a crash here leaves them to the next run.
+    files = forget(session, names) + sweep(session)
+    return Purged(purged_cases, receipts, len(messages), mandates, files)

@@ -19,12 +19,12 @@ from dispatch.models.users import Scope
 from dispatch.privacy import Disclosure, Subject, applicant_shown
 from dispatch.services.access_records import note_answer, note_reads
 from dispatch.services.applicants import apply_update
+from dispatch.services.images import forget, image
 from dispatch.services.signatures import clear_entrustments, clear_receipts, entrustments_of
 
 ERASED_NAME = "已删除"
 PERSONAL = ("name", "phone", "id_number", "address", "lon", "lat")
 ENTRUSTMENT = ("id", "valid_until", "captured_at", "signed_at", "revoked_at", "revoke_reason")
-ENTRUSTMENT_IMAGES = ("signature_png", "thumbprint_jpeg")
 
 
 def _record(
@@ -63,12 +63,16 @@ def export_applicant(
                 "history": [_row(h, "to_status", "at", "note") for h in c.history],
                 "custody": [
                     _row(e, "seq", "receipt_no", "from_kind", "to_kind", "at", "lon", "lat")
-                    | {"signature_png": e.signature_png, "photo_jpeg": e.photo_jpeg}
+                    | {"signature_png": image(e.signature_hash), "photo_jpeg": image(e.photo_hash)}
                     for e in c.custody
                 ],
                 "entrustments": [
-                    _row(e, *ENTRUSTMENT, *ENTRUSTMENT_IMAGES)
+                    _row(e, *ENTRUSTMENT)
                     | {"agent": e.agent.name, "materials": list(e.materials)}
+                    | {
+                        "signature_png": image(e.signature_hash),
+                        "thumbprint_jpeg": image(e.thumbprint_hash),
+                    }
                     for e in entrustments_of(session, c)
                 ],
             }
@@ -148,9 +152,9 @@ def erase_applicant(
     a.id_number = f"ERASED-{a.id}"  # keeps the blind index unique; no person's number
     a.lon = a.lat = 0.0
     a.vulnerable = False
+    names: set[str] = set()
     for case in session.scalars(select(Case).where(Case.applicant_id == a.id)):
-        clear_receipts(case)
-        clear_entrustments(session, case)
+        names |= clear_receipts(case)[1] | clear_entrustments(session, case)[1]
     for message in _messages(session, a):
         message.phone, message.variables = "", {}
     fields = {"name", "id_number", "phone", "address", "home_point", "receipts", "entrustments"}
@@ -158,4 +162,7 @@ def erase_applicant(
     _record(session, scope, a, fields, path, "rights_erasure", request_id)
     note_answer(session, scope, applicant_shown, a)
     session.commit()
+    # The files are not in the transaction: deleted now that no row names them (a failure
+    # leaves them to the daily sweep, services.retention).
+    forget(session, names)
     return a

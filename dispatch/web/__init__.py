@@ -25,6 +25,8 @@ from flask import (
 )
 from flask_babel import Babel, get_locale, gettext
 
+from dispatch.models.status_labels import labels_in
+
 LANGS = ("zh", "en")
 LANG_COOKIE = "daiban_lang"
 DIVISION_FILES = {"counties": "counties.geojson", "townships": "townships.geojson"}
@@ -78,6 +80,7 @@ def _page_context() -> dict[str, Any]:
             "push": cfg.get("PUSH_CHANNEL") == "fcm" and bool(cfg.get("FCM_URL")),
         },
         "js_strings": js_strings(),
+        "status_labels": labels_in(str(get_locale() or "zh")),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from notifications.channels.fcm import FcmChannel
 from notifications.channels.log import LogChannel
 from notifications.memory_store import MemoryOutboxStore
-from notifications.messages import SendResult
+from notifications.messages import OutboxMessage, Recipient, SendResult
 from notifications.outbox import Sender
 from notifications.schedule import CHINA_TZ, QuietHours, RetryPolicy
 from tests.notifications.builders import agent_push, villager_sms
@@ -151,6 +152,22 @@ def test_quiet_hours_defer_villager_sms_to_seven(
     assert row.attempts == []  # waiting is not a failed attempt
     clock.at = deferred_until.astimezone(UTC)
     assert make_sender(clock).drain(store, {"sms": sms}).sent == 1
+
+
+def test_quiet_hours_hold_staff_sms_too() -> None:
+    """An overdue-rectification SMS to a dispatcher at 23:00 waits for 07:00 as well."""
+    clock = FakeClock(datetime(2025, 3, 10, 23, 0, tzinfo=CHINA_TZ).astimezone(UTC))
+    store, sms = MemoryOutboxStore(), ScriptedChannel("sms")
+    message = OutboxMessage(
+        id=str(uuid.uuid4()),
+        kind="rectification_overdue",
+        channel="sms",
+        recipient=Recipient("staff", "7", phone="13800000101"),
+        variables={"township": "玉窖镇", "rectification": 3, "stage": "核实", "due": "3月7日"},
+    )
+    store.enqueue(message)
+    assert make_sender(clock).drain(store, {"sms": sms}).deferred == 1
+    assert sms.calls == []
 
 
 def test_quiet_hours_let_urgent_sms_and_agent_messages_through() -> None:

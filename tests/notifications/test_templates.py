@@ -83,12 +83,18 @@ EXAMPLES: dict[str, dict[str, object]] = {
         "reference": "DB261206000123",
         "reason": "申请人撤回",
     },
+    "rectification_overdue": {
+        "township": "玉窖镇",
+        "rectification": 17,
+        "stage": "核实 / verification",
+        "due": "2026-12-04",
+    },
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_every_kind_the_issue_asks_for_exists() -> None:
-    """Four agent kinds and seven villager kinds, each with an Aliyun-style SMS code."""
+    """Four agent kinds, the villager kinds and one staff kind, each with its SMS code."""
     assert set(TEMPLATES) == set(EXAMPLES)
     assert {k for k, t in TEMPLATES.items() if t.audience == "agent"} == {
         "plan_published",
@@ -96,6 +102,7 @@ def test_every_kind_the_issue_asks_for_exists() -> None:
         "urgent_task",
         "next_stop_reminder",
     }
+    assert {k for k, t in TEMPLATES.items() if t.audience == "staff"} == {"rectification_overdue"}
     assert all(re.fullmatch(r"SMS_\d+", t.sms_code) for t in TEMPLATES.values())
     assert len({t.sms_code for t in TEMPLATES.values()}) == len(TEMPLATES)
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from dispatch.extensions import db
 from dispatch.models.cases import CustodyEvent
 from dispatch.models.plans import StopEvent
+from dispatch.services.images import image
 from tests.web.conftest import login_page
 
 pytestmark = pytest.mark.browser
@@ -80,6 +81,6 @@ def test_offline_stops_sync_once(browser, server, route_plan, plan_day, web_app)
         ).all()
         keys = [r.idempotency_key for r in receipts]
         assert len(keys) == len(set(keys)) == sum(len(s["cases"]) for s in stops)
-        assert all((r.signature_png or "").startswith("data:image/png") for r in receipts)
+        assert all((image(r.signature_hash) or "").startswith("data:image/png") for r in receipts)
         db.session.remove()
     context.close()

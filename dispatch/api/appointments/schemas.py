@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from dispatch.api.common import ROW_ID, StrictSchema
+from dispatch.api.common import ROW_ID, StatusLabel, StrictSchema
 from dispatch.models.agents import AppointmentStatus
 
 STATUSES = [s.value for s in AppointmentStatus]
@@ -14,6 +14,7 @@ class AppointmentSchema(ma.Schema):
     window_start = ma.fields.AwareDateTime()
     window_end = ma.fields.AwareDateTime()
     status = ma.fields.String()
+    status_label = StatusLabel("booking")
     note = ma.fields.String()
     created_at = ma.fields.AwareDateTime()
 

@@ -27,8 +27,8 @@ class EntrustmentSchema(ma.Schema):
     captured_at = ma.fields.String()
     covers = ma.fields.String()
     signed_at = ma.fields.AwareDateTime()
-    has_signature = ma.fields.Function(lambda e: bool(e.signature_png))
-    has_thumbprint = ma.fields.Function(lambda e: bool(e.thumbprint_jpeg))
+    has_signature = ma.fields.Function(lambda e: bool(e.signature_hash))
+    has_thumbprint = ma.fields.Function(lambda e: bool(e.thumbprint_hash))
     revoked_at = ma.fields.AwareDateTime(allow_none=True)
     revoke_reason = ma.fields.String()
     in_force = ma.fields.Function(

@@ -6,6 +6,7 @@ from marshmallow import validate
 from dispatch.api.common import (
     Lat,
     Lon,
+    StatusLabel,
     StrictSchema,
     check_point,
     names_field,
@@ -49,7 +50,7 @@ class CustodyEventSchema(ma.Schema):
     lat = ma.fields.Float(allow_none=True)
     at = ma.fields.AwareDateTime()
     items = ma.fields.List(ma.fields.String())
-    has_signature = ma.fields.Function(lambda e: bool(e.signature_png))
+    has_signature = ma.fields.Function(lambda e: bool(e.signature_hash))
     note = ma.fields.String()
 
 
@@ -65,6 +66,7 @@ class CaseSchema(ma.Schema):
     village_code = ma.fields.Function(lambda c: c.village.code)
     channel = ma.fields.String()
     status = ma.fields.String()
+    status_label = StatusLabel("case")
     registered_at = ma.fields.AwareDateTime()
     due_date = ma.fields.Date()
     promised_days = ma.fields.Integer(allow_none=True)  # working days promised at acceptance

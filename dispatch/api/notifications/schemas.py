@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from dispatch.api.common import Personal, StrictSchema
+from dispatch.api.common import Personal, StatusLabel, StrictSchema
 from dispatch.privacy import Field, recipient_subject
 
 
@@ -40,6 +40,7 @@ class MessageSchema(ma.Schema):
     phone = Personal(Field.RECIPIENT_PHONE, recipient_subject)
     variables = ma.fields.Dict()
     status = ma.fields.String()
+    status_label = StatusLabel("outbox")
     attempts = ma.fields.Integer()
     next_attempt_at = ma.fields.AwareDateTime()
     provider_message_id = ma.fields.String()

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from dispatch.api.common import StrictSchema, validate_recent
+from dispatch.api.common import StatusLabel, StrictSchema, validate_recent
 from dispatch.planning.labels import chinese_label, english_label
 
 CODE = validate.Regexp(r"^\d{12}$", error="a 12-digit region code")
@@ -19,6 +19,7 @@ class _PlanFields(ma.Schema):
     day = ma.fields.Date()
     version = ma.fields.Integer()
     status = ma.fields.String()
+    status_label = StatusLabel("plan")
     objective = ma.fields.String()
     reason = ma.fields.String()
     created_at = ma.fields.AwareDateTime()
@@ -39,6 +40,7 @@ class CaseOnStopSchema(ma.Schema):
     item = ma.fields.String()
     item_en = ma.fields.String()
     status = ma.fields.String()
+    status_label = StatusLabel("case")
     materials = ma.fields.List(ma.fields.Dict())
     in_person = ma.fields.Boolean()
 
@@ -65,6 +67,7 @@ class StopSchema(ma.Schema):
     window_start = ma.fields.AwareDateTime(allow_none=True)
     window_end = ma.fields.AwareDateTime(allow_none=True)
     status = ma.fields.String()
+    status_label = StatusLabel("stop")
     fail_reason = ma.fields.String()
     contact = ma.fields.Nested(ContactSchema, allow_none=True)
     nav = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from dispatch.api.common import StrictSchema
+from dispatch.api.common import StatusLabel, StrictSchema
 
 
 class LookupArgsSchema(StrictSchema):
@@ -22,6 +22,7 @@ class LookupSchema(ma.Schema):
     item = ma.fields.String()
     item_en = ma.fields.String()
     status = ma.fields.String()
+    status_label = StatusLabel("case")
     registered_at = ma.fields.AwareDateTime()
     due_date = ma.fields.Date()
     predicted_date = ma.fields.Date(allow_none=True)

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from dispatch.api.common import ROW_ID, StrictSchema
+from dispatch.api.common import ROW_ID, StatusLabel, StrictSchema
 from dispatch.models.ratings import LEVEL_NAMES, TAGS, Level
 from dispatch.security import current_scope
 from dispatch.services.ratings import KEY_OF, LEVEL_KEYS, shielded
@@ -87,6 +87,7 @@ class RectificationSchema(ma.Schema):
     rating_id = ma.fields.Integer()
     township_code = ma.fields.String()
     status = ma.fields.String()
+    status_label = StatusLabel("rectification")
     opened_at = ma.fields.AwareDateTime()
     verify_due = ma.fields.Date()
     close_due = ma.fields.Date()

@@ -4,7 +4,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from dispatch.api.pagination import SelectPage
-from dispatch.api.users.schemas import UserCreateSchema, UserQueryArgsSchema, UserSchema
+from dispatch.api.users.schemas import (
+    UserCreateSchema,
+    UserQueryArgsSchema,
+    UserSchema,
+    UserUpdateSchema,
+)
 from dispatch.extensions import db
 from dispatch.models.users import Role
 from dispatch.security import current_scope, roles_required
@@ -41,6 +46,14 @@ class UserById(MethodView):
     def get(self, user_id):
         """One account"""
         return users.get_user(db.session, user_id)
+
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    @blp.alt_response(422, description="Not a mainland mobile number")
+    @roles_required(Role.ADMIN)
+    def patch(self, data, user_id):
+        """Set a staff member's SMS number (overdue rectifications reach it); "" clears it"""
+        return users.set_phone(db.session, user_id, data["phone"])
 
     @blp.response(204)
     @blp.alt_response(409, description="Your own account")

@@ -10,6 +10,7 @@ from sqlalchemy import select, text, update
 
 from dispatch.cli import cli
 from dispatch.extensions import db
+from dispatch.jobs.schedule import retention_job
 from dispatch.models.cases import CustodyEvent, StatusChange
 from dispatch.services import branches, cases
 from dispatch.services.retention import PURGE_NOTE, Periods, purge_expired
@@ -24,7 +25,7 @@ PHOTO = (
 )
 
 
-def signed_hand_over(world: World, case: Any) -> None:
+def signed_hand_over(world: World, case: Any, photo: str = PHOTO) -> None:
     """The case goes to the home agent on a signed, photographed receipt with a position."""
     cases.hand_over(
         db.session,
@@ -35,7 +36,7 @@ def signed_hand_over(world: World, case: Any) -> None:
         lon=116.31,
         lat=23.51,
         signature_png=SIGNATURE,
-        photo_jpeg=PHOTO,
+        photo_jpeg=photo,
     )
 
 
@@ -58,11 +59,12 @@ def withdrawn_home(world: World, case: Any) -> None:
 
 
 def _case_with_receipt(world: World, closed_days_ago: int | None) -> int:
-    """A case handed to the agent with a signed, photographed receipt; cancelled if asked."""
+    """A case handed to the agent with a signed receipt and a photo of its own; cancelled if
+    asked."""
     cid = world.case(world.home)
     with world.app.app_context():
         case = cases.get_case(db.session, world.scope, cid)
-        signed_hand_over(world, case)
+        signed_hand_over(world, case, photo=f"{PHOTO}{cid:08d}")
         if closed_days_ago is not None:
             withdrawn_home(world, case)
             # Set-up: the case closed that long ago (its history is dated then).
@@ -77,11 +79,11 @@ def _case_with_receipt(world: World, closed_days_ago: int | None) -> int:
 
 
 RECEIPTS = (
-    "SELECT seq, from_kind, to_kind, to_id, at, signature_png, photo_jpeg, lon "
+    "SELECT seq, from_kind, to_kind, to_id, at, signature_hash, photo_hash, lon "
     "FROM custody_events WHERE case_id = :c ORDER BY seq"
 )
 MANDATES = (
-    "SELECT agent_id, materials, valid_until, signed_at, signature_png, thumbprint_jpeg "
+    "SELECT agent_id, materials, valid_until, signed_at, signature_hash, thumbprint_hash "
     "FROM entrustments WHERE case_id = :c ORDER BY id"
 )
 
@@ -102,14 +104,26 @@ def _entrustments(app, cid):
     return _raw(app, MANDATES, cid)
 
 
+def _stored(app, name: str) -> bool:
+    """Whether the file store holds a file of that name."""
+    try:
+        app.extensions["daiban.files"].store.get(name)
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def test_closed_case_past_its_period_is_purged_and_its_chain_kept(app, world):
     """Signature, photo and position gone from the raw row; who, whom and when remain."""
     old = _case_with_receipt(world, closed_days_ago=400)
     recent = _case_with_receipt(world, closed_days_ago=10)
     still_open = _case_with_receipt(world, closed_days_ago=None)
     before = _receipts(app, old)
+    # The first receipt's photo is this case's own; the others' images other cases share.
+    photos = {before[0].photo_hash}
+    assert all(photos) and all(_stored(app, p) for p in photos)
     mandate = _entrustments(app, old)
-    assert mandate and mandate[0].signature_png  # the case is entrusted on a signed form
+    assert mandate and mandate[0].signature_hash  # the case is entrusted on a signed form
     with app.app_context():
         done = purge_expired(db.session, Periods(receipts_days=365))
         again = purge_expired(db.session, Periods(receipts_days=365))
@@ -121,15 +135,17 @@ def test_closed_case_past_its_period_is_purged_and_its_chain_kept(app, world):
     assert done.cases >= 1 and done.receipts >= 1 and done.entrustments >= 1
     assert again.receipts == 0 and again.cases == 0 and again.entrustments == 0
     assert [r[:5] for r in after] == [r[:5] for r in before]  # the custody chain
-    assert all(r.signature_png is None and r.photo_jpeg is None and r.lon is None for r in after)
+    assert all(r.signature_hash is None and r.photo_hash is None and r.lon is None for r in after)
     assert notes.count(PURGE_NOTE) == 1
+    assert not any(_stored(app, p) for p in photos)  # the files are gone too
     # The mandate stays on record (who entrusted whom, with what, until when), unsigned.
     after_mandate = _entrustments(app, old)
     assert [r[:4] for r in after_mandate] == [r[:4] for r in mandate]
-    assert all(r.signature_png is None and r.thumbprint_jpeg is None for r in after_mandate)
+    assert all(r.signature_hash is None and r.thumbprint_hash is None for r in after_mandate)
     for kept in (recent, still_open):
-        assert all(r.signature_png and r.photo_jpeg for r in _receipts(app, kept))
-        assert all(r.signature_png for r in _entrustments(app, kept))
+        assert all(r.signature_hash and r.photo_hash for r in _receipts(app, kept))
+        assert all(_stored(app, r.photo_hash) for r in _receipts(app, kept))
+        assert all(r.signature_hash for r in _entrustments(app, kept))
 
 
 def test_purge_command_reports_counts(app, world):
@@ -141,3 +157,13 @@ def test_purge_command_reports_counts(app, world):
     with app.app_context():
         assert db.session.scalar(select(CustodyEvent.id).limit(1)) is not None
         db.session.remove()
+
+
+def test_the_embedded_schedule_runs_the_purge_once_a_day(app, world):
+    """Without Celery the server's daily job purges a case past its period, then waits a day."""
+    old = _case_with_receipt(world, closed_days_ago=500)
+    job = retention_job(app)
+    job.stamp.unlink(missing_ok=True)
+    assert job.run_if_due() is True
+    assert all(r.signature_hash is None and r.lon is None for r in _receipts(app, old))
+    assert job.run_if_due() is False

@@ -93,20 +93,22 @@ def test_erase_waits_for_open_cases_then_leaves_nothing(app, client, auth, world
             text("SELECT name, phone, id_number FROM applicants WHERE id = :a"), {"a": aid}
         ).one()
         receipts = db.session.execute(
-            text("SELECT seq, signature_png, photo_jpeg FROM custody_events WHERE case_id = :c"),
+            text("SELECT seq, signature_hash, photo_hash FROM custody_events WHERE case_id = :c"),
             {"c": cid},
         ).all()
         mandates = db.session.execute(
             text(
-                "SELECT agent_id, signature_png, thumbprint_jpeg FROM entrustments "
+                "SELECT agent_id, signature_hash, thumbprint_hash FROM entrustments "
                 "WHERE case_id = :c"
             ),
             {"c": cid},
         ).all()
         db.session.remove()
     assert row.name == "已删除" and row.phone == "" and row.id_number != before.id_number
-    assert receipts and all(r.signature_png is None and r.photo_jpeg is None for r in receipts)
-    assert mandates and all(m.signature_png is None and m.thumbprint_jpeg is None for m in mandates)
+    assert receipts and all(r.signature_hash is None and r.photo_hash is None for r in receipts)
+    assert mandates and all(
+        m.signature_hash is None and m.thumbprint_hash is None for m in mandates
+    )
     assert all(m.agent_id == world.home.agent for m in mandates)  # the mandate stays on record
     assert "id_number" in _purposes(app, aid)["rights_erasure"]
     after = client.get(f"/api/applicants/{aid}", headers=auth("admin")).get_json()

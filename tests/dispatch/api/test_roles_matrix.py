@@ -491,6 +491,13 @@ TABLE = [
     ),
     Row("GET", "/api/users/<int:user_id>", lambda w: f"/api/users/{w.admin_id}", ADMIN_ONLY),
     Row(
+        "PATCH",
+        "/api/users/<int:user_id>",
+        lambda w: f"/api/users/{w.user()}",
+        ADMIN_ONLY,
+        {"phone": "13800138000"},
+    ),
+    Row(
         "DELETE",
         "/api/users/<int:user_id>",
         lambda w: f"/api/users/{w.user()}",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 import pytest
 
@@ -34,3 +37,17 @@ def publish_day(client, auth, app, day: date) -> dict:
 def planned(client, auth, work_day, app):
     """Plan and publish the dispatcher's township for the working day; returns the plan."""
     return publish_day(client, auth, app, work_day)
+
+
+def waits_for(release: threading.Event, call: Callable[[], Any]) -> tuple[bool, Any]:
+    """Run ``call`` on a thread while something holds a lock; after a second say whether it
+    is still waiting, then ``release`` the holder and give back what ``call`` returned."""
+    answers: list[Any] = []
+    caller = threading.Thread(target=lambda: answers.append(call()))
+    caller.start()
+    caller.join(1.0)
+    waited = caller.is_alive()
+    release.set()
+    caller.join(60)
+    (answer,) = answers
+    return waited, answer

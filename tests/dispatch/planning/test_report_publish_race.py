@@ -10,7 +10,6 @@ any report further on than the draft.
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ import pytest
 from dispatch.extensions import db
 from dispatch.models.plans import Plan, PlanStop
 from dispatch.planning import service as planning
+from tests.dispatch.planning.conftest import waits_for
 from tests.dispatch.planning.test_stale_stops import agent_headers, open_stops, own_plan
 
 __all__ = ["own_plan"]  # the fixture, used by name
@@ -88,24 +88,16 @@ def test_a_report_waits_for_a_publish_under_way(client, auth, own_plan, app, bac
             db.session.commit()
             db.session.remove()
 
-    answers: list[Any] = []
-
-    def report() -> None:
+    def report() -> Any:
         with app.test_client() as c:
-            answers.append(_report(c, head, stop["id"], "done", f"race-w-{stop['id']}"))
+            return _report(c, head, stop["id"], "done", f"race-w-{stop['id']}")
 
     publisher = threading.Thread(target=publish)
     publisher.start()
     assert carried.wait(60)
-    reporter = threading.Thread(target=report)
-    reporter.start()
-    time.sleep(1.0)
-    waited = reporter.is_alive()
-    commit.set()
+    waited, resp = waits_for(commit, report)
     publisher.join(60)
-    reporter.join(60)
     assert waited, "the report did not wait for the publish under way"
-    (resp,) = answers
     assert resp.status_code == 200, resp.get_json()
     assert resp.get_json()["id"] == same["id"]
     assert resp.get_json()["reported_stop_id"] == stop["id"]

@@ -5,7 +5,7 @@
  */
 (function () {
   "use strict";
-  const { t, N_, el, api, auth, loginGate, hhmm, cstDate, uuid, ll, makeMap, toast, stopLabel, itemName } = Daiban;
+  const { t, N_, el, api, auth, loginGate, hhmm, cstDate, uuid, ll, makeMap, toast, stopLabel, itemName, statusLabel } = Daiban;
   const params = new URLSearchParams(location.search);
   const DAY = params.get("day") || cstDate();
   // Plain /app on a day without a route (a weekend, a holiday) shows the next day with one.
@@ -205,7 +205,6 @@
   /* ---------- the page ---------- */
 
   const ACTIONS = { collect: N_("Collect"), hand_over: N_("Hand over"), visit: N_("Home visit"), ride: N_("Ride home") };
-  const STATUS = { planned: N_("Planned"), arrived: N_("Arrived"), done: N_("Done"), failed: N_("Failed") };
   const ACTIONABLE = (s) => s.task_key && !["start", "end", "break"].includes(s.kind);
 
   function statusOf(s) { return state.pending[s.id] || s.status; }
@@ -234,7 +233,7 @@
     li.append(el("div", { class: "stop-head" },
       el("span", { class: "eta" }, hhmm(s.arrival)),
       el("span", { class: "label" }, stopLabel(s)),
-      el("span", { class: "badge " + status }, t(STATUS[status] || status)), waiting));
+      el("span", { class: "badge " + status }, statusLabel("stop", status)), waiting));
     const meta = el("div", { class: "meta" });
     if (win) meta.append(el("span", {}, win));
     if (s.action) meta.append(el("span", { class: "action" }, t(ACTIONS[s.action] || s.action)));
@@ -297,7 +296,7 @@
   /* ---------- actions at a stop ---------- */
 
   async function report(s, status, reason) {
-    await enqueue({ kind: "stop", stopId: s.id, label: stopLabel(s) + " → " + t(STATUS[status]),
+    await enqueue({ kind: "stop", stopId: s.id, label: stopLabel(s) + " → " + statusLabel("stop", status),
       body: { status, reason: reason || "", at: new Date().toISOString(), idempotency_key: uuid() } });
   }
 
@@ -393,7 +392,7 @@
     for (const c of s.cases) {
       if (missing[c.id] && s.action !== "hand_over") {
         // Incomplete documents stay with the villager, who gets the written one-time notice.
-        await enqueue({ kind: "return", caseId: c.id, label: c.reference + " → " + t("returned"),
+        await enqueue({ kind: "return", caseId: c.id, label: c.reference + " → " + statusLabel("case", "returned"),
           body: { to: "returned", note: t("Materials incomplete at the stop"), missing: missing[c.id] } });
         continue;
       }

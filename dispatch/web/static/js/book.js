@@ -1,7 +1,7 @@
 /* The booking page: few steps, large type; then a look-up by reference and phone. */
 (function () {
   "use strict";
-  const { t, N_, el, api, loginGate, hhmm, cstDate, estimateBadge } = Daiban;
+  const { t, el, api, loginGate, hhmm, cstDate, estimateBadge, statusLabel } = Daiban;
   const EN = Daiban.LANG === "en";
   const s = { item: null, applicant: null, mode: null, date: null, caseId: null, reference: null };
   const box = () => document.getElementById("step");
@@ -139,8 +139,6 @@
       el("button", { type: "button", class: "primary", onclick: () => { Object.assign(s, { item: null, applicant: null, caseId: null, reference: null }); chooseService(); } }, t("Book another")));
   }
 
-  const STATUS = { registered: N_("Registered"), materials_checked: N_("Materials checked"), returned: N_("Returned for missing materials"), with_agent: N_("With the agent"), at_township: N_("At the township centre"), at_county: N_("At the county centre"), decided: N_("Decided"), returning: N_("On the way back"), delivered: N_("Delivered"), closed: N_("Closed"), cancelled: N_("Cancelled") };
-
   document.getElementById("lookup-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const f = ev.target, out = document.getElementById("lookup-result");
@@ -148,7 +146,7 @@
       const r = (await api("GET", "/api/public/cases/lookup?reference=" + encodeURIComponent(f.reference.value.trim()) + "&phone=" + encodeURIComponent(f.phone.value.trim()))).data;
       out.replaceChildren(el("div", { class: "notice-box", id: "lookup-found" },
         el("p", {}, el("strong", {}, r.reference), " · " + (EN ? r.item_en : r.item)),
-        el("p", {}, t("Status: {s}", { s: t(STATUS[r.status] || r.status) })),
+        el("p", {}, t("Status: {s}", { s: statusLabel("case", r.status) })),
         el("p", {}, t("Documents are now with: {h}", { h: r.holder })),
         el("p", {}, t("Promised by {date}", { date: r.due_date }) + (r.predicted_date ? " · " + t("expected {date}", { date: r.predicted_date }) : ""), estimateBadge(r)),
         r.missing_notice ? el("p", { class: "notice" }, r.missing_notice) : null,

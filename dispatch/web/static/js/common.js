@@ -3,6 +3,7 @@
   "use strict";
   const I18N = JSON.parse(document.getElementById("i18n").textContent);
   const CONFIG = JSON.parse(document.getElementById("map-config").textContent);
+  const STATUS_LABELS = JSON.parse(document.getElementById("status-labels").textContent);
   const LANG = document.documentElement.lang || "zh";
 
   /** Marks a string for pybabel (``-k N_``) where it is looked up later with t(variable). */
@@ -13,6 +14,13 @@
     let s = I18N[key] || key;
     if (vars) Object.keys(vars).forEach((k) => { s = s.split("{" + k + "}").join(vars[k]); });
     return s;
+  }
+
+  /** A status as people read it (kind: case, booking, stop, plan, outbox, rectification), in
+   *  the page's language, from the one table the API and the forms use too
+   *  (dispatch/models/status_labels.py). */
+  function statusLabel(kind, status) {
+    return (STATUS_LABELS[kind] || {})[status] || status;
   }
 
   function el(tag, attrs, ...children) {
@@ -180,5 +188,5 @@
     box._timer = setTimeout(() => { box.className = ""; }, 4000);
   }
 
-  global.Daiban = { t, N_, el, api, ApiError, auth, login, loginGate, hhmm, cstDate, uuid, wgsToGcj, ll, makeMap, estimateBadge, stopLabel, itemName, COLOURS, CONFIG, LANG, toast };
+  global.Daiban = { t, N_, el, api, ApiError, auth, login, loginGate, hhmm, cstDate, uuid, wgsToGcj, ll, makeMap, estimateBadge, stopLabel, itemName, statusLabel, COLOURS, CONFIG, LANG, toast };
 })(window);

@@ -1,23 +1,21 @@
 /* The dispatcher console: one township's day of routes, moves, versions and messages. */
 (function () {
   "use strict";
-  const { t, N_, el, api, loginGate, hhmm, cstDate, ll, makeMap, estimateBadge, COLOURS, toast, stopLabel } = Daiban;
+  const { t, N_, el, api, loginGate, hhmm, cstDate, ll, makeMap, estimateBadge, COLOURS, toast, stopLabel, statusLabel } = Daiban;
   const params = new URLSearchParams(location.search);
   const s = { township: null, day: params.get("day") || cstDate(), plans: [], plan: null, map: null, layer: null, villages: null, agents: [] };
   const FIXED = ["start", "end", "break"];
   const colour = (i) => COLOURS[i % COLOURS.length];
-  // Words the API sends as keys (plan, case and message states, vehicle kinds), shown with
-  // t(key): listed only so that pybabel extracts them.
-  const KEYS = [N_("draft"), N_("published"), N_("superseded"), N_("car"), N_("motorbike"), N_("pending"), N_("sent"), N_("dead"),
-    N_("registered"), N_("materials_checked"), N_("with_agent"), N_("at_township"), N_("at_county"), N_("decided"), N_("returning"),
-    N_("delivered"), N_("closed"), N_("cancelled")];
+  // Words the API sends as keys (vehicle kinds), shown with t(key): listed only so that
+  // pybabel extracts them. Statuses are shown with statusLabel, from the server's one table.
+  const KEYS = [N_("car"), N_("motorbike")];
   const CONSTRAINT = N_("Constraint");
   const VIOLATIONS = { skills: N_("The vehicle lacks a needed skill (a car or seats)"), time_window: N_("Arrives outside the time window"), capacity: N_("Over the bag or seat capacity"), shift: N_("Outside the agent’s shift"), max_travel_time: N_("Over the longest allowed day") };
 
   async function loadPlans(selectId) {
     s.plans = (await api("GET", "/api/plans/?page_size=50&township=" + s.township + "&day=" + s.day)).data;
     const sel = document.getElementById("versions");
-    sel.replaceChildren(...s.plans.map((p) => el("option", { value: p.id }, "v" + p.version + " · " + t(p.status))));
+    sel.replaceChildren(...s.plans.map((p) => el("option", { value: p.id }, "v" + p.version + " · " + statusLabel("plan", p.status))));
     if (!s.plans.length) { s.plan = null; renderAll(); return; }
     const pick = selectId || (s.plans.find((p) => p.status === "draft") || s.plans.find((p) => p.status === "published") || s.plans[0]).id;
     sel.value = pick;
@@ -33,7 +31,7 @@
 
   function renderAll() {
     const p = s.plan;
-    document.getElementById("plan-status").textContent = p ? "v" + p.version + " " + t(p.status) : t("No plan for this day");
+    document.getElementById("plan-status").textContent = p ? "v" + p.version + " " + statusLabel("plan", p.status) : t("No plan for this day");
     document.getElementById("publish").disabled = !p || p.status !== "draft";
     document.getElementById("replan").disabled = !p;
     drawMap(); drawLanes(); drawGantt(); drawBars(); drawUnassigned(); drawDispatchForms();
@@ -325,7 +323,7 @@
     const rows = (await api("GET", "/api/cases/?open_only=true&page_size=50&overdue_before=" + cstDate(soon))).data;
     document.getElementById("overdue").replaceChildren(
       el("tr", {}, el("th", {}, t("Reference")), el("th", {}, t("Service")), el("th", {}, t("Status")), el("th", {}, t("Due")), el("th", {}, t("Predicted"))),
-      ...(rows.length ? rows.map((c) => el("tr", {}, el("td", {}, c.reference), el("td", {}, c.item_name), el("td", {}, t(c.status)), el("td", {}, c.due_date, c.predicted_date > c.due_date ? null : estimateBadge(c)),
+      ...(rows.length ? rows.map((c) => el("tr", {}, el("td", {}, c.reference), el("td", {}, c.item_name), el("td", {}, statusLabel("case", c.status)), el("td", {}, c.due_date, c.predicted_date > c.due_date ? null : estimateBadge(c)),
         el("td", {}, c.predicted_date || "—", c.predicted_date > c.due_date ? estimateBadge(c) : null)))
         : [el("tr", {}, el("td", { colspan: 5 }, t("Nothing at risk")))]));
   }
@@ -336,7 +334,7 @@
     document.getElementById("outbox").replaceChildren(
       el("tr", {}, el("th", {}, t("Message")), el("th", {}, t("Channel")), el("th", {}, t("Status")), el("th", {}, t("Attempts")), el("th", {}, "")),
       ...(rows.length ? rows.map((m) => el("tr", {}, el("td", {}, m.kind), el("td", {}, m.channel),
-        el("td", {}, el("span", { class: "pill " + (m.last_error && m.status === "pending" ? "failed" : m.status) }, t(m.status)), m.last_error ? el("div", { class: "muted" }, m.last_error) : null),
+        el("td", {}, el("span", { class: "pill " + (m.last_error && m.status === "pending" ? "failed" : m.status) }, statusLabel("outbox", m.status)), m.last_error ? el("div", { class: "muted" }, m.last_error) : null),
         el("td", {}, m.attempts),
         el("td", {}, m.status !== "sent" ? el("button", { type: "button", onclick: () => resend(m.id) }, t("Resend")) : null)))
         : [el("tr", {}, el("td", { colspan: 5 }, t("No messages")))]));
@@ -347,8 +345,6 @@
   }
 
   /* ---------- stop reports to check ---------- */
-  // What a phone reported about a stop (the catalogue test reads tables named STATUS).
-  const STATUS = { arrived: N_("Arrived"), done: N_("Done"), failed: N_("Failed") };
   let checking = null;
 
   /** Reports the phones sent about stops that left the plan, still unchecked, for this day. */
@@ -363,7 +359,7 @@
     document.getElementById("reports").replaceChildren(
       el("tr", {}, el("th", {}, t("Time")), el("th", {}, t("Agent")), el("th", {}, t("Status")), el("th", {}, t("Stop")), el("th", {}, "")),
       ...(rows.length ? rows.map((r) => el("tr", { "data-report": r.id }, el("td", {}, hhmm(r.at)), el("td", {}, r.agent.name),
-        el("td", {}, el("span", { class: "badge " + r.status }, t(STATUS[r.status] || r.status))),
+        el("td", {}, el("span", { class: "badge " + r.status }, statusLabel("stop", r.status))),
         el("td", {}, stopLabel(r.stop), r.reason ? el("div", {}, r.reason) : null,
           el("div", { class: "muted" }, t("version {v} on the phone; version {c} now", { v: r.plan_version, c: r.current_version ?? "—" }))),
         el("td", {}, el("button", { type: "button", class: "resolve", onclick: () => askNote(r) }, t("Checked")))))

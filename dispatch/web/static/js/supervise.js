@@ -2,11 +2,10 @@
    assessment with its subsidy and the rectification queue; every figure from the API. */
 (function () {
   "use strict";
-  const { t, el, api, loginGate, cstDate, toast } = Daiban;
+  const { t, el, api, loginGate, cstDate, toast, statusLabel } = Daiban;
   const charts = {};
   const pct = (v) => (v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%");
   const yuan = (v) => (v ? v.toLocaleString("zh-CN") : "0");
-  const STEPS = { open: t("Waiting for verification"), verified: t("Verified"), rectified: t("Rectified"), closed: t("Closed") };
 
   function chart(id) {
     if (!charts[id]) charts[id] = echarts.init(document.getElementById(id), null, { renderer: "canvas" });
@@ -125,7 +124,7 @@
     const rows = rects.map((r) => el("tr", { "data-rect": r.id },
       cell(r.township_name || r.township_code), cell(r.rating.level_zh),
       cell(cstDate(new Date(r.opened_at))), cell(r.verify_due), cell(r.close_due),
-      cell(STEPS[r.status] || r.status),
+      cell(statusLabel("rectification", r.status)),
       cell(r.overdue ? t("overdue") + (r.flagged_stage ? " · " + (r.flagged_stage === "verify" ? t("verification") : t("closing")) : "") : "", r.overdue ? "sv-late" : "")));
     const empty = el("tr", {}, el("td", { colspan: head.length, class: "muted" }, t("No open rectification")));
     document.getElementById("sv-queue").replaceChildren(
