@@ -4,31 +4,25 @@ the kill is delivered twice (delivery is at least once: a batch is settled when 
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from benchmarks.load.population import build_population, load_app
-from benchmarks.load.reconcile import reconcile
-from benchmarks.load.run import parse, run_locust
 from benchmarks.load.stack import Stack, StackConfig
 from dispatch.extensions import db
 from dispatch.models.agents import Agent
 from dispatch.models.outbox import Device, OutboxMessage, enqueue
 from tests.conftest import reset_postgres
+from tests.load.faults import PG, five_hundreds, load_running
 from tests.notifications.fake_fcm import FakeFcm, started_fake_fcm
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
-PG = "postgresql+psycopg://postgres@127.0.0.1:5432/load_test"
 PUSHES = 300
 BATCH = 40
 #: The stand-in's first failures: SDK-retried 503s, then answers slower than the timeout.
@@ -54,13 +48,19 @@ def _enqueue_pushes(app: Flask) -> list[str]:
     return ids
 
 
-def _settled(app: Flask, ids: list[str]) -> dict[str, str]:
-    with app.app_context():
-        rows = db.session.execute(
-            select(OutboxMessage.id, OutboxMessage.status).where(OutboxMessage.id.in_(ids))
-        ).all()
-        db.session.remove()
-    return {i: str(s) for i, s in rows}
+def _settled(app: Flask, ids: list[str], within: float) -> dict[str, str]:
+    """The rows' statuses once all are sent, or when ``within`` seconds have passed."""
+    deadline = time.monotonic() + within
+    while True:
+        with app.app_context():
+            rows = db.session.execute(
+                select(OutboxMessage.id, OutboxMessage.status).where(OutboxMessage.id.in_(ids))
+            ).all()
+            db.session.remove()
+        statuses = {i: str(s) for i, s in rows}
+        if set(statuses.values()) == {"sent"} or time.monotonic() > deadline:
+            return statuses
+        time.sleep(0.5)
 
 
 def _kill_mid_batch(stack: Stack, fcm: FakeFcm, after: int) -> threading.Event:
@@ -99,34 +99,22 @@ def test_notify_worker_killed_mid_batch_under_load(redis_url: str, tmp_path: Pat
         },
     )
     stack = Stack(config)
-    args = parse(["--quick", "--agents", "100", "--dispatchers", "10", "--duration", "45"])
+    load = ["--agents", "100", "--dispatchers", "10", "--duration", "45"]
     try:
-        stack.start()
-        app = load_app(stack.env())
-        pop = build_population(app, stack.day, args.staff)
-        args.dispatchers = min(args.dispatchers, len(pop.dispatchers))
-        pop.write(tmp_path / "population.json")
-        ledger_path = tmp_path / "ledger.json"
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            locust = pool.submit(run_locust, stack, args, tmp_path / "population.json", ledger_path)
+        with load_running(stack, load, tmp_path) as run:
             time.sleep(15)  # into the load
             fcm.fail_next("unavailable", UNAVAILABLE)
             fcm.stall_next(TIMEOUT_S + 1, STALLS)
             before = len(fcm.snapshot().accepted)
             killed = _kill_mid_batch(stack, fcm, after=before + BATCH + BATCH // 2)
-            pushes = _enqueue_pushes(app)
+            pushes = _enqueue_pushes(run.app)
             assert killed.wait(60), "the notify worker never reached its second batch"
             fcm.on_accept = None
             time.sleep(1)  # the stand-in finishes what the dead worker had in flight
             kill_at = len(fcm.snapshot().accepted)
             stack.start_notify_worker(2)
-            locust.result(timeout=180)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and set(_settled(app, pushes).values()) != {"sent"}:
-            time.sleep(0.5)
-        settled = _settled(app, pushes)
-        ledger = json.loads(ledger_path.read_text())
-        rec = reconcile(app, ledger, date.fromisoformat(pop.day))
+            settled = _settled(run.app, pushes, within=150)
+            ledger, rec = run.finish()
     finally:
         stack.stop()
         fcm.stop()
@@ -144,6 +132,6 @@ def test_notify_worker_killed_mid_batch_under_load(redis_url: str, tmp_path: Pat
     assert len(twice) <= BATCH, len(twice)
     assert all(first_seen[i] < kill_at for i in twice), "a push sent after the kill went twice"
     assert not rec.lost, (dict(rec.lost), rec.examples)
-    five = {k: n for k, n in ledger["statuses"].items() if k.rsplit(" ", 1)[1].startswith("5")}
+    five = five_hundreds(ledger)
     assert all(k.endswith(" 503") for k in five), five
     print(f"pushes {PUSHES}: {len(twice)} delivered twice (the killed batch); {dict(rec.counts)}")
