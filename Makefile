@@ -38,6 +38,7 @@ vendor:
 	cp dispatch/web/node_modules/signature_pad/dist/signature_pad.umd.min.js dispatch/web/static/vendor/
 	cp dispatch/web/node_modules/idb/build/umd.js dispatch/web/static/vendor/idb.umd.js
 	cp dispatch/web/node_modules/echarts/dist/echarts.min.js dispatch/web/static/vendor/
+	cp dispatch/web/node_modules/gcoord/dist/gcoord.global.prod.js dispatch/web/static/vendor/
 
 # Extract the page strings (templates, and the scripts' t("...") / N_("...")), merge them into
 # both catalogues, compile. New msgids then need their Chinese in translations/zh.

@@ -55,7 +55,7 @@ from tqdm import tqdm
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dispatch import create_app  # noqa: E402
+from dispatch.app import create_app  # noqa: E402
 from dispatch.extensions import db  # noqa: E402
 from dispatch.models.cases import Case, Status  # noqa: E402
 from dispatch.models.plans import Job  # noqa: E402

@@ -4,7 +4,7 @@ Celery needs a module-level app to import; this is the one place that builds it 
 time, as the Flask docs' Celery pattern does.
 """
 
-from dispatch import create_app
+from dispatch.app import create_app
 from dispatch.crypto import KeyConfigError
 from dispatch.services.holiday_file import HolidayFileError
 

@@ -7,6 +7,7 @@ builds a second one on a temporary database), so the factory knows nothing of th
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from werkzeug.serving import run_simple
 
-from dispatch import create_app, privacy_cli
+from dispatch import privacy_cli
+from dispatch.app import create_app
 from dispatch.crypto import KeyConfigError
 from dispatch.errors import DomainError
 from dispatch.extensions import db
@@ -39,6 +41,7 @@ from dispatch.services.demo import (
     demo_is_seeded,
     seed_demo,
 )
+from dispatch.services.demo_history import seed_history
 from dispatch.services.divisions import import_divisions
 from dispatch.services.due_dates import case_ids, count_recounted, recount_due_dates
 from dispatch.services.holiday_file import HolidayFileError
@@ -117,9 +120,17 @@ def create_user_cmd(
 
 @click.command("seed-demo")
 @click.option("--seed", type=int, default=7, show_default=True)
+@click.option(
+    "--history-days",
+    type=click.IntRange(0, 250),
+    default=66,
+    show_default=True,
+    help="past working days of delivered cases and 好差评 to seed (0: none)",
+)
 @with_appcontext
-def seed_demo_cmd(seed: int) -> None:
-    """Seed the demo catalogue, population, cases and logins (deterministic per seed)."""
+def seed_demo_cmd(seed: int, history_days: int) -> None:
+    """Seed the demo catalogue, population, cases and logins, and a history of delivered,
+    rated cases for the supervisor's page (deterministic per seed)."""
     with click.progressbar(length=108, label="生成示例数据 / seeding townships") as bar:
         try:
             summary = seed_demo(db.session, seed=seed, on_township=lambda: bar.update(1))
@@ -127,6 +138,12 @@ def seed_demo_cmd(seed: int) -> None:
             raise click.ClickException(str(err)) from None
     for key, value in summary.items():
         click.echo(f"  {key}: {value}")
+    if history_days:
+        click.echo(f"生成 {history_days} 个工作日的办件历史 / seeding {history_days} working days")
+        started = time.monotonic()
+        for key, value in seed_history(db.session, seed=seed, working_days=history_days).items():
+            click.echo(f"  history {key}: {value}")
+        click.echo(f"  history took {time.monotonic() - started:.1f} s")
 
 
 @click.command("demo-setup")
@@ -404,7 +421,8 @@ def purge_expired_cmd() -> None:
         f"{done.entrustments} 份委托书签名手印，{done.outbox} 条短信号码，删除图片文件 "
         f"{done.files} 个 / {done.receipts} "
         f"receipts and {done.entrustments} entrustments of {done.cases} closed cases "
-        f"and {done.outbox} SMS purged; {done.files} image files deleted"
+        f"and {done.outbox} SMS purged; {done.files} image files deleted; "
+        f"{done.home_stops} past home stops blurred"
     )
 
 

@@ -71,10 +71,13 @@ class Config:
         self.RECTIFY_VERIFY_DAYS = int(env.get("DAIBAN_RECTIFY_VERIFY_DAYS", "5"))
         self.RECTIFY_CLOSE_DAYS = int(env.get("DAIBAN_RECTIFY_CLOSE_DAYS", "10"))
         self.APPEAL_DECIDE_DAYS = int(env.get("DAIBAN_APPEAL_DECIDE_DAYS", "5"))
+        # KPI: documents held by one agent longer than this many working days are flagged.
+        self.KPI_HOLD_DAYS = int(env.get("DAIBAN_KPI_HOLD_DAYS", "3"))
         # Retention (README, Personal data): natural days after a case closes, and after an
         # SMS to a villager was sent, before its personal data is removed.
         self.RETAIN_RECEIPTS_DAYS = int(env.get("DAIBAN_RETAIN_RECEIPTS_DAYS", "365"))
         self.RETAIN_OUTBOX_DAYS = int(env.get("DAIBAN_RETAIN_OUTBOX_DAYS", "30"))
+        self.RETAIN_ROUTES_DAYS = int(env.get("DAIBAN_RETAIN_ROUTES_DAYS", "365"))
         # Signatures and photos, sealed, by content hash (dispatch.filestore); empty: next to a
         # SQLite database file, else instance/files.
         self.FILES_DIR = env.get("DAIBAN_FILES_DIR", "")

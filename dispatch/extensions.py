@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 import marshmallow as ma
 import swagger_ui_bundle
@@ -16,10 +16,8 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_smorest.error_handler import ErrorSchema
 from flask_sqlalchemy import SQLAlchemy
-from flask_sqlalchemy.session import Session as FlaskSqlaSession
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, scoped_session
 from werkzeug.exceptions import HTTPException
 
 from dispatch.config import ROOT
@@ -28,12 +26,6 @@ from dispatch.filestore import Images, LocalStore
 from dispatch.models.base import Base
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
-
-#: What services, planning and jobs take as ``session``: a plain :class:`Session` (tests,
-#: benchmarks) or Flask-SQLAlchemy's request-scoped ``db.session`` proxy, which forwards the
-#: same methods. ``scoped_session`` is invariant in its parameter, hence Flask-SQLAlchemy's
-#: own Session subclass here.
-DbSession: TypeAlias = Session | scoped_session[FlaskSqlaSession]
 
 
 class DaibanErrorSchema(ErrorSchema):  # type: ignore[misc]

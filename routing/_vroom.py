@@ -20,11 +20,18 @@ would skip.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import pickle
+import select
+import signal
+import struct
 import time
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 import vroom
 
 from routing._prepared import HORIZON, Prepared
@@ -56,22 +63,72 @@ def preferred(prep: Prepared, tasks: list[int]) -> bool:
 
 
 def seed(
-    prep: Prepared, tasks: list[int], params: SolveParams, seconds: float
+    prep: Prepared, tasks: list[int], params: SolveParams, seconds: float, hard: float = 0.0
 ) -> dict[int, list[int]] | None:
     """Vehicle index -> task order from VROOM within ``seconds``, or ``None``.
 
-    Not reproducible under load (see ``routing.solve._start``); with a ``solution_limit``
-    it runs to its end.
+    VROOM checks its timeout only in its local search; each search's construction runs to
+    its end (900 stops: 0.45 s of CPU each, several seconds on a loaded core). So VROOM runs
+    in a forked child that is killed ``hard`` seconds after ``seconds`` have passed, and a
+    large problem first gets a one-search answer to fall back on. Not reproducible under load
+    (see ``routing.solve._start``); with a ``solution_limit`` it runs in-process to its end.
     """
     if seconds <= 0.01:
         return None
     t0 = time.perf_counter()
+    stops = len(tasks)
+    stages = [(SEARCHES, DEPTH)] if stops < STAGED_STOPS else [(1, DEPTH), (SEARCHES, DEPTH)]
+    if params.solution_limit is not None or not hasattr(os, "fork"):
+        found = _solve(_input(prep, tasks), SEARCHES, DEPTH, None)
+    else:
+        found = _in_child(prep, tasks, stages, t0 + seconds, t0 + seconds + hard)
+    if found is None:
+        return None
+    orders = {v: found.get(v, []) for v in range(len(prep.vehicles))}
+    logger.debug(
+        "VROOM seed: %d of %d tasks in %.3fs",
+        sum(map(len, orders.values())),
+        len(tasks),
+        time.perf_counter() - t0,
+    )
+    return orders
+
+
+def solve_group(
+    prep: Prepared,
+    tasks: list[int],
+    vehicles: list[int],
+    searches: int,
+    depth: int,
+    seconds: float,
+) -> dict[int, list[int]] | None:
+    """VROOM's routes for ``tasks`` on ``vehicles`` alone, in-process within ``seconds``
+    (a small group's construction takes milliseconds)."""
+    return _solve(_input(prep, tasks, vehicles), searches, depth, seconds)
+
+
+#: From this many stops on, the seed first runs one search to have an answer in time.
+STAGED_STOPS = 600
+
+#: Share of the seed's time the one-search stage may take.
+FIRST_STAGE = 0.25
+
+
+def _input(prep: Prepared, tasks: list[int], vehicles: list[int] | None = None) -> Any:
+    """The problem over ``tasks`` (and ``vehicles``, default all) as a pyvroom ``Input``,
+    its matrices cut down to the locations these use."""
+    fleet = list(range(len(prep.vehicles))) if vehicles is None else vehicles
+    used = {prep.tasks[i].loc for i in tasks}
+    used |= {x for v in fleet for x in (prep.starts[v], prep.ends[v]) if x is not None}
+    locs = sorted(used)
+    at = {loc: k for k, loc in enumerate(locs)}
     inp = vroom.Input()
-    for profile in sorted({v.profile for v in prep.vehicles}):
-        inp.set_durations_matrix(profile, prep.durations[profile])
-        inp.set_distances_matrix(profile, prep.distances[profile])
-    for v in range(len(prep.vehicles)):
-        inp.add_vehicle(_vehicle(vroom, prep, v))
+    for profile in sorted({prep.vehicles[v].profile for v in fleet}):
+        cut = np.ix_(locs, locs)
+        inp.set_durations_matrix(profile, prep.durations[profile][cut])
+        inp.set_distances_matrix(profile, prep.distances[profile][cut])
+    for v in fleet:
+        inp.add_vehicle(_vehicle(vroom, prep, v, at))
     late = _after_every_day(prep)
     wanted = set(tasks)
     for i in tasks:
@@ -80,7 +137,7 @@ def seed(
             inp.add_job(
                 vroom.Job(
                     i,
-                    vroom.Location(index=task.loc),
+                    vroom.Location(index=at[task.loc]),
                     default_setup=task.setup,
                     default_service=task.service,
                     delivery=vroom.Amount(list(task.delivery)),
@@ -95,14 +152,14 @@ def seed(
             inp.add_shipment(
                 vroom.ShipmentStep(
                     i,
-                    vroom.Location(index=task.loc),
+                    vroom.Location(index=at[task.loc]),
                     default_setup=task.setup,
                     default_service=task.service,
                     time_windows=_windows(vroom, task.windows, late),
                 ),
                 vroom.ShipmentStep(
                     task.partner,
-                    vroom.Location(index=drop.loc),
+                    vroom.Location(index=at[drop.loc]),
                     default_setup=drop.setup,
                     default_service=drop.service,
                     time_windows=_windows(vroom, drop.windows, late),
@@ -111,39 +168,106 @@ def seed(
                 skills=set(task.skills),
                 priority=min(task.priority, 100),
             )
-    timeout = None if params.solution_limit is not None else timedelta(seconds=seconds)
+    return inp
+
+
+def _solve(
+    inp: Any, searches: int, depth: int, seconds: float | None
+) -> dict[int, list[int]] | None:
+    """VROOM's routes as vehicle index -> task order, or ``None`` when it fails."""
+    timeout = None if seconds is None else timedelta(seconds=max(0.001, seconds))
     try:
         # pyvroom's public solve() takes a level only; its binding also takes searches and
         # depth (the overload Input.solve forwards to), which is what the seed needs.
         raw = vroom.solution.solution.Solution(
-            inp._solve(nb_searches=SEARCHES, depth=DEPTH, nb_threads=1, timeout=timeout)
+            inp._solve(nb_searches=searches, depth=depth, nb_threads=1, timeout=timeout)
         )
     except (RuntimeError, ValueError) as exc:  # pyvroom raises its C++ errors as these
         logger.warning("VROOM gave no seed: %s", exc)
         return None
     routes = raw.routes
-    orders: dict[int, list[int]] = {v: [] for v in range(len(prep.vehicles))}
+    orders: dict[int, list[int]] = {}
     for vid, kind, tid in zip(routes["vehicle_id"], routes["type"], routes["id"], strict=True):
         if kind in ("job", "pickup", "delivery"):
-            orders[int(vid)].append(int(tid))
-    logger.debug(
-        "VROOM seed: %d of %d tasks in %.3fs",
-        sum(map(len, orders.values())),
-        len(tasks),
-        time.perf_counter() - t0,
-    )
+            orders.setdefault(int(vid), []).append(int(tid))
     return orders
 
 
-def _vehicle(vroom: Any, prep: Prepared, v: int) -> Any:
-    """Vehicle ``v`` for VROOM, with its index as id."""
+def _in_child(
+    prep: Prepared,
+    tasks: list[int],
+    stages: list[tuple[int, int]],
+    soft: float,
+    hard: float,
+) -> dict[int, list[int]] | None:
+    """The last stage's routes a forked child sent by ``hard``; the child is then killed.
+
+    The child runs only VROOM and writes its answers to a pipe: no logging, no locks the
+    parent's other threads may hold, ``os._exit`` at the end.
+    """
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; its answers are what the parent tests see
+        code = 1
+        try:
+            os.close(read)
+            for k, (searches, depth) in enumerate(stages):
+                left = soft - time.perf_counter()
+                share = FIRST_STAGE if k == 0 and len(stages) > 1 else 1.0
+                orders = _solve(_input(prep, tasks), searches, depth, left * share)
+                if orders is not None:
+                    _send(write, orders)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    try:
+        return _receive(read, hard)
+    finally:
+        os.close(read)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def _send(fd: int, orders: dict[int, list[int]]) -> None:
+    data = pickle.dumps(orders)
+    frame = struct.pack("!Q", len(data)) + data
+    while frame:
+        frame = frame[os.write(fd, frame) :]
+
+
+def _receive(fd: int, deadline: float) -> dict[int, list[int]] | None:
+    """The last whole answer read from ``fd`` before ``deadline`` or the end of the pipe."""
+    buffer = b""
+    last = None
+    while True:
+        left = deadline - time.perf_counter()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            if last is None:
+                logger.warning("VROOM gave no seed in time")
+            return last
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return last
+        buffer += chunk
+        while len(buffer) >= 8:
+            size = struct.unpack("!Q", buffer[:8])[0]
+            if len(buffer) < 8 + size:
+                break
+            last = pickle.loads(buffer[8 : 8 + size])
+            buffer = buffer[8 + size :]
+
+
+def _vehicle(vroom: Any, prep: Prepared, v: int, at: dict[int, int]) -> Any:
+    """Vehicle ``v`` for VROOM, with its index as id and locations renumbered by ``at``."""
     veh = prep.vehicles[v]
     lo, hi = prep.window(v)
     start, end = prep.starts[v], prep.ends[v]
     return vroom.Vehicle(
         v,
-        start=None if start is None else vroom.Location(index=start),
-        end=None if end is None else vroom.Location(index=end),
+        start=None if start is None else vroom.Location(index=at[start]),
+        end=None if end is None else vroom.Location(index=at[end]),
         profile=veh.profile,
         capacity=vroom.Amount(list(prep.amount(veh.capacity))),
         skills=set(veh.skills),

@@ -54,7 +54,7 @@ def demo_app(url: str, divisions_dir: Path, *, seed: int, only: set[str], **conf
     ``only`` townships. ``config`` adds to the test settings; ``now`` goes to the seed."""
     from flask_migrate import upgrade
 
-    from dispatch import create_app
+    from dispatch.app import create_app
     from dispatch.extensions import db
     from dispatch.services.demo import seed_demo
     from dispatch.services.divisions import import_divisions

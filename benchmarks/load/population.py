@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from dispatch import create_app
+from dispatch.app import create_app
 from dispatch.extensions import db
 from dispatch.models.agents import Agent
 from dispatch.models.applicants import Applicant

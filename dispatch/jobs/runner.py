@@ -17,9 +17,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from dispatch.errors import NotFound
-from dispatch.extensions import DbSession, db
+from dispatch.extensions import db
 from dispatch.jobs.celery_tasks import fan_out_plan, replan_day
 from dispatch.models.plans import NOT_STARTED, Job
+from dispatch.models.session import DbSession
 from dispatch.models.users import Scope
 from dispatch.services.job_runs import fail_job, run_plan_job, run_replan_job
 

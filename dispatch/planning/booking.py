@@ -16,13 +16,13 @@ from sqlalchemy import select
 
 import routing
 from dispatch.errors import Conflict, Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.outbox import enqueue
 from dispatch.models.regions import township_code
+from dispatch.models.session import DbSession
 from dispatch.planning.build import routing_task
 from dispatch.planning.locks import lock_township_plans
 from dispatch.planning.rides import Ride, place_ride, rides_of

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from dispatch.extensions import DbSession
 from dispatch.models.regions import Region
+from dispatch.models.session import DbSession
 
 
 def lock_township_plans(session: DbSession, township_id: int) -> None:

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 import routing
 from dispatch.errors import Conflict, Invalid, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, VehicleKind
 from dispatch.models.plans import Override, Plan
+from dispatch.models.session import DbSession
 from dispatch.planning.build import shift_window
 from dispatch.planning.rides import ride_keys
 from dispatch.planning.service import finish, prepare

@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 
 import routing
 from dispatch.errors import DomainError
-from dispatch.extensions import DbSession
 from dispatch.models.cases import Case
 from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.regions import Region
+from dispatch.models.session import DbSession
 from dispatch.planning import solvers
 from dispatch.planning.service import Prepared, finish, prepare, publish, solve_params
 from dispatch.planning.tasks import MOVING

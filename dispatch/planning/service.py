@@ -14,13 +14,13 @@ from sqlalchemy import select
 
 import routing
 from dispatch.errors import Conflict
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.outbox import OutboxMessage, enqueue
 from dispatch.models.plans import Override, Plan, PlanRoute, PlanStatus, PlanStop, StopStatus
 from dispatch.models.regions import Region
 from dispatch.models.regions import township_code as town_of
+from dispatch.models.session import DbSession
 from dispatch.planning.build import Built, Overrides, build_problem
 from dispatch.planning.carried import carried_tasks
 from dispatch.planning.locks import lock_township_plans

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 import routing
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.cases import OPEN, Case
 from dispatch.models.plans import Plan, PlanRoute, PlanStop
 from dispatch.models.regions import Region
+from dispatch.models.session import DbSession
 from dispatch.planning.build import Built
 from dispatch.planning.labels import STEPS, english_label, stop_label
 from dispatch.planning.predict import arrival_date, predict

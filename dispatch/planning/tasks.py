@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from dispatch.errors import Conflict, NotFound
-from dispatch.extensions import DbSession
 from dispatch.hours import spans_on
 from dispatch.models.agents import Agent, Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
@@ -28,6 +27,7 @@ from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.entrustments import Covers, Entrustment
 from dispatch.models.regions import Region, decision_code
+from dispatch.models.session import DbSession
 from dispatch.planning.labels import HOME_ZH, task_label
 from dispatch.workdays import CST, working_days_between
 

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.applicants import Applicant
 from dispatch.models.plans import Plan, PlanRoute, PlanStop
 from dispatch.models.regions import Region
+from dispatch.models.session import DbSession
 from dispatch.models.users import Scope
 from dispatch.planning.geo import nav_links
 from dispatch.planning.labels import chinese_label, english_label, strip_role

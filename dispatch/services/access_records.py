@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from dispatch.errors import Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.access import AccessRecord
+from dispatch.models.session import DbSession
 from dispatch.models.users import Scope
 from dispatch.privacy import Disclosure, Shown, mark_recorded, reading, show, take_reads
 from dispatch.workdays import CST

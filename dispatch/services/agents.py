@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 
 from dispatch.errors import Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, Vehicle
 from dispatch.models.regions import Level, Region
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.privacy import agent_shown
 from dispatch.services.access_records import note_answer

@@ -8,11 +8,11 @@ from sqlalchemy import Select, or_, select
 
 from dispatch.crypto import id_number_index
 from dispatch.errors import Conflict, Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.agents import agent_zone
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
 from dispatch.models.regions import Level, Region
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.privacy import applicant_shown
 from dispatch.services.access_records import note_answer

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from dispatch.errors import Conflict, Gone, Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
+from dispatch.models.session import DbSession
 from dispatch.models.users import Scope
 from dispatch.services.applicants import scoped_applicants
 from dispatch.services.scoping import one_or_404

@@ -20,8 +20,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from dispatch.errors import Forbidden, Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.regions import Level, Region
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.services.datafiles import read_json
 from dispatch.services.kpis import figures_for_townships, load_rows, parse_period
@@ -39,6 +39,9 @@ class UnitConfig:
     subsidy_note: str
     county: str  # the county's code, for a county unit
     townships: tuple[str, ...]  # the zone's townships
+    # Where the tier and the membership come from, and whether the city has confirmed them.
+    basis: str = ""
+    confirmed: bool = False
 
 
 def load_config(path: Path) -> dict[str, Any]:
@@ -52,6 +55,8 @@ def load_config(path: Path) -> dict[str, Any]:
             u.get("subsidy_note", ""),
             u.get("county", ""),
             tuple(u.get("townships", [])),
+            u.get("basis", ""),
+            bool(u.get("confirmed", False)),
         )
         for u in data["units"]
     ]
@@ -148,6 +153,8 @@ def _unit(
         "score": _score(parts, weights),
         "subsidy_tier": unit.subsidy,
         "subsidy_note": unit.subsidy_note or ("" if unit.subsidy else "自筹 / self-funded"),
+        "basis": unit.basis,
+        "confirmed": unit.confirmed,
         "qualifies": qualifies,
         "subsidy_amount": unit.subsidy if qualifies and unit.subsidy else 0,
         "missing": reg.missing,

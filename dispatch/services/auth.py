@@ -9,9 +9,10 @@ from flask_jwt_extended import create_access_token, decode_token
 from sqlalchemy import select
 
 from dispatch.errors import Invalid, NotFound, Unauthorized
-from dispatch.extensions import DbSession, db
+from dispatch.extensions import db
 from dispatch.models.agents import Agent
 from dispatch.models.regions import Level, Region
+from dispatch.models.session import DbSession
 from dispatch.models.users import RevokedToken, Role, Scope, User
 from dispatch.services.passwords import hash_password, verify_password
 from dispatch.services.validation import mobile_problem

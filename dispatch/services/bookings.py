@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import select
 
 from dispatch.errors import Forbidden, Invalid, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.plans import Job
 from dispatch.models.regions import township_code
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.planning import booking
 from dispatch.planning.service import current_plan, tell_unplanned

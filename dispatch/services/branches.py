@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from dispatch.errors import Conflict, Forbidden, Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.cases import Case, HolderKind, Status
 from dispatch.models.centres import CentreKind, ServiceCentre
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.services import entrustments
 from dispatch.services.case_flow import BRANCH_FROM, at_decision

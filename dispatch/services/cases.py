@@ -10,13 +10,13 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import OPEN, Case, CustodyEvent, HolderKind, Status, StatusChange
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import ServiceCentre
 from dispatch.models.regions import Region, decision_code, township_code
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.services import outbox
 from dispatch.services.assignments import agent_case_ids

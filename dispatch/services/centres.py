@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 
 from dispatch.errors import Conflict, Invalid, NotFound
-from dispatch.extensions import DbSession
 from dispatch.hours import spans_on
 from dispatch.models.centres import ClosedDay, ServiceCentre
 from dispatch.models.regions import Region
+from dispatch.models.session import DbSession
 from dispatch.models.users import Scope
 from dispatch.services.scoping import ancestor_codes, field_region, in_region, one_or_404, writable
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, AgentLevel, Vehicle, VehicleKind
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
@@ -24,6 +23,7 @@ from dispatch.models.entrustments import CapturedAt, Covers, Entrustment
 from dispatch.models.plans import Plan, PlanStatus
 from dispatch.models.regions import Level, Region, code_at, township_code
 from dispatch.models.register import TOWNSHIP_ITEMS, VILLAGE_ITEMS, RegisterEntry
+from dispatch.models.session import DbSession
 from dispatch.models.users import User
 from dispatch.services.cases import promised_date
 from dispatch.services.datafiles import DataFileError, read_json

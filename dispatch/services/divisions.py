@@ -20,8 +20,8 @@ from shapely.prepared import prep
 from sqlalchemy import select
 
 from dispatch.errors import Invalid, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.regions import CoordSource, Level, Region, code_at
+from dispatch.models.session import DbSession
 from dispatch.services.datafiles import DataFileError, features, read_csv
 from dispatch.services.validation import point_problem
 

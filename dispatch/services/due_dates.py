@@ -16,8 +16,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from dispatch.errors import NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.cases import OPEN, Case, Status, StatusChange
+from dispatch.models.session import DbSession
 from dispatch.services import outbox
 from dispatch.services.cases import promised_date
 from dispatch.workdays import cst_date

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.cases import OPEN, Case, Channel
 from dispatch.models.entrustments import CapturedAt, Covers, Entrustment
 from dispatch.models.regions import township_code
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.services.images import keep
 from dispatch.workdays import cst_date

@@ -12,13 +12,13 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from dispatch.errors import Conflict, NotFound
-from dispatch.extensions import DbSession
 from dispatch.forms import case_forms
 from dispatch.forms.route_sheet import route_sheet as render_route_sheet
 from dispatch.models.agents import Agent
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status
 from dispatch.models.plans import Plan, PlanRoute, PlanStatus
+from dispatch.models.session import DbSession
 from dispatch.models.users import Scope
 from dispatch.privacy import applicant_subject, note_whole
 from dispatch.services import entrustments

@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from dispatch.errors import Invalid
-from dispatch.extensions import DbSession, images
+from dispatch.extensions import images
 from dispatch.filestore import TooLarge
 from dispatch.models.cases import CustodyEvent
 from dispatch.models.entrustments import Entrustment
+from dispatch.models.session import DbSession
 
 #: Every column that holds a content hash of the store.
 HASH_COLUMNS = (

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 
 from dispatch.errors import Conflict
-from dispatch.extensions import DbSession
 from dispatch.models.catalog import ServiceItem
+from dispatch.models.session import DbSession
 from dispatch.services.scoping import one_or_404
 
 

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import case, update
 
 from dispatch.errors import DomainError
-from dispatch.extensions import DbSession
 from dispatch.models.plans import Job
+from dispatch.models.session import DbSession
 from dispatch.resilience import run_again_on_disconnect
 from dispatch.services.bookings import replan_failed
 from dispatch.services.plans import plan_city, replan_published

@@ -24,10 +24,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dispatch.extensions import DbSession
 from dispatch.models.base import utcnow
 from dispatch.models.plans import Job, Plan
 from dispatch.models.regions import Region
+from dispatch.models.session import DbSession
 from dispatch.planning.runner import CitySummary
 from dispatch.services.bookings import fail_replan
 from dispatch.services.job_runs import finish_job

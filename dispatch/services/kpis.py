@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from dispatch.errors import Forbidden, Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
@@ -31,13 +31,13 @@ from dispatch.models.plans import Plan, PlanRoute, PlanStatus, PlanStop, StopEve
 from dispatch.models.ratings import LEVEL_NAMES, Level, Rating, Rectification
 from dispatch.models.regions import Level as RegionLevel
 from dispatch.models.regions import Region, township_code
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.services.rectification import closed_on_time
 from dispatch.workdays import CST, cst_date, working_days_between
 
 LEVELS = ("city", "county", "township", "agent")
 READERS = {Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER, Role.AGENT}
-HOLD_DAYS = 3  # documents held by one agent longer than this many working days are flagged
 DONE = (Status.DELIVERED, Status.CLOSED)
 NOT_YET = {Status.DELIVERED, Status.CLOSED, Status.CANCELLED}
 
@@ -155,6 +155,8 @@ class Rows:
     ratings: list[Rating]
     rects: list[Rectification]
     as_of: datetime
+    # Documents held by one agent longer than this many working days are flagged.
+    hold_days: int
 
 
 def load_rows(session: DbSession, prefix: str, period: Period) -> Rows:
@@ -246,6 +248,7 @@ def load_rows(session: DbSession, prefix: str, period: Period) -> Rows:
         list(ratings),
         list(rects),
         as_of,
+        current_app.config["KPI_HOLD_DAYS"],
     )
 
 
@@ -374,13 +377,13 @@ def _custody(rows: Rows, mine: Callable[[str, int | None], bool]) -> dict[str, A
         if c.holder_kind == HolderKind.AGENT
         and mine(c.village.code, c.holder_id)
         and c.custody
-        and working_days_between(cst_date(c.custody[-1].at), as_of) > HOLD_DAYS
+        and working_days_between(cst_date(c.custody[-1].at), as_of) > rows.hold_days
     ]
     return {
         "hand_overs": len(events),
         "without_receipt": len(bare),
         "held_too_long": len(held),
-        "hold_days": HOLD_DAYS,
+        "hold_days": rows.hold_days,
     }
 
 

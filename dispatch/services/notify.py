@@ -18,8 +18,9 @@ from sqlalchemy import CursorResult, and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from dispatch.errors import Conflict, Forbidden, NotFound
-from dispatch.extensions import DbSession, db
+from dispatch.extensions import db
 from dispatch.models.outbox import Device, OutboxAttempt, OutboxMessage, OutboxStatus
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.privacy import message_shown
 from dispatch.services.access_records import note_answer

@@ -6,10 +6,10 @@ from datetime import date, datetime
 
 from flask import current_app
 
-from dispatch.extensions import DbSession
 from dispatch.models.cases import Case
 from dispatch.models.outbox import OutboxMessage, enqueue
 from dispatch.models.regions import township_code
+from dispatch.models.session import DbSession
 from dispatch.services.rating_tokens import rating_link
 from dispatch.workdays import CST, next_working_day, uncovered_years
 

@@ -12,10 +12,10 @@ import logging
 
 from sqlalchemy import and_, or_, select
 
-from dispatch.extensions import DbSession
 from dispatch.models.outbox import enqueue
 from dispatch.models.ratings import Rectification
 from dispatch.models.regions import Level, Region, code_at
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, User
 
 log = logging.getLogger(__name__)

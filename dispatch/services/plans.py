@@ -10,7 +10,6 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 
 from dispatch.errors import Forbidden, Invalid, NotFound, Unavailable
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.cases import Case
 from dispatch.models.plans import (
@@ -22,6 +21,7 @@ from dispatch.models.plans import (
     PlanStatus,
 )
 from dispatch.models.regions import Region
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.planning import manual, runner
 from dispatch.planning import service as planning

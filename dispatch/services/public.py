@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dispatch.extensions import DbSession
+from dispatch.models.session import DbSession
 from dispatch.services.cases import date_basis, get_by_reference, holder_label
 
 

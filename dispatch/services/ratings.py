@@ -14,7 +14,6 @@ from flask import current_app
 from sqlalchemy import Select, exists, select
 
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
 from dispatch.models.centres import CentreKind, ServiceCentre
@@ -28,6 +27,7 @@ from dispatch.models.ratings import (
     Source,
 )
 from dispatch.models.regions import Region, township_code
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.services.rating_tokens import read_token
 from dispatch.workdays import add_working_days, cst_date

@@ -17,7 +17,6 @@ from flask import current_app
 from sqlalchemy import Select, select
 
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.outbox import enqueue
 from dispatch.models.ratings import (
     Appeal,
@@ -28,6 +27,7 @@ from dispatch.models.ratings import (
     Rectification,
     RectStatus,
 )
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.services.overdue_alerts import alert_overdue
 from dispatch.workdays import CST, add_working_days, cst_date

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from dispatch.errors import Forbidden, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.regions import Region
+from dispatch.models.session import DbSession
 from dispatch.models.users import Scope
 
 

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 
 from dispatch.errors import Forbidden, Invalid, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.regions import Level, Region, township_code
 from dispatch.models.register import ITEM_NAMES, TOWNSHIP_ITEMS, VILLAGE_ITEMS, RegisterEntry
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.workdays import cst_date
 

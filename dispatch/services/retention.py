@@ -18,12 +18,14 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from dispatch.extensions import DbSession
 from dispatch.models.cases import Case, CustodyEvent, Status, StatusChange
 from dispatch.models.entrustments import Entrustment
 from dispatch.models.outbox import OutboxMessage, OutboxStatus
+from dispatch.models.session import DbSession
+from dispatch.services.home_stops import blur, stops_before
 from dispatch.services.images import forget, sweep
 from dispatch.services.signatures import clear_entrustments, clear_receipts
+from dispatch.workdays import cst_date
 
 ENDED = (Status.CLOSED, Status.CANCELLED)
 PURGE_NOTE = (
@@ -39,10 +41,15 @@ class Periods:
 
     receipts_days: int = 365
     outbox_days: int = 30
+    routes_days: int = 365  # a past plan's stops at villagers' homes, from the plan's day
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Periods:
-        return cls(int(config["RETAIN_RECEIPTS_DAYS"]), int(config["RETAIN_OUTBOX_DAYS"]))
+        return cls(
+            int(config["RETAIN_RECEIPTS_DAYS"]),
+            int(config["RETAIN_OUTBOX_DAYS"]),
+            int(config["RETAIN_ROUTES_DAYS"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ class Purged:
     outbox: int
     entrustments: int = 0
     files: int = 0
+    home_stops: int = 0
 
 
 def _ended_before(session: DbSession, cutoff: datetime) -> list[Case]:
@@ -107,8 +115,10 @@ def purge_expired(session: DbSession, periods: Periods, now: datetime | None = N
     ]
     for message in messages:
         message.phone, message.variables = "", {}
+    old_routes = cst_date(now) - timedelta(days=periods.routes_days)
+    blurred = blur(session, stops_before(session, old_routes))
     session.commit()
     # Files are not in the transaction: deleted once the rows no longer name them, with any
     # file a failed write left behind (the sweep); a crash here leaves them to the next run.
     files = forget(session, names) + sweep(session)
-    return Purged(purged_cases, receipts, len(messages), mandates, files)
+    return Purged(purged_cases, receipts, len(messages), mandates, files, blurred)

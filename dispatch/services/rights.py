@@ -8,17 +8,18 @@ from typing import Any
 from sqlalchemy import select
 
 from dispatch.errors import Conflict
-from dispatch.extensions import DbSession
 from dispatch.models.access import AccessRecord
 from dispatch.models.agents import Appointment
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import OPEN, Case
 from dispatch.models.outbox import OutboxMessage
 from dispatch.models.ratings import Rating
+from dispatch.models.session import DbSession
 from dispatch.models.users import Scope
 from dispatch.privacy import Disclosure, Subject, applicant_shown
 from dispatch.services.access_records import note_answer, note_reads
 from dispatch.services.applicants import apply_update
+from dispatch.services.home_stops import blur, stops_of
 from dispatch.services.images import forget, image
 from dispatch.services.signatures import clear_entrustments, clear_receipts, entrustments_of
 
@@ -81,6 +82,11 @@ def export_applicant(
         "appointments": [
             _row(p, "id", "window_start", "window_end", "status", "note")
             for p in session.scalars(select(Appointment).where(Appointment.applicant_id == a.id))
+        ],
+        "home_stops": [
+            _row(s, "label", "arrival", "status", "status_at", "lon", "lat")
+            | {"day": s.route.plan.day.isoformat(), "plan_status": s.route.plan.status}
+            for s in stops_of(session, a.id)
         ],
         "ratings": [
             _row(r, "id", "level", "comment", "rated_at")
@@ -148,6 +154,7 @@ def erase_applicant(
             "close or cancel it first",
             {"cases": list(open_cases)},
         )
+    blur(session, stops_of(session, a.id))  # before the name goes: it leaves their labels
     a.name, a.phone, a.address = ERASED_NAME, "", ""
     a.id_number = f"ERASED-{a.id}"  # keeps the blind index unique; no person's number
     a.lon = a.lat = 0.0

@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, select
 
 from dispatch.errors import Forbidden, Invalid, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.regions import Region
+from dispatch.models.session import DbSession
 from dispatch.models.users import Scope
 
 T = TypeVar("T")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from dispatch.extensions import DbSession
 from dispatch.models.cases import Case, CustodyEvent
 from dispatch.models.entrustments import Entrustment
+from dispatch.models.session import DbSession
 
 
 def entrustments_of(session: DbSession, case: Case) -> list[Entrustment]:

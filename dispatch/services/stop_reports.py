@@ -13,9 +13,9 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import aliased, selectinload, with_expression
 
 from dispatch.errors import Conflict, Forbidden
-from dispatch.extensions import DbSession
 from dispatch.models.plans import Plan, PlanRoute, PlanStatus, PlanStop, StopEvent
 from dispatch.models.regions import Level, Region
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.services.scoping import field_region, in_region, one_or_404
 from dispatch.workdays import CST

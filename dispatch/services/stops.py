@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from dispatch.errors import Conflict, Forbidden, Invalid, NotFound
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent
 from dispatch.models.applicants import Applicant
 from dispatch.models.outbox import enqueue
 from dispatch.models.plans import Plan, PlanStatus, PlanStop, StopEvent, StopStatus
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.planning import service as planning
 from dispatch.planning.locks import share_township_plans

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from dispatch.errors import Conflict
-from dispatch.extensions import DbSession
+from dispatch.models.session import DbSession
 from dispatch.models.users import Scope, User
 from dispatch.services.auth import checked_phone, create_user, get_user
 

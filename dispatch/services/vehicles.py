@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from dispatch.errors import Invalid
-from dispatch.extensions import DbSession
 from dispatch.models.agents import Agent, Vehicle
 from dispatch.models.centres import ServiceCentre
+from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
 from dispatch.services.scoping import in_region, one_or_404, writable
 

@@ -159,6 +159,12 @@ def supervise() -> Any:
     return _page("supervise.html")
 
 
+@bp.route("/results")
+def results() -> Any:
+    """The public monthly 好差评 results (公示); no login, no personal data."""
+    return _page("results.html")
+
+
 @bp.route("/rate/<token>")
 def rate(token: str) -> Any:
     """The public rating page of an SMS link; the page checks the token through the API."""

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from dispatch import create_app
+from dispatch.app import create_app
 from dispatch.extensions import db
 from dispatch.services.demo import DEMO_LOGINS, DEMO_TOWNSHIP
 

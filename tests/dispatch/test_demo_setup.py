@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from dispatch import create_app
+from dispatch.app import create_app
 from dispatch.extensions import db
 from dispatch.models.agents import Agent
 from dispatch.models.plans import Plan

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from dispatch import create_app
+from dispatch.app import create_app
 from dispatch.requestlog import JsonFormatter
 from dispatch.services.health import migration_heads
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -191,3 +194,31 @@ def test_no_township_code_slicing():
     """Township codes come from models.regions.township_code, not ``code[:9] + "000"``."""
     hits = [p for p in DISPATCH.rglob("*.py") if '[:9] + "000"' in p.read_text()]
     assert hits == []
+
+
+def test_planning_and_models_do_not_import_the_extensions():
+    """The session type lives with the models (``dispatch.models.session``): naming it pulls
+    in no web layer, so planning and the models import nothing of ``dispatch.extensions``."""
+    graph = _import_graph()
+    hits = sorted(
+        name
+        for name, imported in graph.items()
+        if name.startswith(("dispatch.planning", "dispatch.models"))
+        and "dispatch.extensions" in imported
+    )
+    assert hits == []
+
+
+def test_planning_loads_no_web_layer():
+    """Importing the planning package loads neither flask-smorest nor the app factory (the
+    package ``dispatch/__init__.py`` imports nothing)."""
+    code = (
+        "import sys, dispatch.planning.service, dispatch.planning.booking\n"
+        "print(sorted(m for m in ('flask_smorest', 'flask_limiter', 'dispatch.extensions',"
+        " 'dispatch.app') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stderr

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from dispatch import create_app
+from dispatch.app import create_app
 from dispatch.services.notify import build_channels
 
 BASE = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"}

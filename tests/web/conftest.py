@@ -49,16 +49,21 @@ def web_app(tmp_path_factory: pytest.TempPathFactory, divisions_dir: Path) -> Fl
     )
 
 
-@pytest.fixture(scope="session")
-def server(web_app: Flask) -> Iterator[str]:
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve ``app`` on a free local port in a thread; yields its base URL."""
     from werkzeug.serving import make_server
 
-    srv = make_server("127.0.0.1", 0, web_app, threaded=True)
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{srv.server_port}"
     srv.shutdown()
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(web_app: Flask) -> Iterator[str]:
+    yield from live_server(web_app)
 
 
 @pytest.fixture(scope="session")

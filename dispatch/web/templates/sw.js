@@ -1,8 +1,9 @@
 /* Daiban agent app service worker: the shell and today's plan work without a signal. */
-const SHELL = "daiban-shell-v2";
+const SHELL = "daiban-shell-v3";
 const URLS = {{ [
   "/app",
   url_for('web.static', filename='css/daiban.css'),
+  url_for('web.static', filename='vendor/gcoord.global.prod.js'),
   url_for('web.static', filename='js/common.js'),
   url_for('web.static', filename='js/agent.js'),
   url_for('web.static', filename='vendor/idb.umd.js'),

@@ -108,3 +108,20 @@ def test_a_county_sees_itself_and_its_zones(client, auth):
     for who in ("dispatcher", "agent", "staff"):
         assert client.get("/api/assessment?year=2026", headers=auth(who)).status_code == 403
     assert client.get("/api/assessment?year=1999", headers=auth("county")).status_code == 422
+
+
+def test_every_unit_says_where_its_tier_comes_from(client, auth):
+    """Each unit carries its basis; the guesses (the zones' townships, 普宁市 as the
+    self-funded 省直管县) are marked unconfirmed, the counties' plain tier is confirmed."""
+    units = client.get("/api/assessment?year=2026", headers=auth("supervisor")).get_json()["units"]
+    assert all(u["basis"] for u in units)
+    unconfirmed = {u["name"] for u in units if not u["confirmed"]}
+    assert unconfirmed == {
+        "普宁市",
+        "空港经济区",
+        "蓝城区",
+        "大南山侨区",
+        "普侨区",
+        "大南海石化工业区",
+    }
+    assert all("UNCONFIRMED" in u["basis"] for u in units if not u["confirmed"])

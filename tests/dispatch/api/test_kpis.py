@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from dispatch.extensions import db
-from dispatch.services import ratings
+from dispatch.services import cases, ratings
 from dispatch.services.demo import DEMO_TOWNSHIP
 from dispatch.workdays import cst_date, working_days_between
 
@@ -191,3 +191,29 @@ def test_public_monthly_results(client, november):
     text = resp.get_data(as_text=True)
     assert "测试村民" not in text and "applicant" not in text and "case_id" not in text
     assert client.get("/api/public/ratings/results?month=2026").status_code == 422
+
+
+def test_the_hold_limit_is_a_setting(app, client, auth, world):
+    """DAIBAN_KPI_HOLD_DAYS sets how long an agent may hold documents: a case handed to the
+    agent ten days ago counts as held too long at 3 working days, not at 10."""
+    case_id = world.case(world.home)
+    with app.app_context():
+        case = cases.get_case(db.session, world.scope, case_id)
+        cases.transition(db.session, world.scope, case, "materials_checked")
+        event = cases.hand_over(db.session, world.scope, case, "agent", world.home.agent)
+        # As if taken ten days ago: six to eight working days in the agent's hands.
+        event.at = datetime.now(UTC) - timedelta(days=10)
+        db.session.commit()
+        db.session.remove()
+    url = f"/api/kpis?level=township&period={cst_date(datetime.now(UTC))}"
+    held = {}
+    for days in (3, 10):
+        app.config["KPI_HOLD_DAYS"] = days
+        try:
+            body = client.get(url, headers=auth("dispatcher")).get_json()
+        finally:
+            app.config["KPI_HOLD_DAYS"] = 3
+        unit = next(u for u in body["units"] if u["unit"]["code"] == DEMO_TOWNSHIP)
+        assert unit["custody"]["hold_days"] == days
+        held[days] = unit["custody"]["held_too_long"]
+    assert held[3] > held[10]

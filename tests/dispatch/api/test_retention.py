@@ -3,7 +3,7 @@ positions; its custody chain and history stay, and a second run removes nothing 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text, update
@@ -11,7 +11,10 @@ from sqlalchemy import select, text, update
 from dispatch.cli import cli
 from dispatch.extensions import db
 from dispatch.jobs.schedule import retention_job
+from dispatch.models.applicants import Applicant
 from dispatch.models.cases import CustodyEvent, StatusChange
+from dispatch.models.plans import Plan, PlanRoute, PlanStop
+from dispatch.models.regions import Region
 from dispatch.services import branches, cases
 from dispatch.services.retention import PURGE_NOTE, Periods, purge_expired
 
@@ -167,3 +170,100 @@ def test_the_embedded_schedule_runs_the_purge_once_a_day(app, world):
     assert job.run_if_due() is True
     assert all(r.signature_hash is None and r.lon is None for r in _receipts(app, old))
     assert job.run_if_due() is False
+
+
+HOME = (116.347123, 23.561987)  # one villager's door, to the metre
+
+
+def _past_home_visit(world: World, day: date, applicant_id: int) -> int:
+    """A draft plan of ``day`` with one stop at the applicant's door, and the problem and
+    solution documents that hold the same point."""
+    with world.app.app_context():
+        name = db.session.get(Applicant, applicant_id).name
+        town = db.session.scalar(select(Region).where(Region.code == "445203103000"))
+        at = datetime.combine(day, datetime.min.time(), UTC)
+        plan = Plan(
+            township_id=town.id,
+            day=day,
+            version=1,
+            problem={"jobs": [{"id": 1, "location": list(HOME), "description": "visit"}]},
+            solution={"routes": [{"steps": [{"location": list(HOME)}]}]},
+        )
+        route = PlanRoute(plan=plan, agent_id=world.home.agent)
+        route.stops.append(
+            PlanStop(seq=1, kind="job", label=f"上门服务 {name} 家", lon=HOME[0], lat=HOME[1],
+                     applicant_id=applicant_id, arrival=at, departure=at, action="visit")
+        )  # fmt: skip
+        db.session.add_all([plan, route])
+        db.session.commit()
+        stop_id = route.stops[0].id
+        db.session.remove()
+    return stop_id
+
+
+def _stop(app, stop_id):
+    with app.app_context():
+        stop = db.session.get(PlanStop, stop_id)
+        plan = stop.route.plan
+        seen = (stop.lon, stop.lat, stop.label, plan.problem, plan.solution, stop.arrival)
+        db.session.remove()
+    return seen
+
+
+def test_a_past_home_visit_keeps_when_and_loses_where_and_whose(app, world):
+    """A plan older than its period: the home stop's point goes to 0.01° in the stop and in
+    both documents, the name leaves the label; the time stays; a recent plan is untouched;
+    a second run changes nothing."""
+    aid = world.applicant(world.home.village)
+    old = _past_home_visit(world, date.today() - timedelta(days=400), aid)
+    recent = _past_home_visit(world, date.today() - timedelta(days=20), aid)
+    name = _stop(app, old)[2].split()[1]
+    with app.app_context():
+        done = purge_expired(db.session, Periods(routes_days=365))
+        again = purge_expired(db.session, Periods(routes_days=365))
+        db.session.remove()
+    lon, lat, label, problem, solution, arrival = _stop(app, old)
+    assert (lon, lat) == (116.35, 23.56) and name not in label and "村民" in label
+    assert problem["jobs"][0]["location"] == [116.35, 23.56]
+    assert solution["routes"][0]["steps"][0]["location"] == [116.35, 23.56]
+    assert arrival is not None and done.home_stops >= 1 and again.home_stops == 0
+    assert _stop(app, recent)[:3] == (*HOME, f"上门服务 {name} 家")
+
+
+def test_erasure_blurs_the_persons_past_home_stops(app, client, auth, world):
+    """The person's copy lists their home stops; an erasure blurs the point and the name."""
+    aid = world.applicant(world.home.village)
+    stop = _past_home_visit(world, date.today() - timedelta(days=3), aid)
+    name = _stop(app, stop)[2].split()[1]
+    copy = client.get(f"/api/privacy/applicants/{aid}/export", headers=auth("admin")).get_json()
+    [visit] = copy["home_stops"]
+    assert (visit["lon"], visit["lat"]) == HOME and name in visit["label"]
+    resp = client.post(
+        f"/api/privacy/applicants/{aid}/erase", json={"reason": "本人申请"}, headers=auth("admin")
+    )
+    assert resp.status_code == 200, resp.get_json()
+    lon, lat, label, problem, _, _ = _stop(app, stop)
+    assert (lon, lat) == (116.35, 23.56) and name not in label
+    assert problem["jobs"][0]["location"] == [116.35, 23.56]
+
+
+def test_a_plans_home_points_are_sealed_at_rest(app, world):
+    """A home stop's point, in the stop and in the plan's documents, is stored sealed."""
+    aid = world.applicant(world.home.village)
+    stop_id = _past_home_visit(world, date.today() - timedelta(days=30), aid)
+    with app.app_context():
+        stop = db.session.execute(
+            text("SELECT lon, lat, route_id FROM plan_stops WHERE id = :s"), {"s": stop_id}
+        ).one()
+        plan = db.session.execute(
+            text(
+                "SELECT p.problem, p.solution FROM plans p JOIN plan_routes r ON r.plan_id = p.id"
+                " WHERE r.id = :r"
+            ),
+            {"r": stop.route_id},
+        ).one()
+        db.session.remove()
+    raw = [str(v) for v in (stop.lon, stop.lat, *plan)]
+    assert all(v.startswith("v1.") for v in raw)
+    assert not any(str(HOME[0]) in v or str(HOME[1]) in v for v in raw)
+    assert _stop(app, stop_id)[:2] == HOME  # and the app reads them whole

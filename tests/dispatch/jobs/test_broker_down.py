@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy import func, select
 
-from dispatch import create_app
+from dispatch.app import create_app
 from dispatch.extensions import db
 from dispatch.models.plans import Job, Plan
 from dispatch.services.demo import DEMO_TOWNSHIP

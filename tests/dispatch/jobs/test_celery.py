@@ -12,7 +12,7 @@ import pytest
 import redis
 from flask import Flask
 
-from dispatch import create_app
+from dispatch.app import create_app
 from dispatch.extensions import db
 from dispatch.models.plans import Plan
 from dispatch.workdays import CST, next_working_day

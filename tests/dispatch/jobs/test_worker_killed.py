@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from dispatch import create_app
+from dispatch.app import create_app
 from dispatch.extensions import db
 from dispatch.models.plans import Job, Plan, PlanStatus
 from dispatch.models.regions import Region

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from dispatch import create_app, crypto
+from dispatch.app import create_app, crypto
 from dispatch.extensions import db
 from dispatch.models import Agent, Applicant, OutboxMessage, Region
 from dispatch.services.key_rotation import rotate_keys, stale_counts

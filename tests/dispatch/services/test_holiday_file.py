@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dispatch import create_app
+from dispatch.app import create_app
 from dispatch.services.holiday_file import HolidayFileError, load_holiday_file
 from dispatch.workdays import calendar_covers, is_working_day, supplement_years
 

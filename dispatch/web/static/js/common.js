@@ -114,32 +114,10 @@
     return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
   }
 
-  /* GCJ-02 ("Mars coordinates"): AMap tiles are shifted, so overlays must be shifted too. */
-  const A = 6378245.0, EE = 0.00669342162296594323;
-  function outOfChina(lon, lat) { return lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271; }
-  function tLat(x, y) {
-    let r = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
-    r += (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2 / 3;
-    r += (20 * Math.sin(y * Math.PI) + 40 * Math.sin(y / 3 * Math.PI)) * 2 / 3;
-    r += (160 * Math.sin(y / 12 * Math.PI) + 320 * Math.sin(y * Math.PI / 30)) * 2 / 3;
-    return r;
-  }
-  function tLon(x, y) {
-    let r = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
-    r += (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2 / 3;
-    r += (20 * Math.sin(x * Math.PI) + 40 * Math.sin(x / 3 * Math.PI)) * 2 / 3;
-    r += (150 * Math.sin(x / 12 * Math.PI) + 300 * Math.sin(x / 30 * Math.PI)) * 2 / 3;
-    return r;
-  }
+  /* GCJ-02 ("Mars coordinates"): AMap tiles are shifted, so overlays must be shifted too.
+   * gcoord (vendored, make vendor) converts, as prcoords does on the server side. */
   function wgsToGcj(lon, lat) {
-    if (outOfChina(lon, lat)) return [lon, lat];
-    let dLat = tLat(lon - 105, lat - 35), dLon = tLon(lon - 105, lat - 35);
-    const rad = lat / 180 * Math.PI;
-    let magic = Math.sin(rad); magic = 1 - EE * magic * magic;
-    const s = Math.sqrt(magic);
-    dLat = (dLat * 180) / ((A * (1 - EE)) / (magic * s) * Math.PI);
-    dLon = (dLon * 180) / (A / s * Math.cos(rad) * Math.PI);
-    return [lon + dLon, lat + dLat];
+    return global.gcoord.transform([lon, lat], global.gcoord.WGS84, global.gcoord.GCJ02);
   }
   const GCJ = /gcj/i.test(CONFIG.tile_datum || "");
   /** [lat, lon] for Leaflet from a WGS-84 point, shifted when the tiles are GCJ-02. */

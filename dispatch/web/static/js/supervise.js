@@ -110,7 +110,10 @@
       cell(u.construction.villages_complete + " / " + u.construction.villages),
       cell(pct(u.parts.on_time)), cell(pct(u.parts.satisfaction)),
       cell(u.score === null ? "—" : u.score),
-      cell(u.subsidy_tier ? yuan(u.subsidy_tier) : t("self-funded")),
+      // An unconfirmed tier or membership (a guess in the configuration) is starred; its
+      // basis is the cell's tooltip.
+      Object.assign(cell((u.subsidy_tier ? yuan(u.subsidy_tier) : t("self-funded")) + (u.confirmed ? "" : " *")),
+        { title: u.basis || "" }),
       cell(u.qualifies ? t("yes") : t("no"), u.qualifies ? "sv-yes" : "sv-late"),
       cell(yuan(u.subsidy_amount)),
       cell(u.missing.slice(0, 3).map((m) => m.name + "（" + m.missing_zh.join("、") + "）").join("；") +
