@@ -82,6 +82,10 @@ class Config:
         # SQLite database file, else instance/files.
         self.FILES_DIR = env.get("DAIBAN_FILES_DIR", "")
         self.FILES_MAX_BYTES = int(env.get("DAIBAN_FILES_MAX_BYTES", "1000000"))
+        # Production: S3-compatible object storage instead of the directory (dispatch.s3store).
+        s3 = {"ENDPOINT": "", "BUCKET": "", "ACCESS_KEY": "", "SECRET_KEY": ""}
+        for key, default in (s3 | {"REGION": "us-east-1", "PREFIX": "daiban/"}).items():
+            setattr(self, f"FILES_S3_{key}", env.get(f"DAIBAN_FILES_S3_{key}", default))
         # Without a broker, `daiban serve` runs the daily retention job itself
         # (dispatch.jobs.schedule); with one, Celery beat does.
         self.EMBEDDED_SCHEDULE = _flag(env.get("DAIBAN_EMBEDDED_SCHEDULE", "1"))
