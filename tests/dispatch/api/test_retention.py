@@ -231,10 +231,13 @@ def test_a_past_home_visit_keeps_when_and_loses_where_and_whose(app, world):
 
 
 def test_erasure_blurs_the_persons_past_home_stops(app, client, auth, world):
-    """An erased villager's home stops lose the point and the name at once."""
+    """The person's copy lists their home stops; an erasure blurs the point and the name."""
     aid = world.applicant(world.home.village)
     stop = _past_home_visit(world, date.today() - timedelta(days=3), aid)
     name = _stop(app, stop)[2].split()[1]
+    copy = client.get(f"/api/privacy/applicants/{aid}/export", headers=auth("admin")).get_json()
+    [visit] = copy["home_stops"]
+    assert (visit["lon"], visit["lat"]) == HOME and name in visit["label"]
     resp = client.post(
         f"/api/privacy/applicants/{aid}/erase", json={"reason": "本人申请"}, headers=auth("admin")
     )
