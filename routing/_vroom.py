@@ -3,8 +3,11 @@
 VROOM expresses what shapes a township day natively: shipments, several windows per stop
 (the office's morning and afternoon), a lunch break with a window for its start, skills and
 several capacities. At a low exploration level it needs a fraction of its full time. Its
-routes are only a start, like PyVRP's: the greedy construction re-checks every stop against
-every constraint, inserts what was left out, and OR-Tools searches on from there.
+routes are only a start, like PyVRP's: they are checked against every constraint, groups of
+them solved again (``routing._subsolve``), and OR-Tools searches on from there.
+
+VROOM's timeout is checked only in its local search, not while it builds each search's first
+solution, so the seed runs in a forked child that the solver kills at its deadline.
 
 Tasks are given to VROOM with their task index as id (a pickup and its delivery have
 different indices), so its routes name our tasks directly. Problems with locked prefixes get
@@ -28,6 +31,7 @@ import select
 import signal
 import struct
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -63,35 +67,60 @@ def preferred(prep: Prepared, tasks: list[int]) -> bool:
 
 
 def seed(
-    prep: Prepared, tasks: list[int], params: SolveParams, seconds: float, hard: float = 0.0
+    prep: Prepared,
+    tasks: list[int],
+    params: SolveParams,
+    seconds: float,
+    hard: float = 0.0,
+    key: Callable[[dict[int, list[int]]], Any] | None = None,
 ) -> dict[int, list[int]] | None:
     """Vehicle index -> task order from VROOM within ``seconds``, or ``None``.
 
     VROOM checks its timeout only in its local search; each search's construction runs to
     its end (900 stops: 0.45 s of CPU each, several seconds on a loaded core). So VROOM runs
-    in a forked child that is killed ``hard`` seconds after ``seconds`` have passed, and a
-    large problem first gets a one-search answer to fall back on. Not reproducible under load
-    (see ``routing.solve._start``); with a ``solution_limit`` it runs in-process to its end.
+    in a forked child that is killed ``hard`` seconds after ``seconds`` have passed. The
+    child may answer in stages (``stages``); of the answers that came in time the one with
+    the lowest ``key`` is taken (default: the last). Not reproducible under load (see
+    ``routing.solve._start``); with a ``solution_limit`` it runs in-process to its end.
     """
     if seconds <= 0.01:
         return None
     t0 = time.perf_counter()
-    stops = len(tasks)
-    stages = [(SEARCHES, DEPTH)] if stops < STAGED_STOPS else [(1, DEPTH), (SEARCHES, DEPTH)]
     if params.solution_limit is not None or not hasattr(os, "fork"):
         found = _solve(_input(prep, tasks), SEARCHES, DEPTH, None)
+        answers = [found] if found is not None else []
     else:
-        found = _in_child(prep, tasks, stages, t0 + seconds, t0 + seconds + hard)
-    if found is None:
+        answers = _in_child(prep, tasks, stages(len(tasks)), t0 + seconds, t0 + seconds + hard)
+    if not answers:
         return None
-    orders = {v: found.get(v, []) for v in range(len(prep.vehicles))}
+    full = [{v: a.get(v, []) for v in range(len(prep.vehicles))} for a in answers]
+    orders = min(full, key=key) if key else full[-1]
     logger.debug(
-        "VROOM seed: %d of %d tasks in %.3fs",
+        "VROOM seed: %d of %d tasks in %.3fs (answer %d of %d)",
         sum(map(len, orders.values())),
         len(tasks),
         time.perf_counter() - t0,
+        full.index(orders) + 1,
+        len(full),
     )
     return orders
+
+
+#: From this many stops on, the seed first runs one search to have an answer in time.
+STAGED_STOPS = 600
+
+
+def stages(stops: int) -> list[tuple[int, int, float]]:
+    """The child's VROOM runs: (searches, depth, share of the seed's time left).
+
+    Tried and dropped: VROOM's level 5 (32 searches at depth 5) after the seed on days under
+    120 stops, the cheaper answer kept. It often is the cheaper start, but a local optimum the
+    group re-solve and OR-Tools do not improve on: 13 service townships at 0.5 s came out at
+    0.987 of VROOM against 0.950 without it (benchmarks/README.md).
+    """
+    if stops < STAGED_STOPS:
+        return [(SEARCHES, DEPTH, 1.0)]
+    return [(1, DEPTH, 0.25), (SEARCHES, DEPTH, 1.0)]
 
 
 def solve_group(
@@ -105,13 +134,6 @@ def solve_group(
     """VROOM's routes for ``tasks`` on ``vehicles`` alone, in-process within ``seconds``
     (a small group's construction takes milliseconds)."""
     return _solve(_input(prep, tasks, vehicles), searches, depth, seconds)
-
-
-#: From this many stops on, the seed first runs one search to have an answer in time.
-STAGED_STOPS = 600
-
-#: Share of the seed's time the one-search stage may take.
-FIRST_STAGE = 0.25
 
 
 def _input(prep: Prepared, tasks: list[int], vehicles: list[int] | None = None) -> Any:
@@ -196,11 +218,12 @@ def _solve(
 def _in_child(
     prep: Prepared,
     tasks: list[int],
-    stages: list[tuple[int, int]],
+    runs: list[tuple[int, int, float]],
     soft: float,
     hard: float,
-) -> dict[int, list[int]] | None:
-    """The last stage's routes a forked child sent by ``hard``; the child is then killed.
+) -> list[dict[int, list[int]]]:
+    """The answers a forked child sent by ``hard``, one per run of ``runs`` that ended; the
+    child is then killed.
 
     The child runs only VROOM and writes its answers to a pipe: no logging, no locks the
     parent's other threads may hold, ``os._exit`` at the end.
@@ -211,9 +234,8 @@ def _in_child(
         code = 1
         try:
             os.close(read)
-            for k, (searches, depth) in enumerate(stages):
+            for searches, depth, share in runs:
                 left = soft - time.perf_counter()
-                share = FIRST_STAGE if k == 0 and len(stages) > 1 else 1.0
                 orders = _solve(_input(prep, tasks), searches, depth, left * share)
                 if orders is not None:
                     _send(write, orders)
@@ -237,25 +259,25 @@ def _send(fd: int, orders: dict[int, list[int]]) -> None:
         frame = frame[os.write(fd, frame) :]
 
 
-def _receive(fd: int, deadline: float) -> dict[int, list[int]] | None:
-    """The last whole answer read from ``fd`` before ``deadline`` or the end of the pipe."""
+def _receive(fd: int, deadline: float) -> list[dict[int, list[int]]]:
+    """The whole answers read from ``fd`` before ``deadline`` or the end of the pipe."""
     buffer = b""
-    last = None
+    answers: list[dict[int, list[int]]] = []
     while True:
         left = deadline - time.perf_counter()
         if left <= 0 or not select.select([fd], [], [], left)[0]:
-            if last is None:
+            if not answers:
                 logger.warning("VROOM gave no seed in time")
-            return last
+            return answers
         chunk = os.read(fd, 1 << 20)
         if not chunk:
-            return last
+            return answers
         buffer += chunk
         while len(buffer) >= 8:
             size = struct.unpack("!Q", buffer[:8])[0]
             if len(buffer) < 8 + size:
                 break
-            last = pickle.loads(buffer[8 : 8 + size])
+            answers.append(pickle.loads(buffer[8 : 8 + size]))
             buffer = buffer[8 + size :]
 
 

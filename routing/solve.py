@@ -185,7 +185,14 @@ def _start(
     # seeded by it.
     if params.seed_share > 0 and params.solution_limit is None and _vroom.preferred(prep, tasks):
         left = cost_budget * params.seed_share - (time.perf_counter() - t0)
-        seed = _vroom.seed(prep, tasks, params, left, cost_budget * SEED_GRACE)
+        seed = _vroom.seed(
+            prep,
+            tasks,
+            params,
+            left,
+            cost_budget * SEED_GRACE,
+            lambda o: (-_weight(prep, o), travel_cost(prep, o, coeffs, fixed)),
+        )
         if seed:
             until = t0 + cost_budget * IMPROVE_SHARE
             seed = _subsolve.improve(prep, seed, (coeffs, fixed), until, params.seed)

@@ -39,21 +39,42 @@ def test_a_seed_past_its_deadline_is_stopped(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_a_staged_seed_keeps_its_first_answer(monkeypatch: pytest.MonkeyPatch) -> None:
-    """When the full search misses the deadline, the one-search stage's routes are used."""
+    """When the second stage misses the deadline, the first stage's routes are used."""
     prep = prepare(lunch_day())
     tasks = list(range(len(prep.tasks)))
+    monkeypatch.setattr(_vroom, "stages", lambda stops: [(1, 8, 0.25), (8, 8, 1.0)])
+    first = 1
 
     def staged(inp: Any, searches: int, depth: int, seconds: float) -> dict[int, list[int]]:
-        if searches > 1:
+        if searches != first:
             time.sleep(30)
         return {1: tasks}
 
     monkeypatch.setattr(_vroom, "_solve", staged)
-    monkeypatch.setattr(_vroom, "STAGED_STOPS", 2)
     t0 = time.perf_counter()
     orders = _vroom.seed(prep, tasks, SolveParams(), 1.5, 1.0)
     assert orders == {0: [], 1: tasks}
     assert time.perf_counter() - t0 < 5
+
+
+def test_of_the_stages_answers_the_cheapest_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both stages answer in time: the seed is the answer with the lower key, not the last."""
+    prep = prepare(lunch_day())
+    tasks = list(range(len(prep.tasks)))
+    monkeypatch.setattr(_vroom, "stages", lambda stops: [(1, 8, 0.25), (8, 8, 1.0)])
+    first = 1
+
+    def two(inp: Any, searches: int, depth: int, seconds: float) -> dict[int, list[int]]:
+        return {0: tasks} if searches == first else {1: tasks}
+
+    monkeypatch.setattr(_vroom, "_solve", two)
+    costs = _costs(prep)
+
+    def key(orders: dict[int, list[int]]) -> int:
+        return travel_cost(prep, orders, *costs) + (10**9 if orders[1] else 0)
+
+    assert _vroom.seed(prep, tasks, SolveParams(), 3.0, 1.0, key) == {0: tasks, 1: []}
+    assert _vroom.seed(prep, tasks, SolveParams(), 3.0, 1.0) == {0: [], 1: tasks}
 
 
 def test_groups_solved_again_cost_less_and_hold() -> None:
