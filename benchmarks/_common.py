@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import csv
+import hashlib
 import json
 import math
+import os
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -184,25 +186,45 @@ def dodge_break_bug(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def vroom_solve(problem: Problem, seconds: float, exploration: int = 5) -> tuple[Solution, float]:
-    """Solve with pyvroom (1 thread), then re-time VROOM's orders with routing.evaluate."""
+def vroom_solve(
+    problem: Problem, seconds: float, exploration: int = 5, cache: Path | None = None
+) -> tuple[Solution, float]:
+    """Solve with pyvroom (1 thread), then re-time VROOM's orders with routing.evaluate.
+
+    With ``cache`` (a folder), VROOM's orders and wall time for the same problem, level and
+    timeout are read from there when an earlier run stored them, and stored otherwise: on a
+    shared machine a county day's VROOM run alone takes minutes.
+    """
     import vroom
 
+    data = dodge_break_bug(problem_to_vroom(problem))
+    text = json.dumps(data, sort_keys=True)
+    key = hashlib.sha256(f"{text}|{exploration}|{seconds}".encode()).hexdigest()[:20]
+    stored = cache / f"{key}.json" if cache else None
+    if stored and stored.exists():
+        saved = json.loads(stored.read_text())
+        orders = {int(v): [tuple(s) for s in steps] for v, steps in saved["orders"].items()}
+        return evaluate(problem, orders), float(saved["elapsed"])
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump(dodge_break_bug(problem_to_vroom(problem)), fh)
+        fh.write(text)
     inp = vroom.Input.from_json(Path(fh.name))
     Path(fh.name).unlink()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     raw = inp.solve(
         exploration_level=exploration, nb_threads=1, timeout=timedelta(seconds=seconds)
     ).to_dict()
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     orders: dict[int, list[Any]] = {
         r["vehicle"]: [
             (s["type"], s["id"]) for s in r["steps"] if s["type"] in ("job", "pickup", "delivery")
         ]
         for r in raw.get("routes", [])
     }
+    if stored:
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        load = os.getloadavg()[0]
+        saved = {"orders": orders, "elapsed": elapsed, "cpu": cpu, "load": load}
+        stored.write_text(json.dumps(saved))
     return evaluate(problem, orders), elapsed
 
 

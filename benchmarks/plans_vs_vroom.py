@@ -15,6 +15,7 @@ left a task unassigned is marked ``*`` and left out of the overall ratio.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -45,8 +46,12 @@ def stored_orders(solution: dict[str, Any]) -> dict[int, list[tuple[str, int]]]:
     }
 
 
-def compare(plan: Plan, seconds: float) -> dict[str, Any]:
-    """One township: our stored routes and VROOM's, timed on the same matrices."""
+def compare(plan: Plan, seconds: float, save: Path | None = None) -> dict[str, Any]:
+    """One township: our stored routes and VROOM's, timed on the same matrices (the plan's
+    problem written to ``save`` when given)."""
+    if save:
+        save.mkdir(parents=True, exist_ok=True)
+        (save / f"{plan.township.name}.json").write_text(json.dumps(plan.problem))
     problem = with_matrices(problem_from_vroom(plan.problem), HaversineProvider())
     ours = evaluate(problem, stored_orders(plan.solution))
     theirs, elapsed = vroom_solve(problem, seconds)
@@ -70,6 +75,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7, help="demo seed")
     ap.add_argument("--time-limit", type=float, default=0.5, help="the service's solver budget")
     ap.add_argument("--limit", type=int, help="only the first N townships")
+    ap.add_argument("--save", type=Path, help="write each township's plan problem here")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         app, _, _ = build_database(Path(folder), args.seed)
@@ -87,7 +93,7 @@ def main() -> None:
             plans = db.session.scalars(select(Plan).join(latest, same_version)).all()
             # A township with nothing to do today has nothing to compare (VROOM refuses it).
             busy = [p for p in plans if p.problem.get("jobs") or p.problem.get("shipments")]
-            rows = [compare(p, args.time_limit) for p in busy]
+            rows = [compare(p, args.time_limit, args.save) for p in busy]
     rows.sort(key=lambda r: r["tasks"])
     print(
         "| township | tasks | ours min | VROOM min | ours / VROOM | km ours / VROOM "

@@ -37,6 +37,7 @@ import argparse
 import csv
 import logging
 import math
+import os
 import random
 import statistics
 import sys
@@ -243,14 +244,19 @@ def _measure(problem: Problem, sol: Solution) -> dict[str, Any]:
 
 
 def run_day(
-    size: str, seed: int, balance: float, factor: float, seconds: float | None = None
+    size: str,
+    seed: int,
+    balance: float,
+    factor: float,
+    seconds: float | None = None,
+    cache: Path | None = None,
 ) -> dict[str, Any]:
-    """One day: VROOM to its end, then ours (and balanced) at VROOM's wall time x factor,
-    or at ``seconds`` when given."""
+    """One day: VROOM to its end (or as ``cache`` has it), then ours (and balanced) at
+    VROOM's wall time x factor, or at ``seconds`` when given."""
     towns = townships()
     town = random.Random(f"{size}-{seed}").choice(towns)
     problem = with_matrices(make_day(town, seed, size))
-    theirs, elapsed = vroom_solve(problem, 3600.0)
+    theirs, elapsed = vroom_solve(problem, 3600.0, cache=cache)
     budget = seconds if seconds else max(0.2, elapsed * factor)
     t0 = time.perf_counter()
     ours = solve(problem, SolveParams(time_limit=budget))
@@ -263,6 +269,7 @@ def run_day(
         "vehicles": len(problem.vehicles),
         "vroom_s": round(elapsed, 2),
         "ours_s": round(ours_s, 2),
+        "load": round(os.getloadavg()[0], 1),
     }
     sols = {"ours": ours, "vroom": theirs}
     if balance > 0:
@@ -286,7 +293,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     """Every day, then per size the mean and the worst day."""
     balanced = "longest_ratio" in rows[0]
     head = (
-        "| size | seed | township | ships | veh | VROOM s | ours s | ours min | VROOM min "
+        "| size | seed | township | ships | veh | VROOM s | ours s | load | ours min | VROOM min "
         "| ours/VROOM | unassigned ours/VROOM | we drop, VROOM serves | checked |"
     )
     if balanced:
@@ -296,7 +303,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         line = (
             f"| {r['size']} | {r['seed']} | {r['township']} | {r['shipments']} | "
-            f"{r['vehicles']} | {r['vroom_s']} | {r['ours_s']} | {r['ours_travel_min']} | "
+            f"{r['vehicles']} | {r['vroom_s']} | {r['ours_s']} | {r['load']} | "
+            f"{r['ours_travel_min']} | "
             f"{r['vroom_travel_min']} | {r['travel_ratio']:.3f}{'' if r['comparable'] else '*'} | "
             f"{r['ours_unassigned']}/{r['vroom_unassigned']} | "
             f"{r['ours_drops_vroom_serves']} | {r['ours_ok'] and r['vroom_ok']} |"
@@ -385,6 +393,11 @@ def main() -> None:
     ap.add_argument("--scale", action="store_true", help="also the 1,000-shipment scale run")
     ap.add_argument("--scale-seconds", type=float, default=20.0)
     ap.add_argument("--csv", default=str(Path(__file__).parent / "results" / "township_days.csv"))
+    ap.add_argument(
+        "--vroom-cache",
+        default=str(Path(__file__).parent / "results" / "vroom_cache"),
+        help="folder of VROOM's stored runs ('' runs VROOM every time)",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     _vroom.SEARCHES, _vroom.DEPTH = args.seed_searches, args.seed_depth
@@ -393,7 +406,14 @@ def main() -> None:
         if size not in SIZES:
             ap.error(f"--sizes: {size!r} is not one of {', '.join(SIZES)}")
         for seed in range(args.first_seed, args.first_seed + args.seeds):
-            row = run_day(size, seed, args.balance_weight, args.time_factor, args.seconds)
+            row = run_day(
+                size,
+                seed,
+                args.balance_weight,
+                args.time_factor,
+                args.seconds,
+                Path(args.vroom_cache) if args.vroom_cache else None,
+            )
             print(row, flush=True)
             rows.append(row)
     ours = f"{args.seconds:g} s" if args.seconds else f"{args.time_factor:g} x its time"

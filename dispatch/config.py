@@ -49,6 +49,7 @@ class Config:
         self.SMS_CHANNEL = env.get("DAIBAN_SMS_CHANNEL", "log")
         self.FCM_CREDENTIALS = env.get("DAIBAN_FCM_CREDENTIALS", "")
         self.FCM_URL = env.get("DAIBAN_FCM_URL", "")
+        self.FCM_TIMEOUT_S = float(env.get("DAIBAN_FCM_TIMEOUT_S", "10"))
         self.SMS_ENDPOINT = env.get("DAIBAN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
         self.SMS_ACCESS_KEY_ID = env.get("DAIBAN_SMS_ACCESS_KEY_ID", "")
         self.SMS_ACCESS_KEY_SECRET = env.get("DAIBAN_SMS_ACCESS_KEY_SECRET", "")
@@ -60,6 +61,9 @@ class Config:
         # A sender that dies holds its batch this long; longer than a batch takes to send.
         self.OUTBOX_LEASE_S = float(env.get("DAIBAN_OUTBOX_LEASE_S", "120"))
         self.OUTBOX_BATCH = int(env.get("DAIBAN_OUTBOX_BATCH", "500"))
+        # Celery beat drains the outbox every this many seconds; 0: beat does not, and a
+        # `daiban notify-worker` process sends instead.
+        self.OUTBOX_DRAIN_S = float(env.get("DAIBAN_OUTBOX_DRAIN_S", "5"))
         self.RATE_URL = env.get("DAIBAN_RATE_URL", "http://127.0.0.1:5000/rate")
         # 好差评: silence for this many natural days after delivery counts as 基本满意.
         self.RATING_DEFAULT_DAYS = int(env.get("DAIBAN_RATING_DEFAULT_DAYS", "7"))
@@ -78,6 +82,10 @@ class Config:
         # SQLite database file, else instance/files.
         self.FILES_DIR = env.get("DAIBAN_FILES_DIR", "")
         self.FILES_MAX_BYTES = int(env.get("DAIBAN_FILES_MAX_BYTES", "1000000"))
+        # Production: S3-compatible object storage instead of the directory (dispatch.s3store).
+        s3 = {"ENDPOINT": "", "BUCKET": "", "ACCESS_KEY": "", "SECRET_KEY": ""}
+        for key, default in (s3 | {"REGION": "us-east-1", "PREFIX": "daiban/"}).items():
+            setattr(self, f"FILES_S3_{key}", env.get(f"DAIBAN_FILES_S3_{key}", default))
         # Without a broker, `daiban serve` runs the daily retention job itself
         # (dispatch.jobs.schedule); with one, Celery beat does.
         self.EMBEDDED_SCHEDULE = _flag(env.get("DAIBAN_EMBEDDED_SCHEDULE", "1"))

@@ -22,8 +22,9 @@ from werkzeug.exceptions import HTTPException
 
 from dispatch.config import ROOT
 from dispatch.errors import http_message
-from dispatch.filestore import Images, LocalStore
+from dispatch.filestore import BlobStore, Images, LocalStore
 from dispatch.models.base import Base
+from dispatch.s3store import S3Store
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -99,6 +100,25 @@ def files_dir(config: Any) -> Path:
     return ROOT / "instance" / "files"
 
 
+def blob_store(config: Any) -> BlobStore:
+    """S3-compatible object storage when an endpoint is set, else the directory."""
+    if not config.get("FILES_S3_ENDPOINT"):
+        return LocalStore(files_dir(config))
+    missing = [k for k in ("BUCKET", "ACCESS_KEY", "SECRET_KEY") if not config[f"FILES_S3_{k}"]]
+    if missing:
+        raise RuntimeError(
+            "DAIBAN_FILES_S3_ENDPOINT needs " + ", ".join(f"DAIBAN_FILES_S3_{k}" for k in missing)
+        )
+    return S3Store(
+        config["FILES_S3_ENDPOINT"],
+        config["FILES_S3_BUCKET"],
+        config["FILES_S3_ACCESS_KEY"],
+        config["FILES_S3_SECRET_KEY"],
+        config["FILES_S3_REGION"],
+        config["FILES_S3_PREFIX"],
+    )
+
+
 def images() -> Images:
     """The app's image store (signatures and photos, dispatch.filestore)."""
     found: Images = current_app.extensions["daiban.files"]
@@ -108,7 +128,7 @@ def images() -> Images:
 def init_app(app: Flask) -> None:
     """Bind the extensions and serve the vendored Swagger UI from the app itself."""
     app.extensions["daiban.files"] = Images(
-        LocalStore(files_dir(app.config)), int(app.config["FILES_MAX_BYTES"])
+        blob_store(app.config), int(app.config["FILES_MAX_BYTES"])
     )
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)

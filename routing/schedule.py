@@ -179,6 +179,25 @@ def place_breaks(prep: Prepared, v: int, order: Sequence[int]) -> list[int]:
     return gaps
 
 
+def route_holds(prep: Prepared, v: int, order: Sequence[int]) -> list[int] | None:
+    """Break gaps for ``order`` on vehicle ``v`` when it keeps every window, capacity and
+    limit of the vehicle, else ``None``."""
+    veh = prep.vehicles[v]
+    gaps = place_breaks(prep, v, order)
+    tl = _simulate(prep, v, order, gaps)
+    cap = prep.amount(veh.capacity)
+    if tl.late or any(x > c for st in tl.steps for x, c in zip(st.load, cap, strict=True)):
+        return None
+    if veh.max_tasks is not None and len(order) > veh.max_tasks:
+        return None
+    last = tl.steps[-1] if tl.steps else None
+    if last and veh.max_travel_time is not None and last.duration > veh.max_travel_time:
+        return None
+    if last and veh.max_distance is not None and last.distance > veh.max_distance:
+        return None
+    return gaps
+
+
 def make_route(prep: Prepared, v: int, order: Sequence[int], gaps: Sequence[int] | None) -> Route:
     """Timed route of ``order`` on vehicle ``v``; breaks before ``gaps`` or placed greedily."""
     if gaps is None:

@@ -10,14 +10,14 @@ from dataclasses import replace
 from functools import partial
 from multiprocessing import get_context
 
-from routing import _balance, _ortools, _pyvrp, _vroom
+from routing import _balance, _ortools, _pyvrp, _subsolve, _vroom
 from routing._construct import construct, fill, travel_cost
 from routing._prepared import Prepared, prepare
 from routing.checker import check
 from routing.matrix import MatrixProvider
 from routing.model import Problem
 from routing.params import SolveParams
-from routing.schedule import _simulate, place_breaks, solution_from_orders
+from routing.schedule import _simulate, place_breaks, route_holds, solution_from_orders
 from routing.solution import Solution
 
 __all__ = ["solve"]
@@ -72,7 +72,9 @@ def solve(
     if params.seed:
         random.Random(params.seed).shuffle(tasks)
     loading = time.perf_counter() - t0
-    plan = _search(prep, tasks, params, max(0.05, params.time_limit - loading))
+    # The final pass and the check come after the search (900 stops: about 0.3 s).
+    budget = (params.time_limit - loading) * (1 - CHECK_SHARE)
+    plan = _search(prep, tasks, params, max(0.05, budget))
     if plan is None:
         if locked:
             raise ValueError("vehicles[].steps: the locked prefixes cannot be satisfied")
@@ -183,7 +185,17 @@ def _start(
     # seeded by it.
     if params.seed_share > 0 and params.solution_limit is None and _vroom.preferred(prep, tasks):
         left = cost_budget * params.seed_share - (time.perf_counter() - t0)
-        seed = _vroom.seed(prep, tasks, params, left)
+        seed = _vroom.seed(
+            prep,
+            tasks,
+            params,
+            left,
+            cost_budget * SEED_GRACE,
+            lambda o: (-_weight(prep, o), travel_cost(prep, o, coeffs, fixed)),
+        )
+        if seed:
+            until = t0 + cost_budget * IMPROVE_SHARE
+            seed = _subsolve.improve(prep, seed, (coeffs, fixed), until, params.seed)
         exact = _as_is(prep, tasks, seed) if seed else None
         if exact:
             return exact, None, True
@@ -211,17 +223,25 @@ def _as_is(prep: Prepared, tasks: list[int], orders: dict[int, list[int]]) -> _o
     for v, order in orders.items():
         if not order:
             continue
-        gaps[v] = place_breaks(prep, v, order)
-        tl = _simulate(prep, v, order, gaps[v])
-        cap = prep.amount(prep.vehicles[v].capacity)
-        if tl.late or any(x > c for st in tl.steps for x, c in zip(st.load, cap, strict=True)):
+        held = route_holds(prep, v, order)
+        if held is None:
             logger.debug("VROOM's route for vehicle %d does not hold", v)
             return None
+        gaps[v] = held
     return _final_pass(prep, tasks, _ortools.Plan(orders, gaps, 0, "vroom"))
 
 
 #: Share of the budget the greedy warm start may use at most.
 WARM_SHARE = 0.8
+
+#: Share of the budget kept for the final pass and the check.
+CHECK_SHARE = 0.02
+
+#: Share of the budget by which groups of VROOM's routes are solved again (``_subsolve``).
+IMPROVE_SHARE = 0.85
+
+#: Share of the budget a VROOM seed may run past its own share before it is stopped.
+SEED_GRACE = 0.15
 
 #: Share of the budget kept for balancing when ``balance_weight`` is set.
 BALANCE_SHARE = 0.4

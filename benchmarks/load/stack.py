@@ -47,6 +47,8 @@ class StackConfig:
     seed: int = 7
     nice: int = 10
     plan_time_limit_s: float = 1.0
+    #: Send the outbox with a ``daiban notify-worker`` process instead of Celery beat's drain.
+    notify_worker: bool = False
     run_dir: Path = ROOT / "instance" / "load"
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -95,6 +97,8 @@ class Stack:
             DAIBAN_RATE_URL=f"{c.base_url}/rate",
             PYTHONUNBUFFERED="1",
         )
+        if c.notify_worker:
+            env["DAIBAN_OUTBOX_DRAIN_S"] = "0"
         env.update(c.extra_env)
         env.update(overrides)
         return env
@@ -150,6 +154,10 @@ class Stack:
         argv += ["-s", str(schedule)]
         self._spawn("beat", argv)
 
+    def start_notify_worker(self, n: int = 1) -> None:
+        argv = [str(BIN / "daiban"), "notify-worker", "--poll", "0.2"]
+        self._spawn(f"notify{n}", argv)
+
     def start(self, *, fresh: bool = True) -> None:
         if fresh:
             self.fresh_database()
@@ -157,6 +165,8 @@ class Stack:
         for n in range(1, self.config.celery_workers + 1):
             self.start_worker(n)
         self.start_beat()
+        if self.config.notify_worker:
+            self.start_notify_worker()
         self.wait_ready()
         self.wait_workers()
 
@@ -194,10 +204,14 @@ class Stack:
 
     def kill_worker(self, n: int) -> None:
         """SIGKILL a Celery worker and its solver processes (its whole process group)."""
-        proc = self.procs.pop(f"worker{n}")
+        self.kill(f"worker{n}")
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process we started (its whole process group): ``worker1``, ``notify1``."""
+        proc = self.procs.pop(name)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-        self.procs[f"killed-worker{n}"] = proc
+        self.procs[f"killed-{name}"] = proc
 
     def stop(self) -> None:
         """SIGTERM each process group we started (gunicorn and Celery stop gracefully)."""

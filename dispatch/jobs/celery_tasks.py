@@ -27,7 +27,7 @@ from dispatch.services.job_sweep import (
     finish_resent_job,
     job_reason,
     planned_by_job,
-    sweep_stale_plan_jobs,
+    sweep_stale_jobs,
 )
 from dispatch.services.notify import drain_once
 from dispatch.services.plans import plan_city
@@ -76,11 +76,11 @@ def celery_init_app(app: Flask) -> Celery:
         else app.config["SOLVER_PROCESSES"],
         timezone="Asia/Shanghai",
         daiban_solver_processes=app.config["SOLVER_PROCESSES"],
-        beat_schedule={
-            "drain-outbox": {"task": "dispatch.jobs.celery_tasks.drain_outbox", "schedule": 5.0},
-            # A plan job whose township a killed worker lost is settled (services.job_sweep).
-            "sweep-plan-jobs": {
-                "task": "dispatch.jobs.celery_tasks.sweep_plan_jobs",
+        beat_schedule=_drain(app.config["OUTBOX_DRAIN_S"])
+        | {
+            # A job whose message a killed worker lost is settled (services.job_sweep).
+            "sweep-jobs": {
+                "task": "dispatch.jobs.celery_tasks.sweep_jobs",
                 "schedule": app.config["JOB_SWEEP_S"],
             },
             # 好差评: unrated deliveries count as 基本满意 after 7 days; hourly is enough and
@@ -104,6 +104,12 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def _drain(every: float) -> dict[str, Any]:
+    """Beat's outbox drain, unless a ``daiban notify-worker`` sends instead (``every`` 0)."""
+    task = {"task": "dispatch.jobs.celery_tasks.drain_outbox", "schedule": every}
+    return {"drain-outbox": task} if every > 0 else {}
 
 
 # Set in a prefork child: the child is itself a solver process and needs no pool.
@@ -212,23 +218,27 @@ def finish_plan(results: list[dict[str, Any]], job_id: str) -> None:
     finish_job(db.session, job_id, merge_summaries(results))
 
 
-@shared_task(name="dispatch.jobs.celery_tasks.sweep_plan_jobs")  # type: ignore[untyped-decorator]
-def sweep_plan_jobs() -> int:
-    """The beat's sweep: settle stalled plan jobs, then send their townships again, each
-    batch a chord whose callback finishes the job. Returns how many townships were sent."""
+@shared_task(name="dispatch.jobs.celery_tasks.sweep_jobs")  # type: ignore[untyped-decorator]
+def sweep_jobs() -> int:
+    """The beat's sweep: settle stalled jobs, then send them again: a plan job's townships
+    as a chord whose callback finishes the job, a re-plan as it was. Returns how many jobs."""
     config = current_app.config
-    resends = sweep_stale_plan_jobs(
+    resends = sweep_stale_jobs(
         db.session,
         stale_after=timedelta(seconds=config["JOB_STALE_S"]),
         resends=config["JOB_RESENDS"],
     )
     for resend in resends:
+        if resend.kind == "replan":
+            log.warning("re-plan job %s stalled: sending it again", resend.job_id)
+            replan_day.delay(resend.job_id)
+            continue
         log.warning("job %s stalled: sending %s again", resend.job_id, ", ".join(resend.codes))
         per_task = _per_task(resend.params)
         chord(plan_one.s(resend.job_id, code, per_task) for code in resend.codes)(
             finish_resent.s(resend.job_id)
         )
-    return sum(len(r.codes) for r in resends)
+    return len(resends)
 
 
 @shared_task(name="dispatch.jobs.celery_tasks.finish_resent")  # type: ignore[untyped-decorator]

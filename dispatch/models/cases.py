@@ -13,6 +13,7 @@ from dispatch.models.applicants import Applicant
 from dispatch.models.base import Base, utcnow
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.regions import Region
+from dispatch.models.types import EncryptedFloat
 
 
 class Channel(enum.StrEnum):
@@ -134,8 +135,9 @@ class CustodyEvent(Base):
     to_kind: Mapped[HolderKind] = mapped_column(String(10))
     to_id: Mapped[int]
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("service_centres.id"))
-    lon: Mapped[float | None]
-    lat: Mapped[float | None]
+    # Sealed (migration 0017): a hand-over at the villager's door is their home point.
+    lon: Mapped[float | None] = mapped_column(EncryptedFloat("custody_events.lon"))
+    lat: Mapped[float | None] = mapped_column(EncryptedFloat("custody_events.lat"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     items: Mapped[list[Any]] = mapped_column(default=list)

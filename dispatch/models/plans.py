@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from dispatch.models.agents import Agent
 from dispatch.models.base import Base, utcnow
 from dispatch.models.regions import Region
+from dispatch.models.types import EncryptedFloat, EncryptedJSON
 from dispatch.models.users import User
 
 
@@ -46,8 +47,9 @@ class Plan(Base):
     version: Mapped[int]
     status: Mapped[PlanStatus] = mapped_column(String(12), default=PlanStatus.DRAFT)
     objective: Mapped[str] = mapped_column(String(12), default="distance")
-    problem: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    solution: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # VROOM's documents hold the home points of the villagers visited: sealed (0017).
+    problem: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("plans.problem"), default=dict)
+    solution: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("plans.solution"), default=dict)
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
     reason: Mapped[str] = mapped_column(String(200), default="")
@@ -96,8 +98,9 @@ class PlanStop(Base):
     # Stable key of the routing task, e.g. "visit:12", "collect:village:445202001001".
     task_key: Mapped[str] = mapped_column(String(60), default="")
     label: Mapped[str] = mapped_column(String(200), default="")
-    lon: Mapped[float]
-    lat: Mapped[float]
+    # Sealed (migration 0017): a stop at a home is the villager's home point.
+    lon: Mapped[float] = mapped_column(EncryptedFloat("plan_stops.lon"))
+    lat: Mapped[float] = mapped_column(EncryptedFloat("plan_stops.lat"))
     village_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("service_centres.id"))
     applicant_id: Mapped[int | None] = mapped_column(ForeignKey("applicants.id"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Text
@@ -24,12 +25,9 @@ class _NoCompare(Text.Comparator[str]):
         raise TypeError(f"an encrypted column cannot be compared in SQL ({name}); use its index")
 
 
-class Encrypted(TypeDecorator[str]):
-    """Text sealed with AES-GCM (dispatch.crypto); ``context`` names the column (its AAD).
-
-    ``""`` and ``None`` are stored as they are: emptiness is not personal data, and the outbox
-    asks which messages have a phone at all.
-    """
+class Sealed(TypeDecorator[Any]):
+    """A value sealed with AES-GCM (dispatch.crypto); ``context`` names the column (its AAD).
+    Subclasses say how a value becomes text and back; None is stored as NULL."""
 
     impl = Text
     cache_ok = True
@@ -39,34 +37,50 @@ class Encrypted(TypeDecorator[str]):
         super().__init__()
         self.context = context
 
-    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
-        if value is None or value == "":
-            return value
-        return crypto.encrypt(str(value), self.context)
+    def dump(self, value: Any) -> str:
+        return str(value)
 
-    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
-        if value is None or value == "":
-            return value
-        return crypto.decrypt(value, self.context)
+    def load(self, text: str) -> Any:
+        return text
 
-
-class EncryptedFloat(TypeDecorator[float]):
-    """A coordinate sealed like ``Encrypted``: a home point is a whereabouts (PIPL Art. 28)."""
-
-    impl = Text
-    cache_ok = True
-    comparator_factory = _NoCompare
-
-    def __init__(self, context: str) -> None:
-        super().__init__()
-        self.context = context
-
-    def process_bind_param(self, value: float | None, dialect: Any) -> str | None:
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
         if value is None:
             return None
-        return crypto.encrypt(repr(float(value)), self.context)
+        return crypto.encrypt(self.dump(value), self.context)
 
-    def process_result_value(self, value: str | None, dialect: Any) -> float | None:
+    def process_result_value(self, value: str | None, dialect: Any) -> Any:
         if value is None:
             return None
-        return float(crypto.decrypt(value, self.context))
+        return self.load(crypto.decrypt(value, self.context))
+
+
+class Encrypted(Sealed):
+    """Text sealed. ``""`` is stored as it is: emptiness is not personal data, and the outbox
+    asks which messages have a phone at all."""
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return value if value == "" else super().process_bind_param(value, dialect)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Any:
+        return value if value == "" else super().process_result_value(value, dialect)
+
+
+class EncryptedFloat(Sealed):
+    """A coordinate sealed: a home point is a whereabouts (PIPL Art. 28)."""
+
+    def dump(self, value: Any) -> str:
+        return repr(float(value))
+
+    def load(self, text: str) -> Any:
+        return float(text)
+
+
+class EncryptedJSON(Sealed):
+    """A JSON document sealed (a plan's routing documents hold villagers' home points); read
+    and written whole, nothing queries inside it."""
+
+    def dump(self, value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def load(self, text: str) -> Any:
+        return json.loads(text)

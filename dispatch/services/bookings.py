@@ -145,6 +145,12 @@ def replan_failed(session: DbSession, job_id: str, message: str) -> None:
     session.rollback()
     job = session.get(Job, job_id)
     assert job is not None
+    fail_replan(session, job, message)
+    session.commit()
+
+
+def fail_replan(session: DbSession, job: Job, message: str) -> None:
+    """``replan_failed``'s writes, in the caller's transaction (the sweep's, too)."""
     job.status, job.error = "failed", message
     apt_id = job.params.get("appointment_id")
     apt = session.get(Appointment, apt_id) if apt_id else None
@@ -155,4 +161,3 @@ def replan_failed(session: DbSession, job_id: str, message: str) -> None:
         keys = {s.task_key for r in plan.routes for s in r.stops} if plan else set()
         if f"visit:{apt.id}" not in keys:
             tell_unplanned(session, apt, plan.id if plan else None)
-    session.commit()

@@ -48,6 +48,7 @@ def scoped_cases(scope: Scope) -> Select[Case]:
 
 def list_cases(
     scope: Scope,
+    reference: str | None = None,
     status: str | None = None,
     village: str | None = None,
     item: str | None = None,
@@ -56,6 +57,8 @@ def list_cases(
     at_risk: bool = False,
 ) -> Select[Any]:
     stmt = scoped_cases(scope)
+    if reference:
+        stmt = stmt.where(Case.reference == reference.strip().upper())
     if status:
         stmt = stmt.where(Case.status == status)
     if village:

@@ -86,19 +86,22 @@ def capture(
     scope: Scope,
     case: Case,
     *,
-    agent_id: int | None,
+    agent_id: int | None = None,
     materials: list[str],
     valid_until: date,
     captured_at: str,
     covers: str = Covers.AGENT,
     signature_png: str | None = None,
     thumbprint_jpeg: str | None = None,
+    signed_at: datetime | None = None,
     now: datetime | None = None,
 ) -> Entrustment:
-    """Record the villager's signed entrustment of an agent for this case (commits)."""
+    """Record the villager's signed entrustment of an agent for this case (commits).
+
+    ``signed_at``: when they signed, if earlier than now (the phone captured it offline)."""
     if scope.role not in RECORDERS:
         raise Forbidden("只读角色 / Your role can read but not record entrustments")
-    now = now or datetime.now(UTC)
+    now = signed_at or now or datetime.now(UTC)
     today = cst_date(now)
     if case.channel != Channel.AGENT:
         raise Invalid(

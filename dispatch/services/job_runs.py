@@ -83,8 +83,8 @@ def run_plan_job(session: DbSession, job_id: str) -> None:
 def run_replan_job(session: DbSession, job_id: str) -> None:
     """Re-plan and publish the township's day a booking or a cancellation changed."""
     job = session.get(Job, job_id)
-    if job is None:
-        return
+    if job is None or job.status in ("done", "failed"):
+        return  # a message delivered again, or sent again by the sweep, after the job ended
     params = dict(job.params)
 
     def replan() -> dict[str, Any]:

@@ -1,11 +1,15 @@
-"""The sweep of city-wide plan jobs that stopped moving: their townships not planned are sent
-again, or the job ends failed naming them.
+"""The sweep of jobs that stopped moving: a city-wide plan's townships not planned are sent
+again, or the job ends failed naming them; a booking's re-plan is sent again, or fails and its
+villager is told.
 
 A Celery worker killed at the wrong moment can lose a township's message outright (kombu's
 Redis transport takes it off the queue before it records it as unacknowledged), and then the
 job's chord never completes. The sweep (a beat task, ``JOB_SWEEP_S``) looks for a plan job
 still queued or running whose row has not changed for ``JOB_STALE_S``: every township's
 progress writes the row, so that is a lease the job's workers keep renewing.
+
+A booking's re-plan job is one message, lost the same way; sent again, it re-plans unless the
+job has ended meanwhile (``run_replan_job``).
 
 Sending a township again cannot publish it twice for the job: its task first looks for the
 version the job already made (``planned_by_job``), and two tasks planning it at once cannot
@@ -25,6 +29,7 @@ from dispatch.models.plans import Job, Plan
 from dispatch.models.regions import Region
 from dispatch.models.session import DbSession
 from dispatch.planning.runner import CitySummary
+from dispatch.services.bookings import fail_replan
 from dispatch.services.job_runs import finish_job
 
 #: Statuses of a job that has not ended.
@@ -33,9 +38,11 @@ OPEN = ("queued", "running")
 
 @dataclass(frozen=True)
 class Resend:
-    """Townships of a job to send to the workers again, with the job's parameters."""
+    """A job to send to the workers again: a plan job's townships, with its parameters, or
+    a re-plan job (no townships)."""
 
     job_id: str
+    kind: str
     codes: list[str]
     params: dict[str, Any]
 
@@ -81,34 +88,45 @@ def _summary(job: Job, plans: dict[str, Plan], skipped: dict[str, str]) -> dict[
     return summary.as_dict()
 
 
-def sweep_stale_plan_jobs(
+def sweep_stale_jobs(
     session: DbSession, *, stale_after: timedelta, resends: int, now: datetime | None = None
 ) -> list[Resend]:
-    """Settle each plan job that has not moved for ``stale_after``; one commit.
+    """Settle each plan or re-plan job that has not moved for ``stale_after``; one commit.
 
-    All its townships planned (its chord's callback was lost): the job is done. Some not, and
-    sent again fewer than ``resends`` times: they are returned to be sent again, and the
-    job's lease is renewed. Otherwise it is failed with the townships named. The caller sends
-    what is returned once this has committed.
+    A plan job with all its townships planned (its chord's callback was lost) is done. A job
+    with work left, sent again fewer than ``resends`` times, is returned to be sent again
+    (its lease renewed); otherwise it fails: a plan job naming its townships not planned, a
+    re-plan job telling the villager whose visit is not planned. The caller sends what is
+    returned once this has committed.
     """
     now = now or utcnow()
     stale = session.scalars(
         select(Job)
-        .where(Job.kind == "plan", Job.status.in_(OPEN), Job.updated_at < now - stale_after)
+        .where(
+            Job.kind.in_(("plan", "replan")),
+            Job.status.in_(OPEN),
+            Job.updated_at < now - stale_after,
+        )
         .order_by(Job.created_at)
         .with_for_update(skip_locked=True)
     ).all()
     out: list[Resend] = []
     for job in stale:
-        plans = _plans_of(session, job)
-        left = [code for code in job.params["codes"] if code not in plans]
+        plans = _plans_of(session, job) if job.kind == "plan" else {}
+        left = [code for code in job.params.get("codes", []) if code not in plans]
         sent = int(job.params.get("resent", 0))
-        if not left:
+        if job.kind == "plan" and not left:
             job.status, job.done, job.result = "done", job.total, _summary(job, plans, {})
         elif sent < resends:
             job.params = job.params | {"resent": sent + 1}
             job.status, job.updated_at = "running", now
-            out.append(Resend(job.id, left, dict(job.params)))
+            out.append(Resend(job.id, job.kind, left, dict(job.params)))
+        elif job.kind == "replan":
+            fail_replan(
+                session,
+                job,
+                f"任务中断（已重发{sent}次） / The job stopped (sent again {sent} times)",
+            )
         else:
             why = "任务中断，未能规划 / interrupted, not planned"
             job.status, job.result = "failed", _summary(job, plans, dict.fromkeys(left, why))

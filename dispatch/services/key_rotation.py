@@ -16,7 +16,7 @@ from dispatch import crypto
 from dispatch.extensions import images
 from dispatch.models.base import Base
 from dispatch.models.session import DbSession
-from dispatch.models.types import Encrypted, EncryptedFloat
+from dispatch.models.types import Sealed
 
 FILES = "files"  # the file store's images (dispatch.filestore), beside the tables
 
@@ -38,11 +38,7 @@ class RotationReport:
 def sealed_tables() -> Iterator[SealedTable]:
     """The tables with sealed columns, read from the models' column types."""
     for table in Base.metadata.sorted_tables:
-        columns = {
-            c.name: c.type.context
-            for c in table.columns
-            if isinstance(c.type, Encrypted | EncryptedFloat)
-        }
+        columns = {c.name: c.type.context for c in table.columns if isinstance(c.type, Sealed)}
         if columns:
             (pk,) = table.primary_key.columns
             yield SealedTable(table.name, pk.name, columns)

@@ -214,7 +214,11 @@ def build_channels(app: Flask) -> dict[str, Channel]:
     channels: dict[str, Channel] = {"log": LogChannel()}
     if cfg["PUSH_CHANNEL"] == "fcm":
         channels["push"] = FcmChannel(
-            FcmConfig(credentials_file=cfg["FCM_CREDENTIALS"], fcm_url=cfg["FCM_URL"] or None)
+            FcmConfig(
+                credentials_file=cfg["FCM_CREDENTIALS"],
+                fcm_url=cfg["FCM_URL"] or None,
+                http_timeout=cfg["FCM_TIMEOUT_S"],
+            )
         )
     else:
         channels["push"] = LogChannel("push")

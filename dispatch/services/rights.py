@@ -83,6 +83,11 @@ def export_applicant(
             _row(p, "id", "window_start", "window_end", "status", "note")
             for p in session.scalars(select(Appointment).where(Appointment.applicant_id == a.id))
         ],
+        "home_stops": [
+            _row(s, "label", "arrival", "status", "status_at", "lon", "lat")
+            | {"day": s.route.plan.day.isoformat(), "plan_status": s.route.plan.status}
+            for s in stops_of(session, a.id)
+        ],
         "ratings": [
             _row(r, "id", "level", "comment", "rated_at")
             for r in session.scalars(select(Rating).where(Rating.applicant_id == a.id))

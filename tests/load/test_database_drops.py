@@ -3,24 +3,17 @@ no 500, only 503s with Retry-After while it recovers, and nothing answered 2xx i
 
 from __future__ import annotations
 
-import json
 import time
-from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from benchmarks.load.population import build_population, load_app
-from benchmarks.load.reconcile import reconcile
-from benchmarks.load.run import parse, run_locust
 from benchmarks.load.stack import Stack, StackConfig
 from tests.conftest import reset_postgres
+from tests.load.faults import PG, five_hundreds, load_running
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
-
-PG = "postgresql+psycopg://postgres@127.0.0.1:5432/load_test"
 
 
 def _terminate_app_connections() -> int:
@@ -40,30 +33,20 @@ def test_terminated_connections_mid_load(redis_url: str, tmp_path: Path) -> None
     """Twice during the load every backend of the app is terminated; the app recovers."""
     reset_postgres(PG)
     stack = Stack(StackConfig(pg_url=PG, port=5162, broker_db=12, limits_db=12, run_dir=tmp_path))
-    args = parse(["--quick", "--agents", "150", "--dispatchers", "10", "--duration", "60"])
     try:
-        stack.start()
-        app = load_app(stack.env())
-        pop = build_population(app, stack.day, args.staff)
-        args.dispatchers = min(args.dispatchers, len(pop.dispatchers))
-        pop.write(tmp_path / "population.json")
-        ledger_path = tmp_path / "ledger.json"
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            locust = pool.submit(run_locust, stack, args, tmp_path / "population.json", ledger_path)
+        with load_running(
+            stack, ["--agents", "150", "--dispatchers", "10", "--duration", "60"], tmp_path
+        ) as run:
             killed = []
             for wait in (25, 20):  # into the load, then again while it recovers
                 time.sleep(wait)
                 killed.append(_terminate_app_connections())
-            # Raises the run's own error (LocustFailed, with its log) if it wrote no ledger.
-            locust.result(timeout=180)
-        ledger = json.loads(ledger_path.read_text())
-        rec = reconcile(app, ledger, date.fromisoformat(pop.day))
+            ledger, rec = run.finish()
         web_log = (tmp_path / "web.log").read_text()
     finally:
         stack.stop()
     assert all(n > 0 for n in killed), killed
-    statuses = ledger["statuses"]
-    five = {k: n for k, n in statuses.items() if k.rsplit(" ", 1)[1].startswith("5")}
+    five = five_hundreds(ledger)
     assert all(k.endswith(" 503") for k in five), five
     assert "Traceback" not in web_log or "unhandled error" not in web_log
     # Nothing at all is lost: the report/publish race and the booking's re-plan job failing on

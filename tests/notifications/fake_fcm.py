@@ -106,6 +106,7 @@ def make_service_account(
 class _Failure:
     kind: str
     retry_after: str | None = None
+    stall: float = 0.0  # seconds the answer takes: past the client's timeout, a timeout
 
 
 @dataclass
@@ -178,6 +179,12 @@ class FakeFcm(StubServer):
         assert kind in FAILURES, kind
         with self.lock:
             self._next_failures.extend(_Failure(kind, retry_after) for _ in range(count))
+
+    def stall_next(self, seconds: float, count: int = 1) -> None:
+        """The next ``count`` sends hang for ``seconds``, then fail with a 503: nothing is
+        delivered (a gateway timing out, when ``seconds`` is past the client's timeout)."""
+        with self.lock:
+            self._next_failures.extend(_Failure("unavailable", stall=seconds) for _ in range(count))
 
     def revoke_access_tokens(self) -> None:
         """Forget every access token handed out: the next send gets a 401."""
@@ -278,6 +285,8 @@ class FakeFcm(StubServer):
             return _fcm_error(FAILURES["invalid"], str(error))
         failure = self._failure_for(message.get("token", ""))
         if failure is not None:
+            if failure.stall:
+                time.sleep(failure.stall)
             with self.lock:
                 self.state.rejected.append((failure.kind, message))
             extra = {"Retry-After": failure.retry_after} if failure.retry_after else None

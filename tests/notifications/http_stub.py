@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -23,6 +24,11 @@ class _Server(ThreadingHTTPServer):
     # send_each opens up to 500 connections at once; the default backlog of 5 refuses them.
     request_queue_size = 1024
     stub: StubServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that timed out or was killed has hung up: nothing to report.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

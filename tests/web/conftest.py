@@ -18,6 +18,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from dispatch.extensions import db
+from dispatch.models.centres import CentreKind, ServiceCentre
+from dispatch.models.regions import Region
 from dispatch.services.demo import DEMO_TOWNSHIP, bind_demo_agent
 from dispatch.workdays import CST, next_working_day
 from tests.conftest import demo_app, service_missing
@@ -134,7 +136,6 @@ def kiosk(web_app: Flask) -> dict[str, Any]:
     works 08:00-09:05 so exactly one home visit fits; two elderly villagers want it."""
     from dispatch.models.agents import Agent, AgentLevel
     from dispatch.models.applicants import Applicant
-    from dispatch.models.regions import Region
     from dispatch.models.users import User
     from dispatch.services.passwords import hash_password
 
@@ -174,6 +175,34 @@ def kiosk(web_app: Flask) -> dict[str, Any]:
         )
         db.session.commit()
         return {"applicants": [(p.id, p.name) for p in people]}
+
+
+def draw(page: Any, canvas: str) -> None:
+    """Draw a signature with the mouse on a canvas (the receipt's, the entrustment's)."""
+    box = page.locator(canvas).bounding_box()
+    x, y = box["x"] + 20, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 12):
+        page.mouse.move(x + i * 20, y + (15 if i % 2 else -15), steps=3)
+    page.mouse.up()
+
+
+def village_with_room(web_app: Flask, *where: Any) -> str | None:
+    """The first village of the demo township with a village room (and ``where``)."""
+    with web_app.app_context():
+        village = db.session.scalar(
+            select(Region.code)
+            .join(ServiceCentre, ServiceCentre.region_id == Region.id)
+            .where(
+                Region.code.like(DEMO_TOWNSHIP[:9] + "%"),
+                ServiceCentre.kind == CentreKind.VILLAGE,
+                *where,
+            )
+            .order_by(Region.code)
+        )
+        db.session.remove()
+    return village
 
 
 def login_page(page: Any, username: str, password: str) -> None:

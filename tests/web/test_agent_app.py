@@ -9,20 +9,14 @@ from dispatch.extensions import db
 from dispatch.models.cases import CustodyEvent
 from dispatch.models.plans import StopEvent
 from dispatch.services.images import image
-from tests.web.conftest import login_page
+from tests.web.conftest import draw, login_page
 
 pytestmark = pytest.mark.browser
 
 
 def sign(page) -> None:
     """Draw a signature with the mouse on the receipt's canvas."""
-    box = page.locator("#signature").bounding_box()
-    x, y = box["x"] + 20, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for i in range(1, 12):
-        page.mouse.move(x + i * 20, y + (15 if i % 2 else -15), steps=3)
-    page.mouse.up()
+    draw(page, "#signature")
 
 
 def complete(page, stop_id: int) -> None:

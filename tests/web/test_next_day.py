@@ -9,14 +9,13 @@ from sqlalchemy import select
 
 from dispatch.extensions import db
 from dispatch.models.agents import Agent
-from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.regions import Region
 from dispatch.models.users import User
 from dispatch.services.demo import DEMO_TOWNSHIP
 from dispatch.services.passwords import hash_password
 from dispatch.workdays import CST, is_working_day
 from tests.dispatch.api.conftest import register_case_to_collect
-from tests.web.conftest import api_login, login_page, publish_day
+from tests.web.conftest import api_login, login_page, publish_day, village_with_room
 
 LOGIN = ("weekend-agent", "weekend-agent-2026")
 
@@ -38,16 +37,8 @@ def _monday_after_a_weekend():
 
 def _case_to_collect(c, head: dict[str, str], web_app) -> int:
     """A new agent case of the demo township, entrusted and checked at its village's room."""
+    village = village_with_room(web_app)
     with web_app.app_context():
-        village = db.session.scalar(
-            select(Region.code)
-            .join(ServiceCentre, ServiceCentre.region_id == Region.id)
-            .where(
-                Region.code.like(DEMO_TOWNSHIP[:9] + "%"),
-                ServiceCentre.kind == CentreKind.VILLAGE,
-            )
-            .order_by(Region.code)
-        )
         agent = db.session.scalar(
             select(Agent.id)
             .join(Region, Region.id == Agent.region_id)

@@ -8,6 +8,7 @@ from dispatch.api.common import (
     note_field,
     photo_field,
     signature_field,
+    validate_recent,
 )
 from dispatch.models.entrustments import CapturedAt, Covers
 from dispatch.services.cases import today_cst
@@ -52,6 +53,13 @@ class EntrustmentCreateSchema(StrictSchema):
         metadata={
             "description": "agent: only the agent named may take the documents (委托代办员某某); "
             "township: any agent of the case's township (委托本镇代办员)"
+        },
+    )
+    signed_at = ma.fields.AwareDateTime(
+        validate=validate_recent,
+        metadata={
+            "description": "When the villager signed, by the phone's clock (a capture made "
+            "offline syncs later); default: now"
         },
     )
     signature_png = signature_field()

@@ -113,6 +113,10 @@ class CaseCreateSchema(StrictSchema):
 
 
 class CaseQueryArgsSchema(StrictSchema):
+    reference = ma.fields.String(
+        validate=validate.Length(1, 40),
+        metadata={"description": "The reference number (受理编号), as printed on the forms"},
+    )
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
     village = ma.fields.String(validate=validate.Regexp(r"^\d{6,12}$"))
     item = ma.fields.String(validate=validate.Length(1, 40))

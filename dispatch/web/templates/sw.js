@@ -1,10 +1,11 @@
 /* Daiban agent app service worker: the shell and today's plan work without a signal. */
-const SHELL = "daiban-shell-v3";
+const SHELL = "daiban-shell-v4";
 const URLS = {{ [
   "/app",
   url_for('web.static', filename='css/daiban.css'),
   url_for('web.static', filename='vendor/gcoord.global.prod.js'),
   url_for('web.static', filename='js/common.js'),
+  url_for('web.static', filename='js/entrust.js'),
   url_for('web.static', filename='js/agent.js'),
   url_for('web.static', filename='vendor/idb.umd.js'),
   url_for('web.static', filename='vendor/signature_pad.umd.min.js'),

@@ -154,7 +154,7 @@ def _sent_sms(app, world) -> str:
         message_id = str(uuid.uuid4())
         message = OutboxMessage(
             id=message_id,
-            kind="case_registered",
+            kind="certificate_ready",
             channel="sms",
             recipient_kind="villager",
             recipient_id=a.id,

@@ -1,6 +1,7 @@
-"""Random walks through the branches (补正, refusal, 中止/续办, withdrawal): after every step
-the holder fits the status, the custody chain is unbroken, the legs the status implies are
-the ones the planner derives, and the promised date counts only the days that count."""
+"""Random walks through the branches (补正, refusal, 中止/续办, withdrawal) and bare cancels:
+after every step the holder fits the status (a cancelled case is at home), the custody chain
+is unbroken, the legs the status implies are the ones the planner derives, and the promised
+date counts only the days that count."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ ITEM = "DEMO-SB-001"  # decided at the township centre
 START = datetime(2031, 3, 3, 2, 0, tzinfo=UTC)  # a Monday, 10:00 CST
 PLAN_DAY = date(2031, 3, 4)
 STEPS = ("advance", "decide", "supplement", "receive", "refuse", "suspend", "resume",
-         "withdraw", "next_day")  # fmt: skip
+         "withdraw", "cancel", "next_day")  # fmt: skip
 UP = ["advance"] * 3  # registered -> materials checked -> agent -> township centre
 DOWN_AND_BACK = ["advance", "advance", "receive", "advance", "advance"]
 SUPPLEMENT_TWICE_THEN_REFUSAL = [
@@ -54,6 +55,10 @@ SUSPEND_CONTINUE_WITHDRAW = [
     "advance",
     "advance",
 ]
+# A bare cancel is refused while an agent or a centre holds the file; the withdrawal brings
+# it home, where it ends.
+CANCEL_HELD_THEN_WITHDRAW = ["advance", "advance", "cancel", "advance", "cancel", "withdraw",
+                             "cancel", "advance", "cancel"]  # fmt: skip
 # Mostly moving on, so walks reach the deciding centre and its branches.
 walks = st.lists(
     st.one_of(st.just("advance"), st.just("advance"), st.sampled_from(STEPS)),
@@ -97,6 +102,7 @@ def _step(world: World, case: Case, step: str, now: datetime) -> None:
         "suspend": lambda: branches.suspend(session, scope, case, "外出", now=now),
         "resume": lambda: branches.continue_case(session, scope, case, now=now),
         "withdraw": lambda: branches.withdraw(session, scope, case, "不办了", now=now),
+        "cancel": lambda: cases.transition(session, scope, case, "cancelled", now=now),
     }
     try:
         calls[step]()
@@ -152,6 +158,7 @@ def _legs_follow(case: Case) -> None:
 @given(walks)
 @example(SUPPLEMENT_TWICE_THEN_REFUSAL)
 @example(SUSPEND_CONTINUE_WITHDRAW)
+@example(CANCEL_HELD_THEN_WITHDRAW)
 def test_random_branch_walks_keep_the_invariants(app, world, walk):
     """After every step: holder fits status, chain unbroken, legs as implied, clock right."""
     with app.app_context():

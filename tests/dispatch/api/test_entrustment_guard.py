@@ -5,15 +5,19 @@ The planner sends the named agent to collect."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dispatch.extensions import db
+from dispatch.models.agents import Appointment
+from dispatch.models.cases import Case
+from dispatch.models.users import Role, Scope
 from dispatch.planning.build import PIN_SKILL_BASE, Overrides, build_problem
 from dispatch.planning.tasks import derive_tasks, load_context
+from dispatch.services import entrustments
 from dispatch.services.demo import DEMO_TOWNSHIP
 from dispatch.workdays import CST, next_working_day
 
@@ -105,4 +109,43 @@ def test_the_planner_sends_the_named_agent(client, auth, world: World, covers: s
             ctx.agents = [a for a in ctx.agents if a.id != world.home.agent]
             build_problem(ctx, [task], Overrides())
             assert "只委托了代办员" in ctx.waiting[cid]
+        db.session.remove()
+
+
+def test_on_the_phone_the_entrusted_agent_is_you(client, auth, world: World):
+    """Without agent_id the phone's agent is entrusted, signed when the phone says; at the
+    desk agent_id is needed (422 on the field, never a 500)."""
+    cid = world.case(world.home, COUNTY_ITEM, entrusted=False)
+    body = SIGNED | {"captured_at": "phone", "signature_png": SIGNATURE}
+    desk = _post(client, auth, f"/api/cases/{cid}/entrustment", body, 422, "staff")
+    assert desk["errors"] == {"agent_id": ["required"]}
+    when = datetime.now(CST).replace(microsecond=0) - timedelta(hours=3)
+    phone = Scope(world.admin_id, "agent", Role.AGENT, DEMO_TOWNSHIP[:9], world.home.agent)
+    with world.app.app_context():
+        case = db.session.get(Case, cid)
+        found = entrustments.capture(
+            db.session, phone, case, materials=["居民身份证"], valid_until=date(2099, 12, 31),
+            captured_at="phone", signature_png=SIGNATURE, signed_at=when,
+        )  # fmt: skip
+        assert (found.agent_id, found.captured_at) == (world.home.agent, "phone")
+        assert found.signed_at == when
+        db.session.remove()
+
+
+def test_a_home_visit_goes_to_the_named_agent(client, auth, world: World):
+    """A booked visit that collects a case entrusted to one agent is pinned to that agent."""
+    cid = _entrusted_case(client, auth, world, None)
+    day = next_working_day(datetime.now(CST).date())
+    start = datetime.combine(day, time(10, 0), tzinfo=CST)
+    with world.app.app_context():
+        # Set-up row, as the world's own appointments are: the booking path plans it at once.
+        visit = Appointment(applicant_id=world.home.applicant, case_id=cid, window_start=start,
+                            window_end=start + timedelta(hours=2))  # fmt: skip
+        db.session.add(visit)
+        db.session.commit()
+        ctx = load_context(db.session, DEMO_TOWNSHIP, day)
+        (task,) = [t for t in derive_tasks(db.session, ctx) if cid in t.case_ids]
+        assert (task.key, task.entrusted_to) == (f"visit:{visit.id}", world.home.agent)
+        db.session.delete(visit)
+        db.session.commit()
         db.session.remove()

@@ -231,10 +231,13 @@ def test_a_past_home_visit_keeps_when_and_loses_where_and_whose(app, world):
 
 
 def test_erasure_blurs_the_persons_past_home_stops(app, client, auth, world):
-    """An erased villager's home stops lose the point and the name at once."""
+    """The person's copy lists their home stops; an erasure blurs the point and the name."""
     aid = world.applicant(world.home.village)
     stop = _past_home_visit(world, date.today() - timedelta(days=3), aid)
     name = _stop(app, stop)[2].split()[1]
+    copy = client.get(f"/api/privacy/applicants/{aid}/export", headers=auth("admin")).get_json()
+    [visit] = copy["home_stops"]
+    assert (visit["lon"], visit["lat"]) == HOME and name in visit["label"]
     resp = client.post(
         f"/api/privacy/applicants/{aid}/erase", json={"reason": "本人申请"}, headers=auth("admin")
     )
@@ -242,3 +245,25 @@ def test_erasure_blurs_the_persons_past_home_stops(app, client, auth, world):
     lon, lat, label, problem, _, _ = _stop(app, stop)
     assert (lon, lat) == (116.35, 23.56) and name not in label
     assert problem["jobs"][0]["location"] == [116.35, 23.56]
+
+
+def test_a_plans_home_points_are_sealed_at_rest(app, world):
+    """A home stop's point, in the stop and in the plan's documents, is stored sealed."""
+    aid = world.applicant(world.home.village)
+    stop_id = _past_home_visit(world, date.today() - timedelta(days=30), aid)
+    with app.app_context():
+        stop = db.session.execute(
+            text("SELECT lon, lat, route_id FROM plan_stops WHERE id = :s"), {"s": stop_id}
+        ).one()
+        plan = db.session.execute(
+            text(
+                "SELECT p.problem, p.solution FROM plans p JOIN plan_routes r ON r.plan_id = p.id"
+                " WHERE r.id = :r"
+            ),
+            {"r": stop.route_id},
+        ).one()
+        db.session.remove()
+    raw = [str(v) for v in (stop.lon, stop.lat, *plan)]
+    assert all(v.startswith("v1.") for v in raw)
+    assert not any(str(HOME[0]) in v or str(HOME[1]) in v for v in raw)
+    assert _stop(app, stop_id)[:2] == HOME  # and the app reads them whole

@@ -1,5 +1,6 @@
 """Signatures and photos out of the rows: sealed files named by a keyed content hash, rotated
-with the keys, moved out of the rows by migration 0016 and back by its downgrade."""
+with the keys, moved out of the rows by migration 0016 and back by its downgrade (and the
+hand-over's position, sealed by 0017 and opened by its downgrade)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,8 @@ def _case_with_images() -> tuple[int, int]:
         to_id=agent.id,
         signature_hash=images().put(SIGNED),
         photo_hash=images().put(PHOTO),
+        lon=116.371234,
+        lat=23.551234,
     )
     mandate = Entrustment(
         case_id=case.id,
@@ -105,11 +108,17 @@ def test_migration_moves_images_back_and_out_again(tmp_path: Path) -> None:
         row = _raw("SELECT signature_png, photo_jpeg FROM custody_events")[0]
         assert all(v.startswith("v1.new.") for v in row)  # sealed in the row, as before
         assert images().names() == []
+        # 0017's downgrade opened the hand-over's position again.
+        assert tuple(_raw("SELECT lon, lat FROM custody_events")[0]) == (116.371234, 23.551234)
         upgrade()
         assert _raw("SELECT signature_hash, photo_hash FROM custody_events")[0] == hashes
         assert _raw("SELECT signature_hash FROM entrustments")[0][0] == hashes[0]
+        assert all(
+            str(v).startswith("v1.new.") for v in _raw("SELECT lon, lat FROM custody_events")[0]
+        )
         event = db.session.get(CustodyEvent, event_id)
         assert images().get(event.photo_hash) == PHOTO
+        assert (event.lon, event.lat) == (116.371234, 23.551234)
         mandate = db.session.get(Entrustment, mandate_id)
         assert images().get(mandate.signature_hash) == SIGNED
         columns = {c["name"] for c in sa.inspect(db.engine).get_columns("custody_events")}

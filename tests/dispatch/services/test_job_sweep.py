@@ -13,8 +13,8 @@ from dispatch.extensions import db
 from dispatch.jobs.celery_tasks import plan_one
 from dispatch.models.base import utcnow
 from dispatch.models.plans import Job
-from dispatch.services.job_runs import finish_job
-from dispatch.services.job_sweep import finish_resent_job, sweep_stale_plan_jobs
+from dispatch.services.job_runs import finish_job, run_replan_job
+from dispatch.services.job_sweep import finish_resent_job, sweep_stale_jobs
 from tests.dispatch.conftest import DEMO_TOWNSHIP, OTHER_COUNTY_TOWNSHIP, OTHER_TOWNSHIP_SAME_COUNTY
 
 # Weekdays from 2031-03-12 on, which no other test plans; each job takes its own.
@@ -54,7 +54,7 @@ def _leave_alone(job: Job) -> None:
 
 def _sweep(job: Job) -> list[str] | None:
     """One sweep; the townships it sends again for ``job``, or None if it sends none."""
-    sent = sweep_stale_plan_jobs(db.session, stale_after=STALE, resends=2)
+    sent = sweep_stale_jobs(db.session, stale_after=STALE, resends=2)
     db.session.expire_all()
     return next((r.codes for r in sent if r.job_id == job.id), None)
 
@@ -115,3 +115,26 @@ def test_the_townships_sent_again_finish_the_job_from_what_it_stored(ctx):
     assert job.result["planned"] == 1 and job.result["skipped"] == {
         CODES[1]: "没有代办员 / no agent on shift"
     }
+
+
+def test_a_stalled_replan_job_is_sent_again_then_fails(ctx):
+    """A booking's re-plan whose message was lost: sent again twice, then failed; sent again
+    after it ended (or delivered late), it does nothing."""
+    job_id = str(uuid.uuid4())
+    params = {"township": DEMO_TOWNSHIP, "day": next(DAYS).isoformat(), "reason": "booking"}
+    db.session.execute(insert(Job).values(id=job_id, kind="replan", status="queued", params=params))
+    db.session.commit()
+    job = db.session.get(Job, job_id)
+    assert job is not None
+    for n in (1, 2):
+        _leave_alone(job)
+        sent = sweep_stale_jobs(db.session, stale_after=STALE, resends=2)
+        db.session.expire_all()
+        assert [(r.kind, r.codes) for r in sent if r.job_id == job_id] == [("replan", [])]
+        assert (job.status, job.params["resent"]) == ("running", n)
+    _leave_alone(job)
+    assert _sweep(job) is None
+    assert job.status == "failed" and "sent again 2 times" in job.error, job.error
+    run_replan_job(db.session, job_id)
+    db.session.expire_all()
+    assert (job.status, job.result) == ("failed", {})

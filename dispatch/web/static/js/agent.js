@@ -5,12 +5,12 @@
  */
 (function () {
   "use strict";
-  const { t, N_, el, api, auth, loginGate, hhmm, cstDate, uuid, ll, makeMap, toast, stopLabel, itemName, statusLabel } = Daiban;
+  const { t, N_, el, api, auth, loginGate, hhmm, cstDate, uuid, ll, makeMap, toast, stopLabel, itemName, statusLabel, readPhoto, sizedPad } = Daiban;
   const params = new URLSearchParams(location.search);
   const DAY = params.get("day") || cstDate();
   // Plain /app on a day without a route (a weekend, a holiday) shows the next day with one.
   const UPCOMING = !params.get("day");
-  const state = { user: null, me: null, plan: null, changed: new Set(), centres: [], cases: {}, pending: {}, syncing: false, map: null, layer: null };
+  const state = { user: null, me: null, plan: null, changed: new Set(), centres: [], cases: {}, entrusted: {}, entrustQueued: new Set(), pending: {}, syncing: false, map: null, layer: null };
   let dbp = null;
 
   /* Each login has its own database on the phone, so two agents sharing one phone never see
@@ -76,6 +76,7 @@
     const items = await (await db()).getAll("queue");
     state.pending = {};
     items.forEach((a) => { if (a.kind === "stop") state.pending[a.stopId] = a.body.status; });
+    state.entrustQueued = new Set(items.filter((a) => a.kind === "entrust").map((a) => a.caseId));
     const n = items.length;
     document.getElementById("queue-count").textContent = n ? t("Waiting to sync ({n})", { n }) : t("All synced");
     document.getElementById("sync-now").classList.toggle("waiting", n > 0);
@@ -95,6 +96,14 @@
       const cur = await api("GET", "/api/cases/" + a.caseId);
       if (cur.data.status === a.body.to) return cur; // already applied by an earlier try
       return api("POST", "/api/cases/" + a.caseId + "/transitions", a.body, { "If-Match": cur.headers.get("ETag") });
+    }
+    if (a.kind === "entrust") {
+      // In force already (an earlier try whose answer was lost, or signed at the room): done.
+      try {
+        const cur = await api("GET", "/api/cases/" + a.caseId + "/entrustment");
+        if (cur.data.in_force) return cur;
+      } catch (err) { if (err.status !== 404) throw err; }
+      return api("POST", "/api/cases/" + a.caseId + "/entrustment", a.body);
     }
     if (a.kind === "ack") return api("POST", "/api/notifications/" + encodeURIComponent(a.messageId) + "/ack", {});
     throw new Error("unknown action " + a.kind);
@@ -121,6 +130,7 @@
           await d.put("rejected", { key: a.key, label: a.label || a.kind, error: err.message, action: a });
         }
         if (res && a.kind === "stop") await restop(a.stopId, res.data);
+        if (res && a.kind === "entrust") { state.entrusted[a.caseId] = res.data; await kvSet("entrusted", state.entrusted); }
         await d.delete("queue", a.seq);
         sent += 1;
       }
@@ -197,8 +207,14 @@
     for (const id of ids) {
       try { state.cases[id] = (await api("GET", "/api/cases/" + id)).data; } catch (e) { /* keep the cached copy */ }
     }
+    for (const id of ids) {
+      if (!state.cases[id] || state.cases[id].channel !== "agent") continue;
+      try { state.entrusted[id] = (await api("GET", "/api/cases/" + id + "/entrustment")).data; }
+      catch (e) { if (e.status === 404) state.entrusted[id] = null; /* else keep the cached one */ }
+    }
     try { state.centres = (await api("GET", "/api/centres/?page_size=100")).data; } catch (e) { /* cached */ }
     await kvSet("cases", state.cases);
+    await kvSet("entrusted", state.entrusted);
     await kvSet("centres", state.centres);
   }
 
@@ -276,7 +292,32 @@
     }
     const detail = state.cases[c.id];
     if (detail && detail.missing_notice) box.append(el("p", { class: "notice" }, detail.missing_notice));
+    const need = entrustNeed(s, c);
+    if (need === "queued") box.append(el("p", { class: "entrust-need badge wait" }, t("Entrustment signed; waiting to sync")));
+    if (need === "missing") {
+      box.append(el("p", { class: "entrust-need notice" }, t("No entrustment in force: the villager signs one before you take the documents"),
+        " ", el("button", { type: "button", class: "entrust", onclick: () => entrust(c) }, t("Sign the entrustment"))));
+    }
     return box;
+  }
+
+  /** An agent case collected here needs the villager's entrustment first: "missing", "queued"
+   * (signed on this phone, not yet synced) or null (in force, not needed, or not known yet). */
+  function entrustNeed(s, c) {
+    const detail = state.cases[c.id];
+    if (!["collect", "visit"].includes(s.action) || !detail || detail.channel !== "agent") return null;
+    if (isAhead(state.plan) || statusOf(s) === "done") return null; // read-only, or over
+    if (state.entrustQueued.has(c.id)) return "queued";
+    const found = state.entrusted[c.id];
+    if (found === undefined || (found && found.in_force)) return null;
+    return "missing";
+  }
+
+  function entrust(c) {
+    DaibanEntrust.capture(state.cases[c.id], async (body) => {
+      await enqueue({ kind: "entrust", caseId: c.id, label: c.reference + " " + t("entrustment"), body });
+      toast(navigator.onLine ? t("Saved") : t("Saved on the phone; it will sync when there is a signal"));
+    });
   }
 
   function drawMap(stops) {
@@ -357,34 +398,12 @@
       ev.preventDefault();
       if (pad.isEmpty()) { msg.textContent = t("Please sign first"); return; }
       const signature = pad.toDataURL("image/png");
-      const photo = await readPhoto();
+      const photo = await readPhoto(document.getElementById("photo"));
       dlg.close("ok");
       await handOver(s, signature, photo, missing);
     };
     dlg.showModal();
-    // The canvas had no size while the dialog was closed: size it for sharp finger strokes.
-    const ratio = Math.max(window.devicePixelRatio || 1, 1);
-    canvas.width = canvas.offsetWidth * ratio;
-    canvas.height = canvas.offsetHeight * ratio;
-    canvas.getContext("2d").scale(ratio, ratio);
-    pad.clear();
-  }
-
-  function readPhoto() {
-    const file = document.getElementById("photo").files[0];
-    if (!file) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      const img = new Image();
-      img.onload = () => {
-        const scale = Math.min(1, 1024 / Math.max(img.width, img.height));
-        const c = document.createElement("canvas");
-        c.width = img.width * scale; c.height = img.height * scale;
-        c.getContext("2d").drawImage(img, 0, 0, c.width, c.height);
-        resolve(c.toDataURL("image/jpeg", 0.7));
-      };
-      img.onerror = () => resolve(null);
-      img.src = URL.createObjectURL(file);
-    });
+    sizedPad(canvas, pad); // the canvas had no size while the dialog was closed
   }
 
   async function handOver(s, signature, photo, missing) {
@@ -435,6 +454,7 @@
     if (me) await kvSet("me", me);
     state.plan = (await kvGet("plan:" + DAY)) || null;
     state.cases = (await kvGet("cases")) || {};
+    state.entrusted = (await kvGet("entrusted")) || {};
     state.centres = (await kvGet("centres")) || [];
     await refreshPending();
     render();

@@ -166,5 +166,32 @@
     box._timer = setTimeout(() => { box.className = ""; }, 4000);
   }
 
-  global.Daiban = { t, N_, el, api, ApiError, auth, login, loginGate, hhmm, cstDate, uuid, wgsToGcj, ll, makeMap, estimateBadge, stopLabel, itemName, statusLabel, COLOURS, CONFIG, LANG, toast };
+  /** The photo chosen in a file input, scaled to 1024 px at most, as a JPEG data URL (null if none). */
+  function readPhoto(input) {
+    const file = input.files[0];
+    if (!file) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const img = new Image();
+      img.onload = () => {
+        const scale = Math.min(1, 1024 / Math.max(img.width, img.height));
+        const c = document.createElement("canvas");
+        c.width = img.width * scale; c.height = img.height * scale;
+        c.getContext("2d").drawImage(img, 0, 0, c.width, c.height);
+        resolve(c.toDataURL("image/jpeg", 0.7));
+      };
+      img.onerror = () => resolve(null);
+      img.src = URL.createObjectURL(file);
+    });
+  }
+
+  /** A signature pad on a canvas inside a dialog just opened: sized now, for sharp strokes. */
+  function sizedPad(canvas, pad) {
+    const ratio = Math.max(window.devicePixelRatio || 1, 1);
+    canvas.width = canvas.offsetWidth * ratio;
+    canvas.height = canvas.offsetHeight * ratio;
+    canvas.getContext("2d").scale(ratio, ratio);
+    pad.clear();
+  }
+
+  global.Daiban = { t, N_, el, api, ApiError, auth, login, loginGate, hhmm, cstDate, uuid, wgsToGcj, ll, makeMap, estimateBadge, stopLabel, itemName, statusLabel, COLOURS, CONFIG, LANG, toast, readPhoto, sizedPad };
 })(window);

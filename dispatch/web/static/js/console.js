@@ -446,5 +446,6 @@
     guarded(loadOverdue);
     guarded(loadOutbox);
     guarded(loadReports);
+    DaibanBranches.init();
   });
 })();
