@@ -74,6 +74,16 @@ def _case_at_the_township(web_app, item: str = TOWNSHIP_ITEM) -> tuple[int, str]
     return cid, case["reference"]
 
 
+def _console(browser, server) -> tuple[Any, Any]:
+    """The dispatcher's console, logged in, its case card ready."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/console")
+    login_page(page, "dispatcher", "dispatch-demo-2026")
+    page.wait_for_selector("#case-find")
+    return context, page
+
+
 def _enabled(page) -> list[str]:
     return page.eval_on_selector_all(
         "#case-box button.branch:not([disabled])", "els => els.map(e => e.dataset.move)"
@@ -112,11 +122,7 @@ def test_branch_buttons_follow_the_case(browser, server, web_app):
     a second case 撤回. The buttons offered change with the status; the server agrees."""
     first, ref1 = _case_at_the_township(web_app)
     second, ref2 = _case_at_the_township(web_app)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server}/console")
-    login_page(page, "dispatcher", "dispatch-demo-2026")
-    page.wait_for_selector("#case-find")
+    context, page = _console(browser, server)
 
     _open(page, ref1, "at_township")
     assert _enabled(page) == ["supplement", "refusal", "suspension", "withdrawal", "revocation"]
@@ -166,11 +172,7 @@ def test_the_desk_revokes_and_decides_on_the_spot(browser, server, web_app):
     the room offers 现场办结 and is delivered there."""
     held, ref1 = _case_at_the_township(web_app)
     village, ref2 = _case_at_the_township(web_app, VILLAGE_ITEM)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server}/console")
-    login_page(page, "dispatcher", "dispatch-demo-2026")
-    page.wait_for_selector("#case-find")
+    context, page = _console(browser, server)
     _open(page, ref1, "at_township")
     _move(page, "revocation", {"textarea[name=reason]": "村民改为自行办理"}, "withdrawn")
     assert _server(web_app, held) == ("withdrawn", Counter({"case_withdrawn": 1}))
