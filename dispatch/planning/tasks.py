@@ -496,11 +496,22 @@ def _visits(session: DbSession, ctx: DayContext, hub: Place) -> list[TaskSpec]:
         )
         .order_by(Appointment.id)
     )
-    return [
+    tasks = [
         task
         for apt in rows
         for task in visit_tasks(apt, session.get(Case, apt.case_id) if apt.case_id else None, hub)
     ]
+    # A visit that takes the villager's documents goes to the one agent they entrusted.
+    taking = [cid for t in tasks for cid in t.case_ids if _with_villager(session, cid)]
+    named = entrusted_agents(session, taking, ctx.day)
+    for task in tasks:
+        task.entrusted_to = next((named[c] for c in task.case_ids if c in named), None)
+    return tasks
+
+
+def _with_villager(session: DbSession, case_id: int) -> bool:
+    case = session.get(Case, case_id)
+    return case is not None and case.holder_kind == HolderKind.APPLICANT
 
 
 def hub_of(ctx: DayContext) -> Place:

@@ -5,13 +5,14 @@ The planner sends the named agent to collect."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dispatch.extensions import db
+from dispatch.models.agents import Appointment
 from dispatch.models.cases import Case
 from dispatch.models.users import Role, Scope
 from dispatch.planning.build import PIN_SKILL_BASE, Overrides, build_problem
@@ -128,4 +129,23 @@ def test_on_the_phone_the_entrusted_agent_is_you(client, auth, world: World):
         )  # fmt: skip
         assert (found.agent_id, found.captured_at) == (world.home.agent, "phone")
         assert found.signed_at == when
+        db.session.remove()
+
+
+def test_a_home_visit_goes_to_the_named_agent(client, auth, world: World):
+    """A booked visit that collects a case entrusted to one agent is pinned to that agent."""
+    cid = _entrusted_case(client, auth, world, None)
+    day = next_working_day(datetime.now(CST).date())
+    start = datetime.combine(day, time(10, 0), tzinfo=CST)
+    with world.app.app_context():
+        # Set-up row, as the world's own appointments are: the booking path plans it at once.
+        visit = Appointment(applicant_id=world.home.applicant, case_id=cid, window_start=start,
+                            window_end=start + timedelta(hours=2))  # fmt: skip
+        db.session.add(visit)
+        db.session.commit()
+        ctx = load_context(db.session, DEMO_TOWNSHIP, day)
+        (task,) = [t for t in derive_tasks(db.session, ctx) if cid in t.case_ids]
+        assert (task.key, task.entrusted_to) == (f"visit:{visit.id}", world.home.agent)
+        db.session.delete(visit)
+        db.session.commit()
         db.session.remove()
