@@ -23,6 +23,7 @@ from werkzeug.serving import run_simple
 from dispatch import privacy_cli
 from dispatch.app import create_app
 from dispatch.crypto import KeyConfigError
+from dispatch.datafiles import DataFileError
 from dispatch.errors import DomainError
 from dispatch.extensions import db
 from dispatch.jobs.schedule import start_embedded
@@ -33,22 +34,21 @@ from dispatch.planning.store import agent_names
 from dispatch.server import ServerOptions, run_server
 from dispatch.services import retention
 from dispatch.services.auth import create_user
-from dispatch.services.datafiles import DataFileError
-from dispatch.services.demo import (
-    DEMO_LOGINS,
-    DEMO_TOWNSHIP,
-    bind_demo_agent,
-    demo_is_seeded,
-    seed_demo,
-)
-from dispatch.services.demo_history import seed_history
-from dispatch.services.divisions import import_divisions
 from dispatch.services.due_dates import case_ids, count_recounted, recount_due_dates
 from dispatch.services.holiday_file import HolidayFileError
 from dispatch.services.notify import build_channels, make_sender, store_scope
 from dispatch.services.plans import plan_city
 from dispatch.services.ratings import apply_default_ratings
 from dispatch.services.rectification import flag_overdue
+from dispatch.setup.demo import (
+    DEMO_LOGINS,
+    DEMO_TOWNSHIP,
+    bind_demo_agent,
+    demo_is_seeded,
+    seed_demo,
+)
+from dispatch.setup.demo_history import seed_history
+from dispatch.setup.divisions import import_divisions
 from dispatch.workdays import CST, is_working_day, next_working_day
 from notifications.worker import run_worker
 

@@ -20,8 +20,8 @@ from dispatch.models.users import User
 from dispatch.planning.labels import english_label
 from dispatch.planning.report import render_report
 from dispatch.services.cases import today_cst
-from dispatch.services.demo import DEMO_LOGINS, DEMO_TOWNSHIP, NON_TASK_STOPS, bind_demo_agent
 from dispatch.services.plans import plan_city
+from dispatch.setup.demo import DEMO_LOGINS, DEMO_TOWNSHIP, NON_TASK_STOPS, bind_demo_agent
 from dispatch.workdays import is_working_day, next_working_day
 from tests.conftest import demo_app
 
