@@ -23,7 +23,7 @@ from dispatch.models.catalog import ServiceItem
 from dispatch.models.outbox import enqueue
 from dispatch.models.regions import township_code
 from dispatch.models.session import DbSession
-from dispatch.planning.build import routing_task
+from dispatch.planning.build import NoAgentOnShift, routing_task
 from dispatch.planning.locks import lock_township_plans
 from dispatch.planning.rides import Ride, place_ride, rides_of
 from dispatch.planning.service import Prepared, current_plan, prepare
@@ -176,13 +176,21 @@ def available_slots(
     """The day's slots; ``item`` is the service when no case is registered yet, so that an
     in-person service is offered only the slots its round trip fits, as ``book`` will check."""
     _check_request(session, applicant, day, case, item)
-    prep = prepare(session, township_code(applicant.village.code), day)
-    base = _base(session, prep)
+    try:
+        prep: Prepared | None = prepare(session, township_code(applicant.village.code), day)
+    except NoAgentOnShift:  # a day nobody works: every slot is listed, none available
+        prep = None
+    base = _base(session, prep) if prep else None
     out = []
     now = datetime.now(UTC)
     for slot in SLOTS:
         window = _slot_bounds(day, slot)
-        ok = _starts_in_time(window, now) and _fits(prep, base, applicant, case, window, item)
+        ok = (
+            prep is not None
+            and base is not None
+            and _starts_in_time(window, now)
+            and _fits(prep, base, applicant, case, window, item)
+        )
         out.append(
             {"start": window[0], "end": window[1], "label": f"{slot[0]}-{slot[1]}", "available": ok}
         )
@@ -217,7 +225,10 @@ def book(
     # jobs of one township take turns, and each sees what the one before committed.
     lock_township_plans(session, applicant.village.parent_id or applicant.village_id)
     _refuse_double_booking(session, applicant, window, slot_label)
-    prep = prepare(session, township_code(applicant.village.code), day)
+    try:
+        prep = prepare(session, township_code(applicant.village.code), day)
+    except NoAgentOnShift as err:  # no slot of the day can be served: as a slot that fits no day
+        raise Invalid(err.message, {"slot": [f"{day} {slot_label}: no agent on shift"]}) from err
     if not _fits(prep, _base(session, prep), applicant, case, window):
         _refuse_slot(prep, applicant, case, day, slot_label, window)
     apt = Appointment(

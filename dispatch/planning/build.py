@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import routing
+from dispatch.errors import Conflict
 from dispatch.hours import parse_shift
 from dispatch.models.agents import Agent, Vehicle, VehicleKind
 from dispatch.planning.tasks import DayContext, Place, TaskSpec
@@ -98,6 +99,17 @@ def _at(place: Place) -> tuple[float, float]:
     return (round(place.lon, 6), round(place.lat, 6))
 
 
+class NoAgentOnShift(Conflict):
+    """The day has no agent with a vehicle on shift: there is nothing to plan with (a 409 for
+    planning; booking answers a 422, since no slot of that day can be served)."""
+
+    def __init__(self, township: str, day: date) -> None:
+        super().__init__(
+            f"{day} {township}没有在岗代办员 / No agent with a vehicle is on shift in "
+            f"{township} on {day}; check shifts, absences and the calendar"
+        )
+
+
 def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) -> Built:
     """Locations are (lon, lat) pairs, so a stored problem can take one more task later."""
     hub = (round(ctx.centre.lon, 6), round(ctx.centre.lat, 6))
@@ -181,6 +193,8 @@ def build_problem(ctx: DayContext, tasks: list[TaskSpec], overrides: Overrides) 
                 description=f"{agent.name} ({v.kind})",
             )
         )
+    if not rvehicles:
+        raise NoAgentOnShift(ctx.township.name, ctx.day)
     problem = routing.Problem(
         vehicles=tuple(rvehicles), jobs=tuple(jobs), shipments=tuple(shipments)
     )

@@ -137,11 +137,6 @@ def prepare(session: DbSession, township_code: str, day: date) -> Prepared:
     overrides.pins.update(drivers_of_rides_under_way(tasks, route_signature(base)))
     tasks += carried
     built = build_problem(ctx, tasks, overrides)
-    if not built.problem.vehicles:
-        raise Conflict(
-            f"{day} {ctx.township.name}没有在岗代办员 / No agent with a vehicle is on shift "
-            f"in {ctx.township.name} on {day}; check shifts, absences and the calendar"
-        )
     return Prepared(ctx, tasks, built, base)
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from dispatch.extensions import db
 from dispatch.models.agents import Agent, AgentLevel, Appointment
 from dispatch.models.applicants import Applicant
+from dispatch.models.plans import Override
 from dispatch.models.regions import Region
-from dispatch.workdays import CST
+from dispatch.workdays import CST, next_working_day
 
 TIGHT_TOWNSHIP = "445203102000"  # 云路镇: the tests leave it one agent with a short morning
 
@@ -185,3 +186,36 @@ def test_cancelling_frees_the_slot(client, auth, tight, work_day, app):
     assert resp.status_code == 200 and resp.get_json()["status"] == "cancelled"
     slots = client.get(url, headers=auth("admin")).get_json()
     assert [s["label"] for s in slots if s["available"]] == ["08:30-10:30"]
+
+
+def test_a_day_nobody_works_offers_no_slot_and_books_none(app, client, auth, tight, work_day):
+    """The lone agent absent: the slot list answers with every slot unavailable, and a booking
+    is a 422 saying no agent is on shift (the day's plan cannot be built; it was a 500)."""
+    villager, _ = tight
+    day = next_working_day(work_day + timedelta(days=2))
+    with app.app_context():
+        township = db.session.scalar(select(Region).where(Region.code == TIGHT_TOWNSHIP))
+        absent = [
+            Override(township_id=township.id, day=day, kind="absent", agent_id=a.id)
+            for a in db.session.scalars(select(Agent).where(Agent.region_id == township.id))
+        ]
+        db.session.add_all(absent)
+        db.session.commit()
+        ids = [o.id for o in absent]
+    try:
+        url = f"/api/bookings/slots?applicant_id={villager}&date={day}"
+        slots = client.get(url, headers=auth("admin"))
+        assert slots.status_code == 200, slots.get_json()
+        assert slots.get_json() and not any(s["available"] for s in slots.get_json())
+        resp = client.post(
+            "/api/bookings/",
+            headers=auth("admin"),
+            json={"applicant_id": villager, "date": day.isoformat(), "slot": "08:30-10:30"},
+        )
+        assert resp.status_code == 422, resp.get_json()
+        assert "slot" in resp.get_json()["errors"]
+        assert "No agent with a vehicle is on shift" in resp.get_json()["message"]
+    finally:
+        with app.app_context():
+            db.session.execute(delete(Override).where(Override.id.in_(ids)))
+            db.session.commit()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from dispatch.extensions import db
-from dispatch.models.agents import Appointment, AppointmentStatus
+from dispatch.models.agents import Agent, Appointment, AppointmentStatus
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, HolderKind
 from dispatch.models.centres import ServiceCentre
@@ -128,14 +129,32 @@ class Day:
 
     def mark_absent(self, pick: int) -> bool:
         """One of the day's agents absent, unless only one is left; whether one was marked."""
-        plan = self.current()
-        agents = sorted({r["agent_id"] for r in plan["routes"]})
+        agents = sorted({r["agent_id"] for r in self.current()["routes"]})
         if len(agents) < 2:
             return False
-        body = {"agent_id": agents[pick % len(agents)], "reason": "测试 / test"}
-        resp = self.client.post(f"/api/plans/{plan['id']}/absences", json=body, headers=self.h)
+        resp = self.absent(agents[pick % len(agents)])
         assert resp.status_code in (200, 201, 409), resp.get_json()
         return resp.status_code != 409
+
+    def agents(self) -> list[int]:
+        """The township's active agents, as the database has them."""
+        with self.app.app_context():
+            base = db.session.get(Plan, self.plan["id"])
+            ids = list(
+                db.session.scalars(
+                    select(Agent.id)
+                    .where(Agent.region_id == base.township_id, Agent.active.is_(True))
+                    .order_by(Agent.id)
+                )
+            )
+            db.session.remove()
+        return ids
+
+    def absent(self, agent_id: int) -> Any:
+        """Mark one agent absent on the current plan; the API's answer."""
+        plan = self.current()
+        body = {"agent_id": agent_id, "reason": "测试 / test"}
+        return self.client.post(f"/api/plans/{plan['id']}/absences", json=body, headers=self.h)
 
     def _report(self, pick: int) -> None:
         plan = self.current()
@@ -207,13 +226,31 @@ def test_random_days_keep_their_promises(app, client, auth, work_day, steps):
 
 
 def test_a_visit_the_day_cannot_keep_is_told(app, client, auth, work_day):
-    """The property's other branch, driven on purpose: a full morning slot loses agents until
-    the day cannot keep every booked visit; each visit left out is told, and the check saw it."""
+    """The property's other branch, driven on purpose and whatever the solver finds in its
+    time limit (under load it finds less, and which agents a plan uses varies): a full morning
+    slot loses all its agents but one, taken from the database, not from the plan's routes;
+    that one may not make the visits (``forbid``); the re-plan published leaves every booked
+    visit out, each is told, and the check saw it. The last agent absent too is a 409 saying
+    no one is on shift, never a 500."""
     today = Day(app, client, auth, bookable_days(work_day)[-1])
     for pick in range(14):
         today.book(pick, "08:30-10:30")
-    assert len(today.booked) >= 4, today.booked
-    dropped = today.check()
-    while not dropped and today.mark_absent(0):
-        dropped = today.check()
-    assert dropped, f"{len(today.booked)} visits all kept by the last agent"
+    assert today.booked
+    *others, last = today.agents()
+    assert others, "the township needs two agents for this test"
+    for agent in others:
+        assert today.absent(agent).status_code == 201
+        today.check()
+    plan = today.current()
+    for apt in today.booked:
+        body = {"kind": "forbid", "agent_id": last, "task_key": f"visit:{apt}"}
+        resp = today.client.post(f"/api/plans/{plan['id']}/overrides", json=body, headers=today.h)
+        assert resp.status_code == 201, resp.get_json()
+    resp = today.client.post(f"/api/plans/{plan['id']}/replan", json={}, headers=today.h)
+    assert resp.status_code == 201, resp.get_json()
+    today._publish(resp.get_json()["plan_id"])
+    assert today.current()["id"] == resp.get_json()["plan_id"]
+    assert today.check() == len(today.booked)
+    alone = today.absent(last)
+    assert alone.status_code == 409, alone.get_json()
+    assert "No agent with a vehicle is on shift" in alone.get_json()["message"]
