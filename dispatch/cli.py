@@ -6,6 +6,7 @@ builds a second one on a temporary database), so the factory knows nothing of th
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from datetime import date, datetime
@@ -25,7 +26,7 @@ from dispatch.app import create_app
 from dispatch.crypto import KeyConfigError
 from dispatch.datafiles import DataFileError
 from dispatch.errors import DomainError
-from dispatch.extensions import db
+from dispatch.extensions import db, files_dir
 from dispatch.jobs.schedule import start_embedded
 from dispatch.models.plans import Plan
 from dispatch.planning.report import render_report
@@ -191,7 +192,12 @@ def _build_sqlite(target: Path, seed: int, day: date | None) -> None:
     """Set up a fresh demo in ``target.building``, then rename it to ``target``."""
     building = target.with_name(target.name + ".building")
     building.unlink(missing_ok=True)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{building}"})
+    # The images go where the finished database will look for them, not beside the build.
+    images_dir = files_dir(current_app.config)
+    had_images = images_dir.exists()
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{building}", "FILES_DIR": str(images_dir)}
+    )
     try:
         with app.app_context():
             try:
@@ -202,6 +208,8 @@ def _build_sqlite(target: Path, seed: int, day: date | None) -> None:
                     engine.dispose()
     except BaseException:
         building.unlink(missing_ok=True)
+        if not had_images:
+            shutil.rmtree(images_dir, ignore_errors=True)
         click.echo(f"set-up failed; nothing was kept (no {target})", err=True)
         raise
     building.replace(target)

@@ -20,7 +20,7 @@ from tests.web.conftest import api_login, login_page
 pytestmark = pytest.mark.browser
 
 TOWNSHIP_ITEM = "DEMO-SB-001"  # decided at the township centre
-MOVES = ["supplement", "refusal", "suspension", "continuation", "withdrawal"]
+VILLAGE_ITEM = "DEMO-CW-001"  # 居住证明, decided at the village room
 
 
 def _post(c, head, path: str, body: dict[str, Any], expect: int = 200) -> Any:
@@ -30,8 +30,9 @@ def _post(c, head, path: str, body: dict[str, Any], expect: int = 200) -> Any:
     return resp.get_json()
 
 
-def _case_at_the_township(web_app) -> tuple[int, str]:
-    """A new agent case of a township item, entrusted, checked and at the township centre."""
+def _case_at_the_township(web_app, item: str = TOWNSHIP_ITEM) -> tuple[int, str]:
+    """A new agent case, entrusted; a township item checked and at the township centre, a
+    village item just registered."""
     c = web_app.test_client()
     head = api_login(c, "dispatcher", "dispatch-demo-2026")
     with web_app.app_context():
@@ -49,7 +50,7 @@ def _case_at_the_township(web_app) -> tuple[int, str]:
     assert applicant.status_code == 201, applicant.get_json()
     body = {
         "applicant_id": applicant.get_json()["id"],
-        "item_code": TOWNSHIP_ITEM,
+        "item_code": item,
         "channel": "agent",
     }
     case = c.post("/api/cases/", json=body, headers=head).get_json()
@@ -64,11 +65,23 @@ def _case_at_the_township(web_app) -> tuple[int, str]:
         "signature_png": DEMO_SIGNATURE,
     }
     assert c.post(f"/api/cases/{cid}/entrustment", json=signed, headers=head).status_code == 201
+    if item == VILLAGE_ITEM:
+        return cid, case["reference"]
     _post(c, head, f"/api/cases/{cid}/transitions", {"to": "materials_checked"})
     hand = c.post(f"/api/cases/{cid}/custody", json={"to_kind": "centre", "to_id": centre},
                   headers=head)  # fmt: skip
     assert hand.status_code == 201, hand.get_json()
     return cid, case["reference"]
+
+
+def _console(browser, server) -> tuple[Any, Any]:
+    """The dispatcher's console, logged in, its case card ready."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/console")
+    login_page(page, "dispatcher", "dispatch-demo-2026")
+    page.wait_for_selector("#case-find")
+    return context, page
 
 
 def _enabled(page) -> list[str]:
@@ -109,27 +122,23 @@ def test_branch_buttons_follow_the_case(browser, server, web_app):
     a second case 撤回. The buttons offered change with the status; the server agrees."""
     first, ref1 = _case_at_the_township(web_app)
     second, ref2 = _case_at_the_township(web_app)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server}/console")
-    login_page(page, "dispatcher", "dispatch-demo-2026")
-    page.wait_for_selector("#case-find")
+    context, page = _console(browser, server)
 
     _open(page, ref1, "at_township")
-    assert _enabled(page) == ["supplement", "refusal", "suspension", "withdrawal"]
+    assert _enabled(page) == ["supplement", "refusal", "suspension", "withdrawal", "revocation"]
     page.click('#case-box button[data-move="supplement"]')
     page.wait_for_selector("#branch-dialog[open]")
     page.locator("#branch-fields input[name=missing]").first.check()
     page.click("#branch-submit")
     page.wait_for_selector('#case-facts[data-status="supplement"]')
-    assert _enabled(page) == ["withdrawal"]
+    assert _enabled(page) == ["withdrawal", "revocation"]
     assert "计时暂停" in page.inner_text("#case-facts")
     assert "补正告知（第 1 次）" in page.inner_text("#case-box")
     assert _server(web_app, first) == ("supplement", Counter({"supplement_requested": 1}))
 
     _open(page, ref2, "at_township")
     _move(page, "suspension", {"textarea[name=reason]": "申请人外出务工"}, "suspended")
-    assert _enabled(page) == ["continuation", "withdrawal"]
+    assert _enabled(page) == ["continuation", "withdrawal", "revocation"]
     _move(page, "continuation", {}, "at_township")
     page.click('#case-box button[data-move="refusal"]')
     page.wait_for_selector("#branch-dialog[open]")
@@ -156,6 +165,24 @@ def test_branch_buttons_follow_the_case(browser, server, web_app):
     context.close()
     # Both files go home at the village, leaving the later tests' plans no return legs.
     assert [_hand_home(web_app, cid) for cid in (first, second)] == ["cancelled", "closed"]
+
+
+def test_the_desk_revokes_and_decides_on_the_spot(browser, server, web_app):
+    """撤销委托 stops a case at the township and sends it back; a village item registered at
+    the room offers 现场办结 and is delivered there."""
+    held, ref1 = _case_at_the_township(web_app)
+    village, ref2 = _case_at_the_township(web_app, VILLAGE_ITEM)
+    context, page = _console(browser, server)
+    _open(page, ref1, "at_township")
+    _move(page, "revocation", {"textarea[name=reason]": "村民改为自行办理"}, "withdrawn")
+    assert _server(web_app, held) == ("withdrawn", Counter({"case_withdrawn": 1}))
+    _open(page, ref2, "registered")
+    assert _enabled(page) == ["suspension", "withdrawal", "revocation", "on_site"]
+    _move(page, "on_site", {}, "delivered")
+    assert _enabled(page) == []
+    assert _server(web_app, village)[0] == "delivered"
+    context.close()
+    assert _hand_home(web_app, held) == "cancelled"
 
 
 def _hand_home(web_app, cid: int) -> str:

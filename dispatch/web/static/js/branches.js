@@ -1,5 +1,5 @@
-/* The dispatcher console's case branches: 补正, 不予受理 / 不予许可, 中止 / 续办 and 撤回 on one
- * case found by its reference. Each button is one POST of /api/cases/<id>/<move> with the
+/* The dispatcher console's case branches: 补正, 不予受理 / 不予许可, 中止 / 续办, 撤回, the
+ * entrustment's revocation and 现场办结 on one case found by its reference. Each button is one POST of /api/cases/<id>/<move> with the
  * case's ETag; the server decides, and its message is shown when it refuses. */
 (function (global) {
   "use strict";
@@ -32,6 +32,7 @@
   }
 
   const value = (form, name) => form.elements[name].value.trim();
+  const withdrawable = (c) => GOING_UP.includes(c.status) || STOPPED.includes(c.status);
 
   // One row a button: its label, the move's URL, when the case may take it, its form and body.
   const MOVES = [
@@ -45,8 +46,15 @@
       fields: () => [textField("reason", N_("Reason"), { rows: 2 })], body: (f) => ({ reason: value(f, "reason") }) },
     { id: "continuation", label: N_("Continue (续办)"), url: "continuation", when: (c) => c.status === "suspended",
       fields: () => [textField("note", N_("Note"), { required: false })], body: (f) => ({ note: value(f, "note") }) },
-    { id: "withdrawal", label: N_("Withdraw (撤回)"), url: "withdrawal", when: (c) => GOING_UP.includes(c.status) || STOPPED.includes(c.status),
+    { id: "withdrawal", label: N_("Withdraw (撤回)"), url: "withdrawal", when: withdrawable,
       fields: () => [textField("reason", N_("Reason"), { rows: 2 })], body: (f) => ({ reason: value(f, "reason") }) },
+    // The villager revokes through the desk: the case stops where it is and comes back.
+    { id: "revocation", label: N_("Revoke the entrustment (撤销委托)"), url: "entrustment/revocation",
+      when: (c) => c.channel === "agent" && withdrawable(c),
+      fields: () => [textField("reason", N_("Reason"), { rows: 2 })], body: (f) => ({ reason: value(f, "reason") }) },
+    { id: "on_site", label: N_("Decide on the spot (现场办结)"), url: "on-site-completion",
+      when: (c) => c.decided_at_level === "village" && ["registered", "materials_checked"].includes(c.status),
+      fields: () => [textField("note", N_("Note"), { required: false })], body: (f) => ({ note: value(f, "note") }) },
   ];
 
   function show(res) {
