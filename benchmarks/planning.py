@@ -120,8 +120,8 @@ def build_database(folder: Path, seed: int, url: str | None = None) -> tuple[Fla
     from flask_migrate import upgrade
     from sqlalchemy import text
 
-    from dispatch.services.demo import seed_demo
-    from dispatch.services.divisions import import_divisions
+    from dispatch.setup.demo import seed_demo
+    from dispatch.setup.divisions import import_divisions
 
     url = url or f"sqlite:///{folder / 'bench.sqlite3'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DIVISIONS_DIR": str(DIVISIONS)})

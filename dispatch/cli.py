@@ -6,6 +6,7 @@ builds a second one on a temporary database), so the factory knows nothing of th
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from datetime import date, datetime
@@ -23,8 +24,9 @@ from werkzeug.serving import run_simple
 from dispatch import privacy_cli
 from dispatch.app import create_app
 from dispatch.crypto import KeyConfigError
+from dispatch.datafiles import DataFileError
 from dispatch.errors import DomainError
-from dispatch.extensions import db
+from dispatch.extensions import db, files_dir
 from dispatch.jobs.schedule import start_embedded
 from dispatch.models.plans import Plan
 from dispatch.planning.report import render_report
@@ -33,22 +35,21 @@ from dispatch.planning.store import agent_names
 from dispatch.server import ServerOptions, run_server
 from dispatch.services import retention
 from dispatch.services.auth import create_user
-from dispatch.services.datafiles import DataFileError
-from dispatch.services.demo import (
-    DEMO_LOGINS,
-    DEMO_TOWNSHIP,
-    bind_demo_agent,
-    demo_is_seeded,
-    seed_demo,
-)
-from dispatch.services.demo_history import seed_history
-from dispatch.services.divisions import import_divisions
 from dispatch.services.due_dates import case_ids, count_recounted, recount_due_dates
 from dispatch.services.holiday_file import HolidayFileError
 from dispatch.services.notify import build_channels, make_sender, store_scope
 from dispatch.services.plans import plan_city
 from dispatch.services.ratings import apply_default_ratings
 from dispatch.services.rectification import flag_overdue
+from dispatch.setup.demo import (
+    DEMO_LOGINS,
+    DEMO_TOWNSHIP,
+    bind_demo_agent,
+    demo_is_seeded,
+    seed_demo,
+)
+from dispatch.setup.demo_history import seed_history
+from dispatch.setup.divisions import import_divisions
 from dispatch.workdays import CST, is_working_day, next_working_day
 from notifications.worker import run_worker
 
@@ -191,7 +192,12 @@ def _build_sqlite(target: Path, seed: int, day: date | None) -> None:
     """Set up a fresh demo in ``target.building``, then rename it to ``target``."""
     building = target.with_name(target.name + ".building")
     building.unlink(missing_ok=True)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{building}"})
+    # The images go where the finished database will look for them, not beside the build.
+    images_dir = files_dir(current_app.config)
+    had_images = images_dir.exists()
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{building}", "FILES_DIR": str(images_dir)}
+    )
     try:
         with app.app_context():
             try:
@@ -202,6 +208,8 @@ def _build_sqlite(target: Path, seed: int, day: date | None) -> None:
                     engine.dispose()
     except BaseException:
         building.unlink(missing_ok=True)
+        if not had_images:
+            shutil.rmtree(images_dir, ignore_errors=True)
         click.echo(f"set-up failed; nothing was kept (no {target})", err=True)
         raise
     building.replace(target)

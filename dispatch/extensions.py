@@ -96,7 +96,7 @@ def files_dir(config: Any) -> Path:
     url = make_url(config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         database = Path(url.database)
-        return database.with_name(database.stem + "-files")
+        return database.with_name(database.name + "-files")
     return ROOT / "instance" / "files"
 
 

@@ -56,8 +56,8 @@ def demo_app(url: str, divisions_dir: Path, *, seed: int, only: set[str], **conf
 
     from dispatch.app import create_app
     from dispatch.extensions import db
-    from dispatch.services.demo import seed_demo
-    from dispatch.services.divisions import import_divisions
+    from dispatch.setup.demo import seed_demo
+    from dispatch.setup.divisions import import_divisions
 
     now = config.pop("now", None)
     settings = {

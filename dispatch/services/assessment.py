@@ -19,11 +19,11 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from dispatch.datafiles import read_json
 from dispatch.errors import Forbidden, Invalid
 from dispatch.models.regions import Level, Region
 from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope
-from dispatch.services.datafiles import read_json
 from dispatch.services.kpis import figures_for_townships, load_rows, parse_period
 from dispatch.services.register import completeness
 

@@ -6,10 +6,11 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from dispatch.errors import Forbidden, NotFound
-from dispatch.models.regions import Region
+from dispatch.errors import Forbidden, Invalid, NotFound
+from dispatch.models.regions import CoordSource, Region
 from dispatch.models.session import DbSession
 from dispatch.models.users import Scope
+from dispatch.services.validation import point_problem
 
 
 def list_regions(
@@ -46,4 +47,18 @@ def region_in_scope(
         raise Forbidden(f"区划 {code} 不在您的辖区 / Region {code} is outside your region")
     if level and region.level != level:
         raise NotFound(f"{code} 不是{level}级区划 / {code} is not a {level}")
+    return region
+
+
+def survey_point(session: DbSession, code: str, lon: float, lat: float) -> Region:
+    """Replace a region's point with one captured on site; it then survives re-imports."""
+    problem = point_problem(lon, lat)
+    if problem:
+        raise Invalid("坐标无效 / Invalid point", {"lon": [problem]})
+    region = session.scalar(select(Region).where(Region.code == code))
+    if region is None:
+        raise NotFound(f"没有区划 {code} / No region with code {code}")
+    region.lon, region.lat = round(lon, 6), round(lat, 6)
+    region.coord_source = CoordSource.SURVEYED
+    session.commit()
     return region

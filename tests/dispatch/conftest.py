@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.app import create_app
 from dispatch.extensions import db
-from dispatch.services.demo import DEMO_LOGINS, DEMO_TOWNSHIP
+from dispatch.setup.demo import DEMO_LOGINS, DEMO_TOWNSHIP
 
 # Two townships in one county and one in another, so cross-region leaks can show.
 OTHER_TOWNSHIP_SAME_COUNTY = "445203102000"  # 揭东区 云路镇
@@ -51,8 +51,8 @@ def agent_login(app: Flask, agent_id: int) -> tuple[str, str]:
 def app(db_url: str, divisions_dir: Path) -> Flask:
     from flask_migrate import upgrade
 
-    from dispatch.services.demo import seed_demo
-    from dispatch.services.divisions import import_divisions
+    from dispatch.setup.demo import seed_demo
+    from dispatch.setup.divisions import import_divisions
 
     app = create_app(
         {

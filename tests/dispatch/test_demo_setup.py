@@ -13,15 +13,16 @@ import pytest
 from sqlalchemy import select
 
 from dispatch.app import create_app
-from dispatch.extensions import db
+from dispatch.extensions import db, images
 from dispatch.models.agents import Agent
+from dispatch.models.entrustments import Entrustment
 from dispatch.models.plans import Plan
 from dispatch.models.users import User
 from dispatch.planning.labels import english_label
 from dispatch.planning.report import render_report
 from dispatch.services.cases import today_cst
-from dispatch.services.demo import DEMO_LOGINS, DEMO_TOWNSHIP, NON_TASK_STOPS, bind_demo_agent
 from dispatch.services.plans import plan_city
+from dispatch.setup.demo import DEMO_LOGINS, DEMO_TOWNSHIP, NON_TASK_STOPS, bind_demo_agent
 from dispatch.workdays import is_working_day, next_working_day
 from tests.conftest import demo_app
 
@@ -94,9 +95,17 @@ def test_bad_data_fails_in_one_line_and_leaves_nothing_then_a_retry_works(tmp_pa
     (tmp_path / "townships.geojson").rename(data / "townships.geojson")
     fixed = _setup(db_file, data)
     assert fixed.returncode == 0, fixed.stderr
-    assert [p.name for p in db_file.parent.iterdir()] == ["daiban.sqlite3"]
+    # The database, and beside it the file store of its signatures (dispatch.filestore).
+    assert sorted(p.name for p in db_file.parent.iterdir()) == [
+        "daiban.sqlite3",
+        "daiban.sqlite3-files",
+    ]
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}"})
+    with app.app_context():
+        signed = db.session.scalars(select(Entrustment.signature_hash)).all()
+        assert signed and all(images().get(n).startswith("data:image/") for n in set(signed))
+        db.session.remove()
     client = app.test_client()
     for username, password in PASSWORD.items():
         resp = client.post("/api/auth/login", json={"username": username, "password": password})

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from dispatch.extensions import db
 from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.regions import Region
-from dispatch.services.demo import DEMO_TOWNSHIP, bind_demo_agent
+from dispatch.setup.demo import DEMO_TOWNSHIP, bind_demo_agent
 from dispatch.workdays import CST, next_working_day
 from tests.conftest import demo_app, service_missing
 from tests.dispatch.conftest import FROZEN_NOW

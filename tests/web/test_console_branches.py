@@ -13,7 +13,7 @@ from dispatch.extensions import db
 from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.outbox import OutboxMessage
 from dispatch.models.regions import Region
-from dispatch.services.demo import DEMO_SIGNATURE, DEMO_TOWNSHIP
+from dispatch.setup.demo import DEMO_SIGNATURE, DEMO_TOWNSHIP
 from tests.dispatch.api.conftest import applicant_body
 from tests.web.conftest import api_login, login_page
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from dispatch.services.demo import DEMO_TOWNSHIP
+from dispatch.setup.demo import DEMO_TOWNSHIP
 from dispatch.workdays import next_working_day
 from tests.web.conftest import api_login, login_page, publish_day
 

@@ -11,8 +11,8 @@ from dispatch.extensions import db
 from dispatch.models.agents import Agent
 from dispatch.models.regions import Region
 from dispatch.models.users import User
-from dispatch.services.demo import DEMO_TOWNSHIP
 from dispatch.services.passwords import hash_password
+from dispatch.setup.demo import DEMO_TOWNSHIP
 from dispatch.workdays import CST, is_working_day
 from tests.dispatch.api.conftest import register_case_to_collect
 from tests.web.conftest import api_login, login_page, publish_day, village_with_room

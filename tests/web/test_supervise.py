@@ -10,8 +10,8 @@ from dispatch.extensions import db
 from dispatch.models.agents import Agent, AgentLevel
 from dispatch.models.regions import Region
 from dispatch.models.users import Role, Scope, User
-from dispatch.services.demo import DEMO_TOWNSHIP
 from dispatch.services.ratings import record_rating
+from dispatch.setup.demo import DEMO_TOWNSHIP
 from tests.dispatch.supervision_data import deliver_case
 from tests.web.conftest import login_page
 

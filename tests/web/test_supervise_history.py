@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from dispatch.extensions import db
 from dispatch.models.applicants import Applicant
-from dispatch.services.demo_history import seed_history
+from dispatch.setup.demo_history import seed_history
 from dispatch.workdays import cst_date
 from tests.conftest import demo_app
 from tests.web.conftest import live_server, login_page

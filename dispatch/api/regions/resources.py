@@ -8,7 +8,7 @@ from dispatch.api.regions.schemas import RegionQueryArgsSchema, RegionSchema, Su
 from dispatch.extensions import db
 from dispatch.models.users import Role
 from dispatch.security import current_scope, roles_required
-from dispatch.services import divisions, regions
+from dispatch.services import regions
 
 blp = Blueprint("regions", __name__, description="行政区划 / Administrative regions")
 
@@ -40,4 +40,4 @@ class RegionPoint(MethodView):
     def put(self, data, code):
         """Replace a region's point with one surveyed on site (实地采集)"""
         regions.region_in_scope(db.session, current_scope(), code)
-        return divisions.survey_point(db.session, code, data["lon"], data["lat"])
+        return regions.survey_point(db.session, code, data["lon"], data["lat"])

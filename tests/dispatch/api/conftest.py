@@ -18,8 +18,8 @@ from dispatch.models.centres import ServiceCentre
 from dispatch.models.regions import Region
 from dispatch.models.users import Role, Scope, User
 from dispatch.services import applicants, auth, cases, centres, entrustments
-from dispatch.services.demo import DEMO_SIGNATURE, DEMO_TOWNSHIP
 from dispatch.services.validation import id_check_char
+from dispatch.setup.demo import DEMO_SIGNATURE, DEMO_TOWNSHIP
 
 from ..conftest import OTHER_COUNTY_TOWNSHIP
 

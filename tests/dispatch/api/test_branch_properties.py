@@ -18,7 +18,7 @@ from dispatch.planning.tasks import derive_tasks, load_context
 from dispatch.services import branches, cases, entrustments
 from dispatch.services.case_flow import CLOCK_STOPPED
 from dispatch.services.cases import CENTRE_HOLDS, promised_date
-from dispatch.services.demo import DEMO_TOWNSHIP
+from dispatch.setup.demo import DEMO_TOWNSHIP
 from dispatch.workdays import cst_date, is_working_day, working_days_between
 
 from .conftest import SIGNATURE, World

@@ -8,7 +8,7 @@ from typing import Any
 
 from dispatch.extensions import db
 from dispatch.planning.tasks import derive_tasks, load_context
-from dispatch.services.demo import DEMO_TOWNSHIP
+from dispatch.setup.demo import DEMO_TOWNSHIP
 from dispatch.workdays import CST, next_working_day
 
 from .conftest import World

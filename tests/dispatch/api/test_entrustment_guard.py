@@ -18,7 +18,7 @@ from dispatch.models.users import Role, Scope
 from dispatch.planning.build import PIN_SKILL_BASE, Overrides, build_problem
 from dispatch.planning.tasks import derive_tasks, load_context
 from dispatch.services import entrustments
-from dispatch.services.demo import DEMO_TOWNSHIP
+from dispatch.setup.demo import DEMO_TOWNSHIP
 from dispatch.workdays import CST, next_working_day
 
 from .conftest import SIGNATURE, World

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from dispatch.extensions import db
 from dispatch.services import cases, ratings
-from dispatch.services.demo import DEMO_TOWNSHIP
+from dispatch.setup.demo import DEMO_TOWNSHIP
 from dispatch.workdays import cst_date, working_days_between
 
 from ..supervision_data import deliver_case

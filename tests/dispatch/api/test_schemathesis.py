@@ -30,7 +30,7 @@ schema = schemathesis.openapi.from_wsgi(
 def fuzz_app(db_url, divisions_dir, backend, tmp_path_factory):
     """An app on a database of its own: generated calls publish, re-plan, mark agents absent
     and deactivate users, which must not disturb the suites that share the main database."""
-    from dispatch.services.demo import DEMO_TOWNSHIP
+    from dispatch.setup.demo import DEMO_TOWNSHIP
     from tests.conftest import demo_app, reset_postgres
 
     if backend == "postgres":

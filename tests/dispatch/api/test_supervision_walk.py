@@ -14,9 +14,9 @@ from dispatch.models.ratings import Rating, Rectification
 from dispatch.models.regions import Region
 from dispatch.models.users import User
 from dispatch.services import cases
-from dispatch.services.demo import DEMO_TOWNSHIP
 from dispatch.services.ratings import apply_default_ratings
 from dispatch.services.rectification import flag_overdue
+from dispatch.setup.demo import DEMO_TOWNSHIP
 from dispatch.workdays import cst_date, working_days_between
 
 from ..supervision_data import deliver_case, sms_link

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from dispatch.app import create_app
 from dispatch.extensions import db
 from dispatch.models.plans import Job, Plan
-from dispatch.services.demo import DEMO_TOWNSHIP
+from dispatch.setup.demo import DEMO_TOWNSHIP
 from dispatch.workdays import CST, next_working_day
 
 CLOSED = "redis://127.0.0.1:5169/0"  # the load test's last port: nothing listens there

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from dispatch.extensions import db
 from dispatch.jobs.celery_tasks import plan_one
 from dispatch.models.plans import Job
-from dispatch.services.demo import DEMO_TOWNSHIP
+from dispatch.setup.demo import DEMO_TOWNSHIP
 
 DAYS = iter([date(2031, 3, 10), date(2031, 3, 11)])  # a Monday and Tuesday no other test plans
 

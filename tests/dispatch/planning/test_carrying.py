@@ -17,7 +17,7 @@ from dispatch.models.centres import ServiceCentre
 from dispatch.models.plans import Override, Plan
 from dispatch.models.regions import Region
 from dispatch.planning.service import plan_township
-from dispatch.services.demo import DEMO_TOWNSHIP
+from dispatch.setup.demo import DEMO_TOWNSHIP
 
 CARRY_DAY = date(2031, 3, 6)  # a Thursday no other test plans
 

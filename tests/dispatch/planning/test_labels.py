@@ -20,8 +20,8 @@ from dispatch.planning.labels import (
     task_label,
 )
 from dispatch.services.cases import today_cst
-from dispatch.services.demo import DEMO_TOWNSHIP
 from dispatch.services.plans import plan_city
+from dispatch.setup.demo import DEMO_TOWNSHIP
 from dispatch.workdays import next_working_day
 
 

@@ -21,7 +21,7 @@ from dispatch.planning.build import CAR_SKILL, routing_task
 from dispatch.planning.rides import MAX_WAIT_S, NO_RIDE_HOME, keep_rides_paired
 from dispatch.planning.service import plan_township, publish
 from dispatch.planning.tasks import COUNTER_S, VISIT_SERVICE_S, Place, visit_tasks
-from dispatch.services.demo import DEMO_TOWNSHIP
+from dispatch.setup.demo import DEMO_TOWNSHIP
 from dispatch.workdays import CST, next_working_day
 
 RIDE_DAY = date(2031, 3, 4)  # a Tuesday no other test plans

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from dispatch.extensions import db
 from dispatch.models.regions import Region
-from dispatch.services.divisions import import_divisions, survey_point
+from dispatch.services.regions import survey_point
+from dispatch.setup.divisions import import_divisions
 
 
 def test_importing_twice_changes_nothing(app, divisions_dir):

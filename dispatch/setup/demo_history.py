@@ -32,8 +32,8 @@ from dispatch.models.regions import Level, Region, decision_code
 from dispatch.models.session import DbSession
 from dispatch.models.users import Role, Scope, User
 from dispatch.services import cases, entrustments, ratings, rectification
-from dispatch.services.demo import DEMO_SIGNATURE
 from dispatch.services.rating_tokens import make_token
+from dispatch.setup.demo import DEMO_SIGNATURE
 from dispatch.workdays import CST, add_working_days, cst_date, is_working_day
 
 HISTORY_WORKING_DAYS = 66  # about three months back from the demo day

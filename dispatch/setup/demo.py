@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from dispatch.datafiles import DataFileError, read_json
 from dispatch.models.agents import Agent, AgentLevel, Vehicle, VehicleKind
 from dispatch.models.applicants import Applicant
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
@@ -26,7 +27,6 @@ from dispatch.models.register import TOWNSHIP_ITEMS, VILLAGE_ITEMS, RegisterEntr
 from dispatch.models.session import DbSession
 from dispatch.models.users import User
 from dispatch.services.cases import promised_date
-from dispatch.services.datafiles import DataFileError, read_json
 from dispatch.services.images import keep
 from dispatch.services.passwords import hash_password
 from dispatch.services.validation import id_check_char

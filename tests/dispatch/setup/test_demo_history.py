@@ -12,7 +12,7 @@ from dispatch.extensions import db
 from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status
 from dispatch.models.outbox import OutboxMessage, OutboxStatus
 from dispatch.models.ratings import Appeal, Rating, Rectification
-from dispatch.services.demo_history import NOTE, seed_history
+from dispatch.setup.demo_history import NOTE, seed_history
 from tests.conftest import demo_app
 
 # 揭东区 玉窖镇, 揭西县 and 普宁市: three counties.

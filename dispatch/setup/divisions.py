@@ -19,11 +19,9 @@ from shapely.geometry.base import BaseGeometry
 from shapely.prepared import prep
 from sqlalchemy import select
 
-from dispatch.errors import Invalid, NotFound
+from dispatch.datafiles import DataFileError, features, read_csv
 from dispatch.models.regions import CoordSource, Level, Region, code_at
 from dispatch.models.session import DbSession
-from dispatch.services.datafiles import DataFileError, features, read_csv
-from dispatch.services.validation import point_problem
 
 log = logging.getLogger(__name__)
 
@@ -212,17 +210,3 @@ def import_divisions(
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
-
-
-def survey_point(session: DbSession, code: str, lon: float, lat: float) -> Region:
-    """Replace a region's point with one captured on site; it then survives re-imports."""
-    problem = point_problem(lon, lat)
-    if problem:
-        raise Invalid("坐标无效 / Invalid point", {"lon": [problem]})
-    region = session.scalar(select(Region).where(Region.code == code))
-    if region is None:
-        raise NotFound(f"没有区划 {code} / No region with code {code}")
-    region.lon, region.lat = round(lon, 6), round(lat, 6)
-    region.coord_source = CoordSource.SURVEYED
-    session.commit()
-    return region
