@@ -29,6 +29,7 @@ from dispatch.errors import DomainError
 from dispatch.extensions import db, files_dir
 from dispatch.jobs.schedule import start_embedded
 from dispatch.models.plans import Plan
+from dispatch.outbox_sender import build_channels, make_sender, store_scope
 from dispatch.planning.report import render_report
 from dispatch.planning.runner import townships_with_centres
 from dispatch.planning.store import agent_names
@@ -37,7 +38,6 @@ from dispatch.services import retention
 from dispatch.services.auth import create_user
 from dispatch.services.due_dates import case_ids, count_recounted, recount_due_dates
 from dispatch.services.holiday_file import HolidayFileError
-from dispatch.services.notify import build_channels, make_sender, store_scope
 from dispatch.services.plans import plan_city
 from dispatch.services.ratings import apply_default_ratings
 from dispatch.services.rectification import flag_overdue

@@ -9,6 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 #: The Jieyang divisions and outlines ship with the package (see data/jieyang/README.md).
 PACKAGE_DATA = Path(__file__).resolve().parent / "data" / "jieyang"
+#: The Alembic revisions (Flask-Migrate runs them; /readyz compares the database with the head).
+MIGRATIONS_DIR = str(ROOT / "migrations")
 
 
 def _default_db() -> str:

@@ -20,13 +20,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from werkzeug.exceptions import HTTPException
 
-from dispatch.config import ROOT
+from dispatch.config import MIGRATIONS_DIR, ROOT
 from dispatch.errors import http_message
 from dispatch.filestore import BlobStore, Images, LocalStore
 from dispatch.models.base import Base
 from dispatch.s3store import S3Store
-
-MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 class DaibanErrorSchema(ErrorSchema):  # type: ignore[misc]

@@ -12,7 +12,7 @@ from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from sqlalchemy.exc import DBAPIError
 
 from dispatch.errors import Forbidden, Unauthorized
-from dispatch.extensions import jwt
+from dispatch.extensions import db, jwt
 from dispatch.models.users import Role, Scope
 from dispatch.services.auth import is_revoked, scope_for_token
 
@@ -62,7 +62,7 @@ def _load_scope() -> None:
         raise  # the revocation check lost the database: a 503, not a logged-out phone
     except Exception as exc:  # flask-jwt-extended raises several types; all mean 401
         raise Unauthorized(f"令牌无效或已过期 / Token missing, invalid or expired ({exc})") from exc
-    g.scope = scope_for_token(get_jwt())
+    g.scope = scope_for_token(db.session, get_jwt())
 
 
 def init_app(app: Flask) -> None:
@@ -70,7 +70,7 @@ def init_app(app: Flask) -> None:
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return is_revoked(payload["jti"])
+        return is_revoked(db.session, payload["jti"])
 
 
 def now() -> datetime:

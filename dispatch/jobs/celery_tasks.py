@@ -19,6 +19,7 @@ from flask import Flask, current_app
 
 from dispatch.extensions import db
 from dispatch.models.plans import Job
+from dispatch.outbox_sender import drain_once
 from dispatch.planning import solvers
 from dispatch.planning.runner import CitySummary, Solver
 from dispatch.services import retention
@@ -29,7 +30,6 @@ from dispatch.services.job_sweep import (
     planned_by_job,
     sweep_stale_jobs,
 )
-from dispatch.services.notify import drain_once
 from dispatch.services.plans import plan_city
 from dispatch.services.ratings import apply_default_ratings
 from dispatch.services.rectification import flag_overdue

@@ -9,7 +9,6 @@ from flask_jwt_extended import create_access_token, decode_token
 from sqlalchemy import select
 
 from dispatch.errors import Invalid, NotFound, Unauthorized
-from dispatch.extensions import db
 from dispatch.models.agents import Agent
 from dispatch.models.regions import Level, Region
 from dispatch.models.session import DbSession
@@ -105,9 +104,9 @@ def issue_token(user: User) -> dict[str, Any]:
     }
 
 
-def scope_for_token(claims: dict[str, Any]) -> Scope:
+def scope_for_token(session: DbSession, claims: dict[str, Any]) -> Scope:
     """Re-read the user so a deactivated account loses access at once."""
-    user = db.session.get(User, int(claims["sub"]))
+    user = session.get(User, int(claims["sub"]))
     if user is None or not user.active:
         raise Unauthorized("账号已停用 / Account disabled")
     prefix = user.region.short_code if user.region else ""
@@ -121,8 +120,8 @@ def revoke(session: DbSession, claims: dict[str, Any]) -> None:
         session.commit()
 
 
-def is_revoked(jti: str) -> bool:
-    return db.session.get(RevokedToken, jti) is not None
+def is_revoked(session: DbSession, jti: str) -> bool:
+    return session.get(RevokedToken, jti) is not None
 
 
 def get_user(session: DbSession, user_id: int) -> User:

@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from dispatch.extensions import MIGRATIONS_DIR
+from dispatch.config import MIGRATIONS_DIR
 from dispatch.models.session import DbSession
 
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from dispatch.app import create_app
-from dispatch.services.notify import build_channels
+from dispatch.outbox_sender import build_channels
 
 BASE = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
 ALIYUN = {
@@ -21,7 +21,7 @@ ALIYUN = {
 def test_configured_codes_reach_the_channel_and_the_rest_are_named(caplog) -> None:
     """The channel sends the configured code; the start warns of the placeholders left."""
     app = create_app(BASE | ALIYUN | {"SMS_TEMPLATE_CODES": "case_refused=SMS_470001234"})
-    with caplog.at_level(logging.WARNING, logger="dispatch.services.notify"):
+    with caplog.at_level(logging.WARNING, logger="dispatch.outbox_sender"):
         channels = build_channels(app)
     sms = channels["sms"]
     assert sms._config.template_codes == {"case_refused": "SMS_470001234"}  # type: ignore[attr-defined]

@@ -10,8 +10,8 @@ from dispatch.extensions import db
 from dispatch.models.cases import Case
 from dispatch.models.outbox import OutboxMessage, OutboxStatus
 from dispatch.models.users import User
+from dispatch.outbox_sender import SqlOutboxStore
 from dispatch.services import ratings, rectification
-from dispatch.services.notify import SqlOutboxStore
 from dispatch.setup.demo import DEMO_STAFF_PHONES
 from notifications.channels import LogChannel
 from notifications.outbox import Sender

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from dispatch.extensions import db
 from dispatch.models.outbox import Device, OutboxMessage
-from dispatch.services.notify import SqlOutboxStore
+from dispatch.outbox_sender import SqlOutboxStore
 from notifications.channels import LogChannel
 from notifications.outbox import Sender
 from tests.notifications.fake_fcm import started_fake_fcm

@@ -11,9 +11,9 @@ from dispatch.services.case_flow import allowed_next
 @pytest.mark.parametrize(
     ("status", "level", "expected"),
     [
-        (Status.AT_TOWNSHIP, "township", [Status.DECIDED, Status.CANCELLED]),
-        (Status.AT_TOWNSHIP, "county", [Status.AT_COUNTY, Status.CANCELLED]),
-        (Status.AT_TOWNSHIP, "city", [Status.AT_COUNTY, Status.CANCELLED]),
+        (Status.AT_TOWNSHIP, "township", [Status.DECIDED]),
+        (Status.AT_TOWNSHIP, "county", [Status.AT_COUNTY]),
+        (Status.AT_TOWNSHIP, "city", [Status.AT_COUNTY]),
         (
             Status.MATERIALS_CHECKED,
             "county",
@@ -24,5 +24,6 @@ from dispatch.services.case_flow import allowed_next
     ],
 )
 def test_allowed_next(status, level, expected):
-    """Township items are decided at the township; county and city items go up first."""
+    """Township items are decided at the township; county and city items go up first; a case
+    the centre holds is withdrawn (a return leg), never cancelled bare."""
     assert allowed_next(status, level) == expected
