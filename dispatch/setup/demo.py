@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from dispatch.datafiles import DataFileError, read_json
 from dispatch.models.agents import Agent, AgentLevel, Vehicle, VehicleKind
 from dispatch.models.applicants import Applicant
-from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
+from dispatch.models.cases import Case, Channel, CustodyEvent, HolderKind, Status, StatusChange
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.entrustments import CapturedAt, Covers, Entrustment
@@ -339,7 +339,7 @@ def _seed_case(
     session.flush()
     case.reference = f"DB{cst_date(registered):%y%m%d}{case.id:06d}"
     if status == Status.WITH_AGENT:  # only an agent case's documents go to an agent
-        case.channel = "agent"
+        case.channel = Channel.AGENT
     if case.channel == "agent":
         _entrust(session, case, agent)
     case.holder_id = applicant.id
