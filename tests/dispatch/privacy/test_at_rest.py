@@ -30,8 +30,10 @@ def _raw_text(app: Flask, backend: str, db_url: str) -> str:
     """Everything stored: the database file on SQLite, every row as text on PostgreSQL."""
     if backend == "sqlite":
         path = Path(db_url.removeprefix("sqlite:///"))
-        files = [path, *path.parent.glob(path.name + "-*")]  # with -wal / -journal if any
-        return b"".join(f.read_bytes() for f in files if f.exists()).decode("utf-8", "replace")
+        # With -wal / -journal if any, and the sealed images in the file store beside it.
+        store = path.parent / (path.name + "-files")
+        files = [path, *path.parent.glob(path.name + "-*"), *store.rglob("*")]
+        return b"".join(f.read_bytes() for f in files if f.is_file()).decode("utf-8", "replace")
     with app.app_context():
         parts = [
             str(db.session.execute(sa.text(f'SELECT t::text FROM "{t.name}" t')).scalars().all())
