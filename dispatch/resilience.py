@@ -76,7 +76,27 @@ def retry_on_disconnect(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def end_session(_exc: BaseException | None = None) -> None:
+    """End the request's session even when its connection died after the answer was made.
+
+    Flask-SQLAlchemy's own teardown rolls back on the connection; if PostgreSQL dropped it
+    meanwhile, that ``ROLLBACK`` raises inside the teardown and the server turns a finished
+    answer into a 500. Nothing was committed on a dead connection, so it is thrown away.
+    """
+    try:
+        db.session.remove()
+    except DBAPIError as err:
+        if not is_disconnect(err):
+            raise
+        log.warning("database connection lost after the answer; discarding it")
+        db.session.registry().invalidate()
+        db.session.registry.clear()
+
+
 def init_app(app: Flask) -> None:
     """Wrap every view; call after the blueprints are registered."""
     for endpoint, view in list(app.view_functions.items()):
         app.view_functions[endpoint] = retry_on_disconnect(view)
+    # Registered after the extensions, so it runs before Flask-SQLAlchemy's teardown (Flask
+    # runs them in reverse), which then finds no session left to close.
+    app.teardown_appcontext(end_session)

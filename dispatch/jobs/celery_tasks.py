@@ -18,10 +18,11 @@ from celery.signals import worker_process_init, worker_ready, worker_shutdown
 from flask import Flask, current_app
 
 from dispatch.extensions import db
-from dispatch.models.plans import Job
+from dispatch.models.plans import Job, Plan
 from dispatch.outbox_sender import drain_once
 from dispatch.planning import solvers
 from dispatch.planning.runner import CitySummary, Solver
+from dispatch.resilience import run_again_on_disconnect
 from dispatch.services import retention
 from dispatch.services.job_runs import finish_job, mark_running, progress, run_replan_job
 from dispatch.services.job_sweep import (
@@ -167,21 +168,30 @@ def plan_one(
     ``first`` township's task marks the job running: with 108 townships a read or a write of
     the job per task is measurable on a 2-core machine.
     """
-    if params is None:
-        job = db.session.get(Job, job_id)
-        assert job is not None
-        params, first = job.params, True
-    if first:
-        mark_running(db.session, job_id)
-    day = date.fromisoformat(params["day"])
-    reason = job_reason(job_id)
-    done = planned_by_job(db.session, code, day, reason)
+
+    def begin() -> tuple[dict[str, Any], Plan | None]:
+        job_params, mark = params, first
+        if job_params is None:
+            job = db.session.get(Job, job_id)
+            assert job is not None
+            job_params, mark = job.params, True
+        if mark:
+            mark_running(db.session, job_id)
+        day = date.fromisoformat(job_params["day"])
+        return job_params, planned_by_job(db.session, code, day, job_reason(job_id))
+
+    # A connection dropped at the job's first reads must not fail the task (the chord, and
+    # the job, would wait for the sweep): these steps are repeatable, so they run again.
+    job_params, done = run_again_on_disconnect(db.session, begin, f"plan job {job_id} {code}")
+    day = date.fromisoformat(job_params["day"])
     if done is not None:  # a redelivery after a worker died having published it
         summary = CitySummary(day=day, townships=1)
         summary.add(code, done.summary, done.id)
     else:
-        summary = _plan_township(job_id, code, day, params, reason)
-    progress(db.session, job_id)
+        summary = _plan_township(job_id, code, day, job_params, job_reason(job_id))
+    run_again_on_disconnect(
+        db.session, lambda: progress(db.session, job_id), f"progress of job {job_id}"
+    )
     return summary.as_dict() | {"code": code}
 
 

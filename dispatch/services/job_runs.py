@@ -82,12 +82,14 @@ def run_plan_job(session: DbSession, job_id: str) -> None:
 
 def run_replan_job(session: DbSession, job_id: str) -> None:
     """Re-plan and publish the township's day a booking or a cancellation changed."""
-    job = session.get(Job, job_id)
-    if job is None or job.status in ("done", "failed"):
-        return  # a message delivered again, or sent again by the sweep, after the job ended
-    params = dict(job.params)
 
-    def replan() -> dict[str, Any]:
+    def replan() -> dict[str, Any] | None:
+        # The job is read inside the retry too: a connection dropped at this first read would
+        # otherwise fail the task and leave the job queued until the sweep, far too late.
+        job = session.get(Job, job_id)
+        if job is None or job.status in ("done", "failed"):
+            return None  # a message delivered again, or sent again by the sweep, after it ended
+        params = dict(job.params)
         mark_running(session, job_id)
         return replan_published(
             session, params["township"], date.fromisoformat(params["day"]), params["reason"]
@@ -104,7 +106,8 @@ def run_replan_job(session: DbSession, job_id: str) -> None:
         log.exception("replan job %s failed", job_id)
         replan_failed(session, job_id, f"内部错误 / internal error: {type(err).__name__}")
         return
-    finish_job(session, job_id, result)
+    if result is not None:
+        finish_job(session, job_id, result)
 
 
 def finish_job(session: DbSession, job_id: str, result: dict[str, Any]) -> None:

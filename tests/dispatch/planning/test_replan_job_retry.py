@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from flask_sqlalchemy.session import Session
 
 from dispatch.extensions import db
 from dispatch.models.plans import Job, Plan
 from dispatch.services import job_runs as work
-from tests.dispatch.api.test_lost_connection import _failing, no_backoff
+from tests.dispatch.api.test_lost_connection import DROPPED, _failing, no_backoff
 
 __all__ = ["no_backoff"]  # the fixture, used by name
 
@@ -59,3 +60,22 @@ def test_a_connection_that_stays_down_fails_the_job(app, planned, monkeypatch, n
     job = _run(app, planned)
     assert job["status"] == "failed" and "OperationalError" in job["error"]
     assert calls[0] == 3
+
+
+def test_a_connection_dropped_at_the_jobs_first_read_is_retried(
+    app, planned, monkeypatch, no_backoff
+) -> None:
+    """The job's own row is read inside the retry: a drop there does not leave it queued."""
+    real, failed = Session.get, []
+
+    def get(self, entity, *args, **kwargs):
+        if entity is Job and not failed:
+            failed.append(entity)
+            raise DROPPED
+        return real(self, entity, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "get", get)
+    job = _run(app, planned)
+    assert failed == [Job]
+    assert job["status"] == "done", job["error"]
+    assert job["result"]["version"] > planned["version"]
