@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from dispatch.datafiles import DataFileError, read_json
 from dispatch.models.agents import Agent, AgentLevel, Vehicle, VehicleKind
 from dispatch.models.applicants import Applicant
-from dispatch.models.cases import Case, Channel, CustodyEvent, HolderKind, Status, StatusChange
+from dispatch.models.cases import Case, CustodyEvent, HolderKind, Status, StatusChange
 from dispatch.models.catalog import ServiceItem
 from dispatch.models.centres import CentreKind, ServiceCentre
 from dispatch.models.entrustments import CapturedAt, Covers, Entrustment
@@ -243,8 +243,9 @@ def _seed_township(
             session.add(applicant)
             counts["applicants"] += 1
             if rng.random() < 0.55:
-                agent = zone_agent[village.id]
-                _seed_case(session, rng, applicant, village, items, now, centres, agent)
+                case = _seed_case(session, rng, applicant, village, items, now, centres)
+                if case.channel == "agent":
+                    _entrust(session, case, zone_agent[village.id])
                 counts["cases"] += 1
 
 
@@ -314,9 +315,7 @@ def _seed_case(
     items: list[ServiceItem],
     now: datetime,
     centres: dict[str, ServiceCentre],
-    agent: Agent,
 ) -> Case:
-    """A case in an open status; an agent case is entrusted to the village's zone agent."""
     item = rng.choice(items)
     status = rng.choices([s for s, _ in OPEN_STATUSES], [w for _, w in OPEN_STATUSES])[0]
     if status == Status.AT_COUNTY and item.level == "township":
@@ -338,10 +337,6 @@ def _seed_case(
     session.add(case)
     session.flush()
     case.reference = f"DB{cst_date(registered):%y%m%d}{case.id:06d}"
-    if status == Status.WITH_AGENT:  # only an agent case's documents go to an agent
-        case.channel = Channel.AGENT
-    if case.channel == "agent":
-        _entrust(session, case, agent)
     case.holder_id = applicant.id
     previous = None
     for step in PATH:
@@ -353,7 +348,7 @@ def _seed_case(
             break
     else:
         case.history.append(StatusChange(from_status=previous, to_status=status, at=registered))
-    _seed_custody(session, case, status, registered, centres, agent)
+    _seed_custody(session, case, status, registered, centres)
     return case
 
 
@@ -382,20 +377,12 @@ def _entrust(session: DbSession, case: Case, agent: Agent) -> None:
 
 
 def _seed_custody(
-    session: DbSession,
-    case: Case,
-    status: Status,
-    at: datetime,
-    centres: dict[str, ServiceCentre],
-    agent: Agent,
+    session: DbSession, case: Case, status: Status, at: datetime, centres: dict[str, ServiceCentre]
 ) -> None:
-    """Give seeded cases a plausible custody chain so every holder is real and fits the
-    status (services.holders): a case with the agent was handed to its entrusted agent."""
+    """Give seeded cases a plausible custody chain so every holder is real."""
     township_centre = centres.get(township_code(case.village.code))
     county_centre = centres.get(code_at(case.village.code, Level.COUNTY))
     chain: list[tuple[HolderKind, int]] = []
-    if status == Status.WITH_AGENT:
-        chain.append((HolderKind.AGENT, agent.id))
     if status in (Status.AT_TOWNSHIP, Status.DECIDED, Status.RETURNING, Status.AT_COUNTY):
         assert township_centre is not None
         chain.append((HolderKind.CENTRE, township_centre.id))
@@ -417,7 +404,7 @@ def _seed_custody(
                 from_id=holder[1],
                 to_kind=kind,
                 to_id=ref,
-                centre_id=ref if kind == HolderKind.CENTRE else None,
+                centre_id=ref,
                 at=at,
                 note="示例数据 / demo",
             )
